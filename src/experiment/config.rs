@@ -1,0 +1,284 @@
+//! What a run is asked to do, and how a page URL says it.
+//!
+//! The query contract (`?experiment=p2&epochs=1&batch_size=128&lr=0.1&seed=1&train_size=6000
+//! &backend=auto&autostart=1&data=<base url>`) is parsed here, natively testable: every
+//! unknown key or out-of-range value is reported, never silently replaced by a default.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// The experiments of the assignment that this build can run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExperimentId {
+    /// P2: the MLP 784-64-64-10.
+    P2,
+}
+
+impl ExperimentId {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::P2 => "p2",
+        }
+    }
+}
+
+/// Which burn backend trains the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendChoice {
+    /// WebGPU when the browser offers an adapter, else the CPU backend.
+    #[default]
+    Auto,
+    Webgpu,
+    Cpu,
+}
+
+impl BackendChoice {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Webgpu => "webgpu",
+            Self::Cpu => "cpu",
+        }
+    }
+}
+
+/// Hyper-parameters of one training run. Defaults are the seed's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunConfig {
+    pub experiment: ExperimentId,
+    pub epochs: usize,
+    pub batch_size: usize,
+    pub lr: f64,
+    pub seed: u64,
+    /// Train on the first `train_size` training images (validation always uses all 10,000
+    /// test images).
+    pub train_size: usize,
+}
+
+pub const TRAIN_IMAGES: usize = 60_000;
+
+impl RunConfig {
+    /// The seed notebook's P2 setup: SGD lr 0.1, batch 128, 10 epochs, all 60,000 images.
+    pub fn p2() -> Self {
+        Self { experiment: ExperimentId::P2, epochs: 10, batch_size: 128, lr: 0.1, seed: 1, train_size: TRAIN_IMAGES }
+    }
+
+    pub fn for_experiment(id: ExperimentId) -> Self {
+        match id {
+            ExperimentId::P2 => Self::p2(),
+        }
+    }
+
+    /// Checks every value against its allowed range.
+    pub fn validate(&self) -> Result<(), Vec<ParamError>> {
+        let mut errors = Vec::new();
+        check_range(&mut errors, "epochs", self.epochs as f64, 1.0, 200.0);
+        check_range(&mut errors, "batch_size", self.batch_size as f64, 1.0, 8192.0);
+        check_range(&mut errors, "train_size", self.train_size as f64, 1.0, TRAIN_IMAGES as f64);
+        if !(self.lr > 0.0 && self.lr <= 10.0) {
+            errors.push(ParamError::OutOfRange { key: "lr".into(), value: self.lr.to_string(), range: "0 < lr <= 10".into() });
+        }
+        if errors.is_empty() { Ok(()) } else { Err(errors) }
+    }
+
+    /// Steps per epoch, counting the last partial batch as Keras does.
+    pub fn steps_per_epoch(&self) -> usize {
+        self.train_size.div_ceil(self.batch_size.max(1))
+    }
+}
+
+fn check_range(errors: &mut Vec<ParamError>, key: &str, value: f64, min: f64, max: f64) {
+    if !(min..=max).contains(&value) {
+        errors.push(ParamError::OutOfRange { key: key.into(), value: value.to_string(), range: format!("{min} to {max}") });
+    }
+}
+
+/// Everything a page URL can say.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PageQuery {
+    pub config: RunConfig,
+    pub backend: BackendChoice,
+    pub autostart: bool,
+    /// Base URL of the four MNIST .gz files; `None` means the app's embedded copy.
+    pub data: Option<String>,
+}
+
+impl Default for PageQuery {
+    fn default() -> Self {
+        Self { config: RunConfig::p2(), backend: BackendChoice::Auto, autostart: false, data: None }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize)]
+pub enum ParamError {
+    #[error("unknown URL parameter '{0}'")]
+    UnknownKey(String),
+    #[error("'{key}={value}' is not a valid {expected}")]
+    Invalid { key: String, value: String, expected: String },
+    #[error("'{key}={value}' is out of range ({range})")]
+    OutOfRange { key: String, value: String, range: String },
+}
+
+fn parse_num<T: std::str::FromStr>(key: &str, value: &str, expected: &str) -> Result<T, ParamError> {
+    value.trim().parse().map_err(|_| ParamError::Invalid { key: key.into(), value: value.into(), expected: expected.into() })
+}
+
+impl PageQuery {
+    /// Parses URL query pairs. Returns the query with every valid value applied, and the
+    /// errors of the others, so the page can show both what it runs and what it refused.
+    pub fn parse<I, K, V>(pairs: I) -> (Self, Vec<ParamError>)
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let pairs: Vec<(String, String)> = pairs.into_iter().map(|(k, v)| (k.as_ref().to_string(), v.as_ref().to_string())).collect();
+        let mut errors = Vec::new();
+        // The experiment picks the defaults the other keys override.
+        let experiment = match pairs.iter().find(|(k, _)| k == "experiment").map(|(_, v)| v.as_str()) {
+            None | Some("p2") => ExperimentId::P2,
+            Some(other) => {
+                errors.push(ParamError::Invalid { key: "experiment".into(), value: other.into(), expected: "experiment (this build runs: p2)".into() });
+                ExperimentId::P2
+            }
+        };
+        let mut query = PageQuery { config: RunConfig::for_experiment(experiment), ..PageQuery::default() };
+        for (key, value) in &pairs {
+            let result = match key.as_str() {
+                "experiment" => Ok(()),
+                "epochs" => parse_num(key, value, "whole number").map(|v| query.config.epochs = v),
+                "batch_size" => parse_num(key, value, "whole number").map(|v| query.config.batch_size = v),
+                "lr" => parse_num::<f64>(key, value, "number").and_then(|v| {
+                    if v.is_finite() { query.config.lr = v; Ok(()) } else { Err(ParamError::Invalid { key: key.clone(), value: value.clone(), expected: "finite number".into() }) }
+                }),
+                "seed" => parse_num(key, value, "whole number").map(|v| query.config.seed = v),
+                "train_size" => parse_num(key, value, "whole number").map(|v| query.config.train_size = v),
+                "backend" => match value.as_str() {
+                    "auto" => Ok(query.backend = BackendChoice::Auto),
+                    "webgpu" => Ok(query.backend = BackendChoice::Webgpu),
+                    "cpu" => Ok(query.backend = BackendChoice::Cpu),
+                    _ => Err(ParamError::Invalid { key: key.clone(), value: value.clone(), expected: "backend (auto, webgpu or cpu)".into() }),
+                },
+                "autostart" => match value.as_str() {
+                    "1" | "true" => Ok(query.autostart = true),
+                    "0" | "false" => Ok(query.autostart = false),
+                    _ => Err(ParamError::Invalid { key: key.clone(), value: value.clone(), expected: "flag (0 or 1)".into() }),
+                },
+                "data" => {
+                    if value.trim().is_empty() {
+                        Err(ParamError::Invalid { key: key.clone(), value: value.clone(), expected: "base URL".into() })
+                    } else {
+                        query.data = Some(value.trim().trim_end_matches('/').to_string());
+                        Ok(())
+                    }
+                }
+                _ => Err(ParamError::UnknownKey(key.clone())),
+            };
+            if let Err(e) = result {
+                errors.push(e);
+            }
+        }
+        // Out-of-range values are refused and replaced by the experiment's defaults.
+        if let Err(range_errors) = query.config.validate() {
+            let defaults = RunConfig::for_experiment(experiment);
+            for e in &range_errors {
+                if let ParamError::OutOfRange { key, .. } = e {
+                    match key.as_str() {
+                        "epochs" => query.config.epochs = defaults.epochs,
+                        "batch_size" => query.config.batch_size = defaults.batch_size,
+                        "train_size" => query.config.train_size = defaults.train_size,
+                        "lr" => query.config.lr = defaults.lr,
+                        _ => {}
+                    }
+                }
+            }
+            errors.extend(range_errors);
+        }
+        (query, errors)
+    }
+
+    /// The query string that reproduces this run (without the leading `?`).
+    pub fn to_query_string(&self) -> String {
+        let c = &self.config;
+        let mut s = format!(
+            "experiment={}&epochs={}&batch_size={}&lr={}&seed={}&train_size={}&backend={}",
+            c.experiment.as_str(), c.epochs, c.batch_size, c.lr, c.seed, c.train_size, self.backend.as_str()
+        );
+        if self.autostart {
+            s.push_str("&autostart=1");
+        }
+        if let Some(data) = &self.data {
+            s.push_str("&data=");
+            s.push_str(&percent_encode(data));
+        }
+        s
+    }
+}
+
+/// Percent-encodes a query value (only what a URL needs; no crate for seven characters).
+fn percent_encode(value: &str) -> String {
+    value.bytes().map(|b| match b {
+        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' | b':' => (b as char).to_string(),
+        _ => format!("%{b:02X}"),
+    }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_contract_example_parses() {
+        let (q, errors) = PageQuery::parse([
+            ("experiment", "p2"), ("epochs", "1"), ("batch_size", "128"), ("lr", "0.1"), ("seed", "1"),
+            ("train_size", "6000"), ("backend", "auto"), ("autostart", "1"),
+        ]);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(q.config.epochs, 1);
+        assert_eq!(q.config.train_size, 6000);
+        assert_eq!(q.backend, BackendChoice::Auto);
+        assert!(q.autostart);
+        assert_eq!(q.config.steps_per_epoch(), 47);
+    }
+
+    #[test]
+    fn no_query_means_the_seed_setup() {
+        let (q, errors) = PageQuery::parse(Vec::<(String, String)>::new());
+        assert!(errors.is_empty());
+        assert_eq!(q.config, RunConfig::p2());
+        assert_eq!(q.config.steps_per_epoch(), 469);
+        assert!(!q.autostart);
+    }
+
+    #[test]
+    fn bad_values_are_reported_not_silently_defaulted() {
+        let (q, errors) = PageQuery::parse([("epochs", "0"), ("lr", "abc"), ("backend", "tpu"), ("colour", "red"), ("train_size", "70000")]);
+        let messages: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(errors.len(), 5, "{messages:?}");
+        assert!(messages.iter().any(|m| m.contains("unknown URL parameter 'colour'")));
+        assert!(messages.iter().any(|m| m.contains("'backend=tpu'")));
+        assert!(messages.iter().any(|m| m.contains("'lr=abc' is not a valid number")));
+        assert!(messages.iter().any(|m| m.starts_with("'epochs=0' is out of range")));
+        assert!(messages.iter().any(|m| m.starts_with("'train_size=70000' is out of range")));
+        // What is shown as running stays valid.
+        assert_eq!(q.config.epochs, 10);
+        assert_eq!(q.config.train_size, 60_000);
+        assert!(q.config.validate().is_ok());
+    }
+
+    #[test]
+    fn query_string_round_trips() {
+        let (q, _) = PageQuery::parse([("epochs", "3"), ("seed", "7"), ("backend", "cpu"), ("autostart", "1"), ("data", "http://127.0.0.1:8000/m nist/")]);
+        let s = q.to_query_string();
+        assert!(s.contains("data=http://127.0.0.1:8000/m%20nist"), "{s}");
+        let pairs: Vec<(String, String)> = s.split('&').map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap();
+            (k.to_string(), v.replace("%20", " "))
+        }).collect();
+        let (again, errors) = PageQuery::parse(pairs);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(again, q);
+    }
+}

@@ -1,0 +1,10 @@
+//! Experiments of the assignment: configs in, serde results out. Config and result types
+//! are plain data (the page uses them without burn); running needs the `ml` feature.
+pub mod config;
+pub mod result;
+
+#[cfg(feature = "ml")]
+pub mod p2;
+
+pub use config::{BackendChoice, ExperimentId, PageQuery, ParamError, RunConfig};
+pub use result::{EpochMetrics, RunResult};

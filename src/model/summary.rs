@@ -1,0 +1,86 @@
+//! Keras-style model summaries, computed from the architecture alone so the page can
+//! show them without burn. Tests check them against the parameters of the burn modules.
+
+use serde::{Deserialize, Serialize};
+
+use crate::data::{CLASSES, PIXELS};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayerSummary {
+    /// Keras' auto-generated name (`flatten`, `dense`, `dense_1`, ...).
+    pub name: String,
+    /// Layer type as Keras prints it (`Flatten`, `Dense`).
+    pub kind: String,
+    /// Output shape with the batch axis as `None`, e.g. `(None, 64)`.
+    pub output_shape: String,
+    pub params: usize,
+    /// Activation applied by the layer, if any.
+    pub activation: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelSummary {
+    pub layers: Vec<LayerSummary>,
+}
+
+impl ModelSummary {
+    pub fn total_params(&self) -> usize {
+        self.layers.iter().map(|l| l.params).sum()
+    }
+}
+
+/// Flatten(28x28) followed by Dense layers of the given widths, ReLU on the hidden ones
+/// and softmax on the 10-way output: the models of P2 and P2D.
+pub fn mlp_summary(hidden: &[usize]) -> ModelSummary {
+    let mut layers = vec![LayerSummary {
+        name: "flatten".into(),
+        kind: "Flatten".into(),
+        output_shape: format!("(None, {PIXELS})"),
+        params: 0,
+        activation: None,
+    }];
+    let mut fan_in = PIXELS;
+    let widths = hidden.iter().copied().chain(std::iter::once(CLASSES));
+    for (i, width) in widths.enumerate() {
+        let is_output = i == hidden.len();
+        layers.push(LayerSummary {
+            name: if i == 0 { "dense".into() } else { format!("dense_{i}") },
+            kind: "Dense".into(),
+            output_shape: format!("(None, {width})"),
+            params: fan_in * width + width,
+            activation: Some(if is_output { "softmax" } else { "relu" }.into()),
+        });
+        fan_in = width;
+    }
+    ModelSummary { layers }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn p2_summary_matches_the_seed() {
+        let summary = mlp_summary(&[64, 64]);
+        let rows: Vec<(&str, &str, usize)> = summary
+            .layers
+            .iter()
+            .map(|l| (l.name.as_str(), l.output_shape.as_str(), l.params))
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                ("flatten", "(None, 784)", 0),
+                ("dense", "(None, 64)", 50240),
+                ("dense_1", "(None, 64)", 4160),
+                ("dense_2", "(None, 10)", 650),
+            ]
+        );
+        assert_eq!(summary.total_params(), 55_050);
+    }
+
+    #[test]
+    fn p2d_summary_counts() {
+        assert_eq!(mlp_summary(&[500, 300]).total_params(), 784 * 500 + 500 + 500 * 300 + 300 + 3010);
+    }
+}

@@ -1,0 +1,219 @@
+//! The training loop (burn-train's Learner does not run in wasm) and its metrics.
+//!
+//! One loop for every classifier of the assignment. It is `async` because reading a GPU
+//! tensor in a browser is; on the CPU backend every read resolves at once, and the native
+//! runner drives it with a trivial executor. Metrics are accumulated on the device and read
+//! back every [`TrainOptions::read_every`] steps, in one transaction, so the GPU is not
+//! stalled by a readback at every step.
+
+pub mod batches;
+pub mod loss;
+
+use std::future::Future;
+
+use burn::module::Module;
+use burn::optim::{GradientsParams, ModuleOptimizer};
+use burn::tensor::{Device, Int, Tensor, Transaction};
+use thiserror::Error;
+use web_time::Instant;
+
+use crate::data::MnistSplit;
+use crate::experiment::EpochMetrics;
+pub use batches::{Batch, ShuffledBatches};
+
+/// A model that maps flat images `[batch, 784]` to class logits `[batch, 10]`.
+pub trait Classifier: Module {
+    fn logits(&self, input: Tensor<2>) -> Tensor<2>;
+}
+
+#[derive(Debug, Error)]
+pub enum TrainError {
+    #[error("cancelled after {completed} epoch(s)")]
+    Cancelled { completed: usize },
+    #[error("the backend failed: {0}")]
+    Backend(String),
+    #[error("invalid configuration: {0}")]
+    Config(String),
+}
+
+impl From<burn::tensor::ExecutionError> for TrainError {
+    fn from(e: burn::tensor::ExecutionError) -> Self {
+        Self::Backend(e.to_string())
+    }
+}
+
+/// Progress inside an epoch: running averages over the steps done so far.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepProgress {
+    pub epoch: usize,
+    pub step: usize,
+    pub steps: usize,
+    pub loss: f64,
+    pub accuracy: f64,
+    pub elapsed_seconds: f64,
+}
+
+/// How the loop reports to, and is steered by, its host (the worker, the CLI, a test).
+pub trait TrainObserver {
+    fn progress(&mut self, progress: &StepProgress);
+    fn epoch_end(&mut self, metrics: &EpochMetrics);
+    /// Checked before every step.
+    fn should_stop(&self) -> bool {
+        false
+    }
+    /// Called between steps; a worker yields to its event loop here so that a `Cancel`
+    /// message can arrive while the CPU backend trains.
+    fn pause(&mut self) -> impl Future<Output = ()> {
+        std::future::ready(())
+    }
+}
+
+/// An observer that ignores everything (tests).
+pub struct Silent;
+impl TrainObserver for Silent {
+    fn progress(&mut self, _: &StepProgress) {}
+    fn epoch_end(&mut self, _: &EpochMetrics) {}
+}
+
+#[derive(Debug, Clone)]
+pub struct TrainOptions {
+    pub epochs: usize,
+    pub batch_size: usize,
+    pub lr: f64,
+    /// Seed of the per-epoch shuffles.
+    pub shuffle_seed: u64,
+    /// Read the running metrics back every this many steps (and at the end of an epoch).
+    pub read_every: usize,
+    /// Batch size of the validation pass (inference only, so larger is faster).
+    pub eval_batch_size: usize,
+}
+
+/// Loss and accuracy of a model on a split.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Evaluation {
+    pub loss: f64,
+    pub accuracy: f64,
+}
+
+/// Sums of loss (weighted by batch size) and correct predictions, kept on the device.
+struct DeviceTally {
+    loss_sum: Tensor<1>,
+    correct: Tensor<1, Int>,
+}
+
+impl DeviceTally {
+    fn new(device: &Device) -> Self {
+        Self { loss_sum: Tensor::zeros([1], device), correct: Tensor::zeros([1], device) }
+    }
+
+    /// Adds one batch. `logits` and `loss` may carry autodiff; the tally never does.
+    fn add(&mut self, logits: Tensor<2>, loss: Tensor<1>, labels: Tensor<1, Int>, count: usize) {
+        let loss = loss.inner();
+        let predicted = logits.inner().argmax(1).reshape([count]);
+        self.loss_sum = self.loss_sum.clone() + loss * count as f32;
+        self.correct = self.correct.clone() + predicted.equal(labels).int().sum();
+    }
+
+    /// Reads both sums in one transaction.
+    async fn read(&self) -> Result<(f64, f64), TrainError> {
+        let data = Transaction::default()
+            .register(self.loss_sum.clone())
+            .register(self.correct.clone())
+            .execute_async()
+            .await?;
+        let loss = data[0].iter::<f64>().next().unwrap_or(f64::NAN);
+        let correct = data[1].iter::<i64>().next().unwrap_or(0);
+        Ok((loss, correct as f64))
+    }
+}
+
+/// Evaluates `model` (already in evaluation mode, on a plain device) on a split.
+pub async fn evaluate<M: Classifier>(model: &M, split: &MnistSplit, batch_size: usize, device: &Device) -> Result<Evaluation, TrainError> {
+    let mut tally = DeviceTally::new(device);
+    for batch in batches::in_order(split, batch_size) {
+        let count = batch.len();
+        let (x, y) = batch.into_tensors(device);
+        let logits = model.logits(x);
+        let loss = loss::cross_entropy(logits.clone(), y.clone());
+        tally.add(logits, loss, y, count);
+    }
+    let (loss_sum, correct) = tally.read().await?;
+    let n = split.len().max(1) as f64;
+    Ok(Evaluation { loss: loss_sum / n, accuracy: correct / n })
+}
+
+/// Trains `model` with plain SGD (the seed's optimizer) and categorical cross-entropy,
+/// validating on `validation` after every epoch. `device` must be an autodiff device and
+/// the model must live on it. Returns the trained model and the history.
+pub async fn fit<M, O>(
+    mut model: M,
+    optimizer: &mut ModuleOptimizer,
+    train: &MnistSplit,
+    validation: &MnistSplit,
+    options: &TrainOptions,
+    device: &Device,
+    observer: &mut O,
+) -> Result<(M, Vec<EpochMetrics>), TrainError>
+where
+    M: Classifier,
+    O: TrainObserver,
+{
+    if !device.is_autodiff() {
+        return Err(TrainError::Config("training needs an autodiff device".into()));
+    }
+    if options.batch_size == 0 || train.is_empty() {
+        return Err(TrainError::Config("empty training set or zero batch size".into()));
+    }
+    let plain = device.clone().inner();
+    let mut shuffles = ShuffledBatches::new(train.len(), options.batch_size, options.shuffle_seed);
+    let steps = shuffles.steps_per_epoch();
+    let read_every = options.read_every.max(1);
+    let mut history = Vec::with_capacity(options.epochs);
+
+    for epoch in 1..=options.epochs {
+        let started = Instant::now();
+        let mut tally = DeviceTally::new(&plain);
+        let mut seen = 0usize;
+        for (step, indices) in shuffles.next_epoch().into_iter().enumerate() {
+            if observer.should_stop() {
+                return Err(TrainError::Cancelled { completed: epoch - 1 });
+            }
+            let batch = Batch::gather(train, &indices);
+            let count = batch.len();
+            let (x, y) = batch.into_tensors(device);
+            let logits = model.logits(x);
+            let loss = loss::cross_entropy(logits.clone(), y.clone());
+            tally.add(logits, loss.clone(), y.inner(), count);
+            seen += count;
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optimizer.step(options.lr, model, grads);
+
+            let step = step + 1;
+            if step % read_every == 0 || step == steps {
+                let (loss_sum, correct) = tally.read().await?;
+                observer.progress(&StepProgress {
+                    epoch,
+                    step,
+                    steps,
+                    loss: loss_sum / seen as f64,
+                    accuracy: correct / seen as f64,
+                    elapsed_seconds: started.elapsed().as_secs_f64(),
+                });
+            }
+            observer.pause().await;
+        }
+        let (loss_sum, correct) = tally.read().await?;
+        let val = evaluate(&model.valid(), validation, options.eval_batch_size, &plain).await?;
+        let metrics = EpochMetrics {
+            epoch,
+            loss: loss_sum / seen as f64,
+            accuracy: correct / seen as f64,
+            val_loss: val.loss,
+            val_accuracy: val.accuracy,
+            seconds: started.elapsed().as_secs_f64(),
+        };
+        observer.epoch_end(&metrics);
+        history.push(metrics);
+    }
+    Ok((model, history))
+}

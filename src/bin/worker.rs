@@ -1,1 +1,4 @@
-fn main() {}
+//! The training worker binary (built by Trunk as a dedicated Web Worker).
+fn main() {
+    mnist_lab::worker::start();
+}

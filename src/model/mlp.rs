@@ -77,7 +77,7 @@ mod tests {
         let out = model.logits(Tensor::zeros([5, PIXELS], &device));
         assert_eq!(out.dims(), [5, 10]);
         // Zero input and zero biases: every logit is exactly zero.
-        let values = out.into_data().into_vec::<f32>().expect("f32");
+        let values = out.into_data().try_into_vec::<f32>().expect("f32");
         assert!(values.iter().all(|&v| v == 0.0));
         let p2d = Mlp::new(&[500, 300], &mut StdRng::seed_from_u64(1), &device);
         assert_eq!(p2d.logits(Tensor::zeros([2, PIXELS], &device)).dims(), [2, 10]);

@@ -1,0 +1,183 @@
+//! Problem 2C's plot, drawn live with plotters on a canvas: our training and validation
+//! curves per epoch, with the seed notebook's curves dashed and lighter for comparison.
+//! Charts redraw only when an epoch ends (the history changes), never per step.
+
+use leptos::html::Canvas;
+use leptos::prelude::*;
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use web_sys::HtmlCanvasElement;
+
+use crate::experiment::EpochMetrics;
+use crate::experiment::result::seed;
+
+/// The seed's per-epoch `loss` and `val_loss` (its Keras log; not needed elsewhere).
+const SEED_LOSS: [f64; 10] = [0.4695, 0.2281, 0.1744, 0.1428, 0.1210, 0.1047, 0.0919, 0.0813, 0.0742, 0.0674];
+const SEED_VAL_LOSS: [f64; 10] = [0.2515, 0.1797, 0.1535, 0.1297, 0.1169, 0.1149, 0.1089, 0.0998, 0.0915, 0.0961];
+
+/// matplotlib's first two colours, as in the seed's plot.
+const TRAIN_COLOUR: RGBColor = RGBColor(31, 119, 180);
+const VAL_COLOUR: RGBColor = RGBColor(255, 127, 14);
+
+const WIDTH: u32 = 640;
+const HEIGHT: u32 = 380;
+
+/// What one chart shows.
+struct ChartSpec<'a> {
+    title: &'a str,
+    y_desc: &'a str,
+    ours_train: Vec<f64>,
+    ours_val: Vec<f64>,
+    seed_train: &'a [f64],
+    seed_val: &'a [f64],
+    /// The x axis spans epochs 1..=`epochs`.
+    epochs: usize,
+    /// Accuracy charts end at 1; loss charts start at 0.
+    accuracy: bool,
+}
+
+/// P2C: training and validation accuracy per epoch, ours and the seed's.
+#[component]
+pub fn AccuracyChart(
+    /// Our finished epochs.
+    #[prop(into)]
+    history: Signal<Vec<EpochMetrics>>,
+    /// Epochs of the run (the x axis covers at least the seed's 10).
+    #[prop(into)]
+    epochs: Signal<usize>,
+) -> impl IntoView {
+    let canvas = NodeRef::<Canvas>::new();
+    Effect::new(move || {
+        let Some(element) = canvas.get() else { return };
+        let spec = history.with(|h| ChartSpec {
+            title: "Train and validation accuracy per epoch",
+            y_desc: "Accuracy",
+            ours_train: h.iter().map(|m| m.accuracy).collect(),
+            ours_val: h.iter().map(|m| m.val_accuracy).collect(),
+            seed_train: &seed::P2_ACCURACY,
+            seed_val: &seed::P2_VAL_ACCURACY,
+            epochs: epochs.get(),
+            accuracy: true,
+        });
+        report(draw(element, &spec));
+    });
+    view! {
+        <canvas node_ref=canvas class="chart" width=WIDTH.to_string() height=HEIGHT.to_string()
+            data-testid="accuracy-chart" aria-label="train and validation accuracy per epoch"></canvas>
+    }
+}
+
+/// Training and validation loss per epoch, ours and the seed's.
+#[component]
+pub fn LossChart(
+    /// Our finished epochs.
+    #[prop(into)]
+    history: Signal<Vec<EpochMetrics>>,
+    /// Epochs of the run (the x axis covers at least the seed's 10).
+    #[prop(into)]
+    epochs: Signal<usize>,
+) -> impl IntoView {
+    let canvas = NodeRef::<Canvas>::new();
+    Effect::new(move || {
+        let Some(element) = canvas.get() else { return };
+        let spec = history.with(|h| ChartSpec {
+            title: "Train and validation loss per epoch",
+            y_desc: "Loss (categorical cross-entropy)",
+            ours_train: h.iter().map(|m| m.loss).collect(),
+            ours_val: h.iter().map(|m| m.val_loss).collect(),
+            seed_train: &SEED_LOSS,
+            seed_val: &SEED_VAL_LOSS,
+            epochs: epochs.get(),
+            accuracy: false,
+        });
+        report(draw(element, &spec));
+    });
+    view! {
+        <canvas node_ref=canvas class="chart" width=WIDTH.to_string() height=HEIGHT.to_string()
+            data-testid="loss-chart" aria-label="train and validation loss per epoch"></canvas>
+    }
+}
+
+fn report(result: Result<(), String>) {
+    if let Err(e) = result {
+        web_sys::console::error_1(&format!("cannot draw the chart: {e}").into());
+    }
+}
+
+fn points(values: &[f64]) -> Vec<(usize, f64)> {
+    values.iter().enumerate().map(|(i, v)| (i + 1, *v)).collect()
+}
+
+fn y_range(spec: &ChartSpec) -> (f64, f64) {
+    let all = spec.ours_train.iter().chain(&spec.ours_val).chain(spec.seed_train).chain(spec.seed_val).copied().filter(|v| v.is_finite());
+    if spec.accuracy {
+        let low = all.fold(1.0f64, f64::min);
+        // Round down to a multiple of 0.05 with some room below the lowest point.
+        let low = ((low - 0.02) * 20.0).floor() / 20.0;
+        (low.clamp(0.0, 0.95), 1.0)
+    } else {
+        let high = all.fold(0.0f64, f64::max);
+        (0.0, (high * 1.1).max(0.05))
+    }
+}
+
+fn draw(canvas: HtmlCanvasElement, spec: &ChartSpec) -> Result<(), String> {
+    let backend = CanvasBackend::with_canvas_object(canvas).ok_or("the canvas has no 2d context")?;
+    let root = backend.into_drawing_area();
+    let e = |e: &dyn std::fmt::Display| e.to_string();
+    root.fill(&WHITE).map_err(|x| e(&x))?;
+
+    let x_max = spec.epochs.max(spec.seed_train.len()).max(spec.ours_train.len()).max(1);
+    let (y_low, y_high) = y_range(spec);
+    let mut chart = ChartBuilder::on(&root)
+        .caption(spec.title, ("sans-serif", 18))
+        .margin(14)
+        .x_label_area_size(42)
+        .y_label_area_size(58)
+        .build_cartesian_2d(0usize..x_max + 1, y_low..y_high)
+        .map_err(|x| e(&x))?;
+    let x_formatter = |x: &usize| if (1..=x_max).contains(x) { x.to_string() } else { String::new() };
+    chart
+        .configure_mesh()
+        .x_desc("Epoch")
+        .y_desc(spec.y_desc)
+        .x_labels(x_max.min(12) + 2)
+        .x_label_formatter(&x_formatter)
+        .y_label_formatter(&|y: &f64| format!("{y:.2}"))
+        .light_line_style(BLACK.mix(0.04))
+        .bold_line_style(BLACK.mix(0.1))
+        .draw()
+        .map_err(|x| e(&x))?;
+
+    for (values, colour, label) in [(spec.seed_train, TRAIN_COLOUR, "Train (seed notebook)"), (spec.seed_val, VAL_COLOUR, "Validation (seed notebook)")] {
+        let style = colour.mix(0.45).stroke_width(2);
+        chart
+            .draw_series(DashedLineSeries::new(points(values), 6, 4, style))
+            .map_err(|x| e(&x))?
+            .label(label)
+            .legend(move |(x, y)| {
+                // A dashed stroke in the legend too.
+                EmptyElement::at((x, y)) + PathElement::new(vec![(0, 0), (8, 0)], style) + PathElement::new(vec![(12, 0), (20, 0)], style)
+            });
+    }
+    for (values, colour, label) in [(&spec.ours_train, TRAIN_COLOUR, "Train (this run)"), (&spec.ours_val, VAL_COLOUR, "Validation (this run)")] {
+        let data = points(values);
+        let style = colour.stroke_width(2);
+        chart
+            .draw_series(LineSeries::new(data.clone(), style))
+            .map_err(|x| e(&x))?
+            .label(label)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+        chart.draw_series(data.into_iter().map(|p| Circle::new(p, 3, colour.filled()))).map_err(|x| e(&x))?;
+    }
+    chart
+        .configure_series_labels()
+        .position(if spec.accuracy { SeriesLabelPosition::LowerRight } else { SeriesLabelPosition::UpperRight })
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.3))
+        .label_font(("sans-serif", 13))
+        .draw()
+        .map_err(|x| e(&x))?;
+    root.present().map_err(|x| e(&x))?;
+    Ok(())
+}

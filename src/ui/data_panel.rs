@@ -1,0 +1,166 @@
+//! Problem 1's data: the dataset download with a progress bar per file, and what the page
+//! keeps of it (counts and a few samples; the worker reads the full set from the cache).
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::format;
+use crate::data::{Mnist, MnistFile};
+use crate::web::{self, dataset::{DownloadProgress, Source}};
+
+/// How many training digits the page keeps to show.
+pub const SAMPLES: usize = 16;
+
+/// One training digit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    /// 784 `u8` pixels, row-major, 0 = background.
+    pub pixels: Vec<u8>,
+    pub label: u8,
+}
+
+/// What the page keeps of the loaded dataset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataSummary {
+    pub train: usize,
+    pub test: usize,
+    /// The first [`SAMPLES`] training digits.
+    pub samples: Vec<Sample>,
+}
+
+impl DataSummary {
+    fn of(mnist: &Mnist) -> Self {
+        let samples = (0..SAMPLES.min(mnist.train.len()))
+            .map(|i| Sample { pixels: mnist.train.image(i).to_vec(), label: mnist.train.labels[i] })
+            .collect();
+        Self { train: mnist.train.len(), test: mnist.test.len(), samples }
+    }
+}
+
+/// The dataset's state as tests read it from `data-testid="data-status"`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DataState {
+    Loading,
+    Ready(DataSummary),
+    Error(String),
+}
+
+impl DataState {
+    pub fn label(&self) -> String {
+        match self {
+            Self::Loading => "loading".into(),
+            Self::Ready(_) => "ready".into(),
+            Self::Error(message) => format!("error: {message}"),
+        }
+    }
+
+    pub fn is_ready(&self) -> bool {
+        matches!(self, Self::Ready(_))
+    }
+}
+
+/// Per-file progress, in [`MnistFile::ALL`] order.
+pub type FileProgress = [Option<DownloadProgress>; 4];
+
+/// Byte updates of one file are shown at most this often (completion always shows).
+const FILE_PROGRESS_INTERVAL_MS: f64 = 100.0;
+
+/// Starts loading the dataset from `base` in the background, reporting into `files` and
+/// `state`; `on_ready` runs once it has loaded. The full dataset is dropped afterwards.
+pub fn start_loading(base: String, files: RwSignal<FileProgress>, state: RwSignal<DataState>, on_ready: impl FnOnce() + 'static) {
+    spawn_local(async move {
+        let mut last_shown = [f64::NEG_INFINITY; 4];
+        let result = web::dataset::load_mnist(&base, |progress| {
+            let Some(index) = MnistFile::ALL.iter().position(|f| *f == progress.file) else { return };
+            let now = web::now_ms();
+            if progress.done || now - last_shown[index] >= FILE_PROGRESS_INTERVAL_MS {
+                last_shown[index] = now;
+                files.update(|f| f[index] = Some(progress.clone()));
+            }
+        })
+        .await;
+        match result {
+            Ok(mnist) => {
+                state.set(DataState::Ready(DataSummary::of(&mnist)));
+                drop(mnist);
+                on_ready();
+            }
+            Err(e) => state.set(DataState::Error(e.to_string())),
+        }
+    });
+}
+
+/// The dataset's status line, counts and one progress bar per file.
+#[component]
+pub fn DataPanel(
+    /// Base URL the files are fetched from (shown to the reader).
+    #[prop(into)]
+    base: String,
+    /// Progress of each of the four files.
+    #[prop(into)]
+    files: Signal<FileProgress>,
+    /// Loading, ready with counts, or the error.
+    #[prop(into)]
+    state: Signal<DataState>,
+) -> impl IntoView {
+    let rows = MnistFile::ALL
+        .iter()
+        .enumerate()
+        .map(|(index, file)| view! { <FileRow name=file.gz_name() progress=Signal::derive(move || files.with(|f| f[index].clone())) /> })
+        .collect_view();
+    view! {
+        <div class="data-panel">
+            <p class="status-line">
+                "Dataset: "
+                <strong data-testid="data-status" class:error=move || state.with(|s| matches!(s, DataState::Error(_)))>
+                    {move || state.with(DataState::label)}
+                </strong>
+                {move || state.with(|s| match s {
+                    DataState::Ready(summary) => Some(view! {
+                        " — "
+                        <span data-testid="train-count">{format::thousands(summary.train)}</span>
+                        " training images / "
+                        <span data-testid="test-count">{format::thousands(summary.test)}</span>
+                        " test images"
+                    }),
+                    _ => None,
+                })}
+            </p>
+            <p class="muted">"Source: " <code>{base}</code> " (decompressed and kept in the browser's Cache Storage for the next visit and for the training worker)"</p>
+            <table class="downloads">
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+}
+
+/// One file's download progress.
+#[component]
+fn FileRow(
+    /// The published file name.
+    name: &'static str,
+    /// Its latest progress report; `None` before the first.
+    #[prop(into)]
+    progress: Signal<Option<DownloadProgress>>,
+) -> impl IntoView {
+    let max = move || progress.with(|p| p.as_ref().and_then(|p| p.total).map(|t| t.max(1).to_string()));
+    let value = move || progress.with(|p| p.as_ref().filter(|p| p.total.is_some()).map(|p| p.loaded.to_string()));
+    let text = move || {
+        progress.with(|p| match p {
+            None => "waiting".to_string(),
+            Some(p) if p.source == Source::Cache => format!("from cache ({})", format::bytes(p.loaded)),
+            Some(p) if p.done => format!("downloaded ({})", format::bytes(p.loaded)),
+            Some(p) => match p.total {
+                Some(total) => format!("{} / {}", format::bytes(p.loaded), format::bytes(total)),
+                None => format!("{} / ?", format::bytes(p.loaded)),
+            },
+        })
+    };
+    view! {
+        <tr>
+            <td><code>{name}</code></td>
+            <td class="bar"><progress max=max value=value></progress></td>
+            <td class="bytes">{text}</td>
+        </tr>
+    }
+}

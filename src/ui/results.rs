@@ -1,0 +1,108 @@
+//! A finished run's figures beside the seed notebook's, and its JSON download.
+
+use leptos::prelude::*;
+
+use super::format;
+use crate::experiment::RunResult;
+use crate::experiment::result::seed;
+
+/// The seed's run took about 2 s per epoch (5 s for the first) in its Keras log.
+const SEED_SECONDS: f64 = 23.0;
+const SEED_EPOCHS: usize = 10;
+
+/// Test loss and accuracy, time, and a JSON download of the whole result.
+#[component]
+pub fn Results(
+    /// The finished run; `None` until one finishes.
+    #[prop(into)]
+    result: Signal<Option<RunResult>>,
+) -> impl IntoView {
+    let url = download_url(result);
+    move || {
+        result.with(|r| match r {
+            None => view! { <p class="muted">"Results appear here when a run finishes."</p> }.into_any(),
+            Some(r) => {
+                let epochs = r.history.len().max(1);
+                let file_name = format!("mnist-lab-{}-seed{}-{}epochs.json", r.config.experiment.as_str(), r.config.seed, r.history.len());
+                view! {
+                    <table class="compare results">
+                        <thead>
+                            <tr><th></th><th>"this run"</th><th>"seed notebook (Keras)"</th></tr>
+                        </thead>
+                        <tbody>
+                            <tr>
+                                <th>"Test accuracy"</th>
+                                <td class="num big" data-testid="test-accuracy">{format!("{:.4}", r.test_accuracy)}</td>
+                                <td class="num" data-testid="seed-test-accuracy">{format!("{:.4}", seed::P2_TEST_ACCURACY)}</td>
+                            </tr>
+                            <tr>
+                                <th>"Test loss"</th>
+                                <td class="num big" data-testid="test-loss">{format!("{:.4}", r.test_loss)}</td>
+                                <td class="num" data-testid="seed-test-loss">{format!("{:.4}", seed::P2_TEST_LOSS)}</td>
+                            </tr>
+                            <tr>
+                                <th>"Epochs × batch size, lr"</th>
+                                <td class="num">{format!("{} × {}, {}", r.history.len(), r.config.batch_size, r.config.lr)}</td>
+                                <td class="num">"10 × 128, 0.1"</td>
+                            </tr>
+                            <tr>
+                                <th>"Training images"</th>
+                                <td class="num">{format::thousands(r.config.train_size)}</td>
+                                <td class="num">"60,000"</td>
+                            </tr>
+                            <tr>
+                                <th>"Total time"</th>
+                                <td class="num"><span data-testid="total-seconds">{format!("{:.1}", r.seconds)}</span>" s"</td>
+                                <td class="num">{format!("≈{SEED_SECONDS:.0} s")}</td>
+                            </tr>
+                            <tr>
+                                <th>"Seconds per epoch"</th>
+                                <td class="num"><span data-testid="seconds-per-epoch">{format!("{:.2}", r.seconds / epochs as f64)}</span>" s"</td>
+                                <td class="num">{format!("≈{:.1} s", SEED_SECONDS / SEED_EPOCHS as f64)}</td>
+                            </tr>
+                            <tr>
+                                <th>"Backend"</th>
+                                <td>{r.backend.clone()}</td>
+                                <td>"TensorFlow (Keras)"</td>
+                            </tr>
+                        </tbody>
+                    </table>
+                    {move || url.get().map(|href| view! {
+                        <p><a class="button" href=href download=file_name.clone() data-testid="download-results">"Download results (JSON)"</a></p>
+                    })}
+                }
+                .into_any()
+            }
+        })
+    }
+}
+
+/// An object URL of the result's JSON, replaced (and the old one revoked) per result.
+fn download_url(result: Signal<Option<RunResult>>) -> RwSignal<Option<String>> {
+    let url = RwSignal::new(None::<String>);
+    Effect::new(move |previous: Option<Option<String>>| {
+        if let Some(Some(old)) = previous {
+            // Revoking only frees the blob; a failure leaks it until the page closes.
+            let _ = web_sys::Url::revoke_object_url(&old);
+        }
+        let next = result.with(|r| r.as_ref().and_then(|r| match json_object_url(r) {
+            Ok(href) => Some(href),
+            Err(e) => {
+                web_sys::console::error_1(&format!("cannot prepare the download: {e}").into());
+                None
+            }
+        }));
+        url.set(next.clone());
+        next
+    });
+    url
+}
+
+fn json_object_url(result: &RunResult) -> Result<String, String> {
+    let json = serde_json::to_string_pretty(result).map_err(|e| e.to_string())?;
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(&json));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/json");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(|e| format!("{e:?}"))?;
+    web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))
+}

@@ -1,0 +1,215 @@
+//! The page's reactive state of a training run, fed by the worker's messages.
+
+use leptos::prelude::*;
+
+use super::worker_client::WorkerEvent;
+use crate::experiment::{EpochMetrics, RunConfig, RunResult};
+use crate::protocol::WorkerOutput;
+use crate::web;
+
+/// The run's state as tests read it from `data-testid="run-status"`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunStatus {
+    Idle,
+    Running,
+    Done,
+    Error(String),
+}
+
+impl RunStatus {
+    /// Exactly `idle`, `running`, `done` or `error: <message>`.
+    pub fn label(&self) -> String {
+        match self {
+            Self::Idle => "idle".into(),
+            Self::Running => "running".into(),
+            Self::Done => "done".into(),
+            Self::Error(message) => format!("error: {message}"),
+        }
+    }
+}
+
+/// The latest step report of the running epoch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepInfo {
+    pub epoch: usize,
+    pub step: usize,
+    pub steps: usize,
+    pub loss: f64,
+    pub accuracy: f64,
+    /// Seconds since the epoch began.
+    pub elapsed_seconds: f64,
+}
+
+/// The backend the worker chose.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BackendInfo {
+    pub name: String,
+    pub fallback_reason: Option<String>,
+}
+
+/// Progress redraws are throttled to this interval (epoch boundaries always show).
+const PROGRESS_INTERVAL_MS: f64 = 250.0;
+
+/// Every signal of a run, `Copy` so components and closures can share it.
+#[derive(Debug, Clone, Copy)]
+pub struct RunState {
+    pub status: RwSignal<RunStatus>,
+    /// The worker's latest `Status` text (loading data, compiling kernels...).
+    pub phase: RwSignal<Option<String>>,
+    pub backend: RwSignal<Option<BackendInfo>>,
+    pub step: RwSignal<Option<StepInfo>>,
+    pub history: RwSignal<Vec<EpochMetrics>>,
+    pub result: RwSignal<Option<RunResult>>,
+    /// `Some(completed epochs)` once a run was cancelled.
+    pub cancelled: RwSignal<Option<usize>>,
+    /// The configuration of the current (or last) run.
+    pub config: RwSignal<Option<RunConfig>>,
+    last_progress_ms: StoredValue<f64>,
+}
+
+impl Default for RunState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RunState {
+    pub fn new() -> Self {
+        Self {
+            status: RwSignal::new(RunStatus::Idle),
+            phase: RwSignal::new(None),
+            backend: RwSignal::new(None),
+            step: RwSignal::new(None),
+            history: RwSignal::new(Vec::new()),
+            result: RwSignal::new(None),
+            cancelled: RwSignal::new(None),
+            config: RwSignal::new(None),
+            last_progress_ms: StoredValue::new(f64::NEG_INFINITY),
+        }
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.status.with(|s| *s == RunStatus::Running)
+    }
+
+    /// Clears the previous run's figures and marks a new one running.
+    pub fn begin(&self, config: RunConfig) {
+        self.phase.set(Some("starting the training worker…".into()));
+        self.backend.set(None);
+        self.step.set(None);
+        self.history.set(Vec::new());
+        self.result.set(None);
+        self.cancelled.set(None);
+        self.config.set(Some(config));
+        self.last_progress_ms.set_value(f64::NEG_INFINITY);
+        self.status.set(RunStatus::Running);
+    }
+
+    /// A run that ended before it began (its queued start was dropped).
+    pub fn cancelled_before_start(&self) {
+        self.phase.set(None);
+        self.cancelled.set(Some(0));
+        self.status.set(RunStatus::Idle);
+    }
+
+    /// A failure on the page's side (worker could not be started or posted to).
+    pub fn fail(&self, message: String) {
+        self.status.set(RunStatus::Error(message));
+    }
+
+    /// Applies one event from the worker client. What is already shown is kept on errors.
+    pub fn apply(&self, event: WorkerEvent) {
+        match event {
+            WorkerEvent::Output(output) => self.apply_output(output),
+            WorkerEvent::Crashed(message) => self.fail(format!("worker crashed: {message}")),
+            WorkerEvent::Failed(message) => self.fail(message),
+        }
+    }
+
+    fn apply_output(&self, output: WorkerOutput) {
+        let running = self.status.with_untracked(|s| *s == RunStatus::Running);
+        match output {
+            WorkerOutput::Ready => {
+                if running {
+                    self.phase.set(Some("worker ready".into()));
+                }
+            }
+            WorkerOutput::Status(text) => self.phase.set(Some(text)),
+            WorkerOutput::Backend { name, fallback_reason } => self.backend.set(Some(BackendInfo { name, fallback_reason })),
+            WorkerOutput::Progress { epoch, step, steps, loss, accuracy, elapsed_seconds } => {
+                if !running {
+                    return;
+                }
+                let now = web::now_ms();
+                let new_epoch = self.step.with_untracked(|s| s.as_ref().is_none_or(|s| s.epoch != epoch));
+                if new_epoch || step == steps || now - self.last_progress_ms.get_value() >= PROGRESS_INTERVAL_MS {
+                    self.last_progress_ms.set_value(now);
+                    self.step.set(Some(StepInfo { epoch, step, steps, loss, accuracy, elapsed_seconds }));
+                }
+            }
+            WorkerOutput::EpochEnd(metrics) => {
+                if running {
+                    self.history.update(|h| h.push(metrics));
+                }
+            }
+            WorkerOutput::Done(result) => {
+                if !running {
+                    return;
+                }
+                if self.history.with_untracked(|h| h.len() < result.history.len()) {
+                    self.history.set(result.history.clone());
+                }
+                if self.backend.with_untracked(Option::is_none) {
+                    self.backend.set(Some(BackendInfo { name: result.backend.clone(), fallback_reason: None }));
+                }
+                self.result.set(Some(result));
+                self.phase.set(Some("finished".into()));
+                self.status.set(RunStatus::Done);
+            }
+            WorkerOutput::Cancelled { completed } => {
+                self.phase.set(None);
+                self.cancelled.set(Some(completed));
+                self.status.set(RunStatus::Idle);
+            }
+            WorkerOutput::Error(message) => self.fail(message),
+        }
+    }
+
+    /// Fraction of the whole run done, from the step reports and finished epochs.
+    pub fn fraction_done(&self) -> f64 {
+        let epochs = self.config.with(|c| c.as_ref().map_or(0, |c| c.epochs));
+        if epochs == 0 {
+            return 0.0;
+        }
+        (self.epochs_done() / epochs as f64).clamp(0.0, 1.0)
+    }
+
+    /// Epochs done, fractional within the running epoch.
+    pub fn epochs_done(&self) -> f64 {
+        let finished = self.history.with(Vec::len);
+        self.step.with(|s| match s {
+            Some(s) if s.epoch > finished && s.steps > 0 => (s.epoch - 1) as f64 + s.step as f64 / s.steps as f64,
+            _ => finished as f64,
+        })
+    }
+
+    /// Seconds left: the running epoch at its current pace, then the remaining epochs at the
+    /// mean pace of the finished ones (or the current one's, before any finished).
+    pub fn eta_seconds(&self) -> Option<f64> {
+        let epochs = self.config.with(|c| c.as_ref().map(|c| c.epochs))?;
+        let step = self.step.get()?;
+        if step.step == 0 || step.steps == 0 {
+            return None;
+        }
+        let finished: Vec<f64> = self.history.with(|h| h.iter().map(|m| m.seconds).collect());
+        let fraction = step.step as f64 / step.steps as f64;
+        let current_epoch_total = step.elapsed_seconds / fraction;
+        let per_epoch = if finished.is_empty() { current_epoch_total } else { finished.iter().sum::<f64>() / finished.len() as f64 };
+        let (in_epoch, after) = if step.epoch > finished.len() {
+            ((current_epoch_total - step.elapsed_seconds).max(0.0), epochs.saturating_sub(step.epoch))
+        } else {
+            (0.0, epochs.saturating_sub(finished.len()))
+        };
+        Some(in_epoch + after as f64 * per_epoch)
+    }
+}

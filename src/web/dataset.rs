@@ -1,0 +1,196 @@
+//! The dataset in the browser: fetched once with progress, checked, decompressed, parsed,
+//! and cached decompressed in Cache Storage so a reload (and the worker) reads it locally.
+//!
+//! Streaming the response body by hand (web-sys' ReadableStream reader) is what gives the
+//! progress bar its bytes; gloo-net's fetch only hands back whole bodies.
+
+use js_sys::{Reflect, Uint8Array};
+use thiserror::Error;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Cache, CacheStorage, ReadableStreamDefaultReader, Response};
+
+use crate::data::{DataError, Mnist, MnistFile, mnist};
+
+/// Where the app's own copy of MNIST is served from (Trunk copies `assets/mnist` there).
+pub const DEFAULT_DATA_URL: &str = "assets/mnist";
+/// Cache Storage bucket; bump the version when the cached layout changes.
+const CACHE_NAME: &str = "mnist-lab-data-v1";
+
+#[derive(Debug, Error)]
+pub enum LoadError {
+    #[error("could not fetch {url}: {reason}")]
+    Fetch { url: String, reason: String },
+    #[error("{url} answered HTTP {status}")]
+    Http { url: String, status: u16 },
+    #[error(transparent)]
+    Data(#[from] DataError),
+}
+
+/// Where a file's bytes came from, for the page to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Network,
+    Cache,
+}
+
+/// Download progress of one file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DownloadProgress {
+    pub file: MnistFile,
+    pub loaded: u64,
+    pub total: Option<u64>,
+    pub source: Source,
+    pub done: bool,
+}
+
+fn js_error(value: JsValue) -> String {
+    value
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| value.as_string())
+        .unwrap_or_else(|| format!("{value:?}"))
+}
+
+/// `fetch` of the window or the worker, whichever this is.
+async fn fetch(url: &str) -> Result<Response, LoadError> {
+    let global = js_sys::global();
+    let promise = if let Some(window) = global.dyn_ref::<web_sys::Window>() {
+        window.fetch_with_str(url)
+    } else if let Some(worker) = global.dyn_ref::<web_sys::WorkerGlobalScope>() {
+        worker.fetch_with_str(url)
+    } else {
+        return Err(LoadError::Fetch { url: url.into(), reason: "no fetch in this context".into() });
+    };
+    let response = JsFuture::from(promise).await.map_err(|e| LoadError::Fetch { url: url.into(), reason: js_error(e) })?;
+    response.dyn_into::<Response>().map_err(|_| LoadError::Fetch { url: url.into(), reason: "not a Response".into() })
+}
+
+/// The Cache Storage bucket, or `None` where the browser has none (e.g. an insecure
+/// origin): the app then simply refetches.
+async fn open_cache() -> Option<Cache> {
+    let caches = Reflect::get(&js_sys::global(), &JsValue::from_str("caches")).ok()?;
+    let caches: CacheStorage = caches.dyn_into().ok()?;
+    let cache = JsFuture::from(caches.open(CACHE_NAME)).await.ok()?;
+    cache.dyn_into().ok()
+}
+
+/// Absolute URL of `file` under `base` (relative bases resolve against the page).
+pub fn file_url(base: &str, file_name: &str) -> String {
+    let joined = format!("{}/{}", base.trim_end_matches('/'), file_name);
+    let location = Reflect::get(&js_sys::global(), &JsValue::from_str("location"))
+        .ok()
+        .and_then(|l| Reflect::get(&l, &JsValue::from_str("href")).ok())
+        .and_then(|h| h.as_string());
+    match location.and_then(|href| web_sys::Url::new_with_base(&joined, &href).ok()) {
+        Some(url) => url.href(),
+        None => joined,
+    }
+}
+
+/// The cache key of a decompressed file: it is not a URL anyone serves.
+fn cache_key(gz_url: &str) -> String {
+    format!("{gz_url}#decompressed")
+}
+
+async fn read_cached(cache: &Cache, key: &str) -> Option<Vec<u8>> {
+    let hit = JsFuture::from(cache.match_with_str(key)).await.ok()?;
+    let response: Response = hit.dyn_into().ok()?;
+    let buffer = JsFuture::from(response.array_buffer().ok()?).await.ok()?;
+    Some(Uint8Array::new(&buffer).to_vec())
+}
+
+async fn write_cached(cache: &Cache, key: &str, bytes: &[u8]) {
+    let array = Uint8Array::from(bytes);
+    let Ok(response) = Response::new_with_opt_buffer_source(Some(&array)) else { return };
+    // A full or unavailable cache only costs a refetch next time.
+    let _ = JsFuture::from(cache.put_with_str(key, &response)).await;
+}
+
+/// Fetches a whole body, reporting bytes as they arrive.
+async fn fetch_with_progress(url: &str, mut on_chunk: impl FnMut(u64, Option<u64>)) -> Result<Vec<u8>, LoadError> {
+    let response = fetch(url).await?;
+    if !response.ok() {
+        return Err(LoadError::Http { url: url.into(), status: response.status() });
+    }
+    let total = response.headers().get("content-length").ok().flatten().and_then(|v| v.parse::<u64>().ok());
+    let Some(body) = response.body() else {
+        return Ok(Vec::new());
+    };
+    let reader: ReadableStreamDefaultReader = body
+        .get_reader()
+        .dyn_into()
+        .map_err(|_| LoadError::Fetch { url: url.into(), reason: "body has no reader".into() })?;
+    let mut bytes = Vec::with_capacity(total.unwrap_or(0) as usize);
+    loop {
+        let chunk = JsFuture::from(reader.read()).await.map_err(|e| LoadError::Fetch { url: url.into(), reason: js_error(e) })?;
+        let done = Reflect::get(&chunk, &JsValue::from_str("done")).ok().and_then(|d| d.as_bool()).unwrap_or(true);
+        if done {
+            break;
+        }
+        if let Ok(value) = Reflect::get(&chunk, &JsValue::from_str("value")) {
+            if let Some(array) = value.dyn_ref::<Uint8Array>() {
+                bytes.extend_from_slice(&array.to_vec());
+                on_chunk(bytes.len() as u64, total);
+            }
+        }
+    }
+    Ok(bytes)
+}
+
+/// Loads one decompressed IDX file: from the cache, else fetched, checked and cached.
+async fn load_file(
+    cache: Option<&Cache>,
+    base: &str,
+    file: MnistFile,
+    verify: bool,
+    on_progress: &mut impl FnMut(&DownloadProgress),
+) -> Result<Vec<u8>, LoadError> {
+    let url = file_url(base, file.gz_name());
+    let key = cache_key(&url);
+    if let Some(cache) = cache {
+        if let Some(raw) = read_cached(cache, &key).await {
+            let n = raw.len() as u64;
+            on_progress(&DownloadProgress { file, loaded: n, total: Some(n), source: Source::Cache, done: true });
+            return Ok(raw);
+        }
+    }
+    let gz = fetch_with_progress(&url, |loaded, total| {
+        on_progress(&DownloadProgress { file, loaded, total, source: Source::Network, done: false })
+    })
+    .await?;
+    if verify {
+        mnist::verify_gz(file, &gz)?;
+    }
+    let raw = mnist::gunzip(file, &gz)?;
+    on_progress(&DownloadProgress { file, loaded: gz.len() as u64, total: Some(gz.len() as u64), source: Source::Network, done: true });
+    Ok(raw)
+}
+
+/// Loads the four files under `base` and parses them. The app's own copy is checked
+/// against its committed SHA-256 sums; a dataset from another `base` is parsed strictly
+/// but cannot be checksummed. Files are cached only once the whole dataset has parsed, so
+/// a corrupt file is never kept.
+pub async fn load_mnist(base: &str, mut on_progress: impl FnMut(&DownloadProgress)) -> Result<Mnist, LoadError> {
+    let cache = open_cache().await;
+    let verify = base.trim_end_matches('/') == DEFAULT_DATA_URL;
+    let mut raw = Vec::with_capacity(4);
+    for file in MnistFile::ALL {
+        raw.push(load_file(cache.as_ref(), base, file, verify, &mut on_progress).await?);
+    }
+    let mnist = Mnist::from_idx_files(&raw[0], &raw[1], &raw[2], &raw[3])?;
+    if let Some(cache) = &cache {
+        for (file, bytes) in MnistFile::ALL.iter().zip(&raw) {
+            write_cached(cache, &cache_key(&file_url(base, file.gz_name())), bytes).await;
+        }
+    }
+    Ok(mnist)
+}
+
+/// Removes every cached file (the page's "clear cache" control and tests).
+pub async fn clear_cache() -> bool {
+    let Some(caches) = Reflect::get(&js_sys::global(), &JsValue::from_str("caches")).ok().and_then(|c| c.dyn_into::<CacheStorage>().ok()) else {
+        return false;
+    };
+    JsFuture::from(caches.delete(CACHE_NAME)).await.ok().and_then(|v| v.as_bool()).unwrap_or(false)
+}

@@ -1,0 +1,42 @@
+//! Browser edges shared by the page and the worker: the dataset's fetch and cache, the
+//! URL query, and the typed `postMessage` codec. No burn here.
+
+pub mod dataset;
+pub mod messages;
+
+use wasm_bindgen::JsCast;
+
+/// The page's URL query as key/value pairs (empty outside a window).
+pub fn query_pairs() -> Vec<(String, String)> {
+    let Some(window) = web_sys::window() else { return Vec::new() };
+    let Ok(search) = window.location().search() else { return Vec::new() };
+    let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else { return Vec::new() };
+    let mut pairs = Vec::new();
+    for entry in js_sys::try_iter(&params).ok().flatten().into_iter().flatten().flatten() {
+        let pair: js_sys::Array = entry.unchecked_into();
+        if let (Some(k), Some(v)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
+            pairs.push((k, v));
+        }
+    }
+    pairs
+}
+
+/// Replaces the page's query string without reloading or adding a history entry, so that
+/// the address bar always holds a link that reproduces the current setup.
+pub fn replace_query(query: &str) {
+    let Some(window) = web_sys::window() else { return };
+    let Ok(history) = window.history() else { return };
+    let url = format!("?{query}");
+    // A failure here only leaves the old URL in the address bar.
+    let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+}
+
+/// Milliseconds since the page or worker started (`performance.now()`).
+pub fn now_ms() -> f64 {
+    web_time::Instant::now().duration_since(start()).as_secs_f64() * 1000.0
+}
+
+fn start() -> web_time::Instant {
+    thread_local!(static START: web_time::Instant = web_time::Instant::now());
+    START.with(|s| *s)
+}

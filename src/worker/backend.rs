@@ -1,0 +1,133 @@
+//! Choosing and initialising the backend in the worker: WebGPU through burn's wgpu
+//! runtime when the browser has an adapter, else burn's CPU backend (burn-flex, SIMD128).
+
+use burn::tensor::{Device, Tensor, TensorData};
+use js_sys::{Function, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::experiment::BackendChoice;
+
+/// An initialised backend and how to name it in the page.
+pub struct Chosen {
+    pub device: Device,
+    pub name: String,
+    pub fallback_reason: Option<String>,
+}
+
+thread_local! {
+    /// burn registers a wgpu runtime once per worker; later runs reuse it.
+    static WEBGPU: std::cell::RefCell<Option<(Device, String)>> = const { std::cell::RefCell::new(None) };
+}
+
+pub const CPU_NAME: &str = "cpu";
+
+pub async fn select(choice: BackendChoice) -> Result<Chosen, String> {
+    let cpu = || Chosen { device: Device::flex(), name: CPU_NAME.into(), fallback_reason: None };
+    match choice {
+        BackendChoice::Cpu => Ok(cpu()),
+        BackendChoice::Webgpu => webgpu().await.map(|(device, name)| Chosen { device, name, fallback_reason: None }),
+        BackendChoice::Auto => match webgpu().await {
+            Ok((device, name)) => Ok(Chosen { device, name, fallback_reason: None }),
+            Err(reason) => Ok(Chosen { fallback_reason: Some(reason), ..cpu() }),
+        },
+    }
+}
+
+/// The worker's WebGPU device, initialised on first use and checked against the CPU
+/// backend on a small matmul before any training trusts it.
+pub async fn webgpu() -> Result<(Device, String), String> {
+    if let Some(ready) = WEBGPU.with(|w| w.borrow().clone()) {
+        return Ok(ready);
+    }
+    let gpu = Reflect::get(&js_sys::global(), &"navigator".into())
+        .and_then(|n| Reflect::get(&n, &"gpu".into()))
+        .unwrap_or(JsValue::UNDEFINED);
+    if gpu.is_undefined() || gpu.is_null() {
+        return Err("this browser has no WebGPU (navigator.gpu is missing)".into());
+    }
+    enable_subgroups_on_request_device();
+    let (device, setup) = Device::wgpu_options()
+        .init_with_setup_async()
+        .await
+        .map_err(|e| format!("no usable WebGPU adapter: {e}"))?;
+    let gpu_device: JsValue = setup.device.as_webgpu().map(|d| AsRef::<JsValue>::as_ref(d).clone()).unwrap_or(JsValue::UNDEFINED);
+    let name = format!("webgpu ({})", adapter_label(&gpu_device, &setup.adapter.get_info().name));
+    let subgroups = if has_subgroups(&gpu_device) { "with" } else { "without" };
+    super::post(&crate::protocol::WorkerOutput::Status(format!("checking {name}, device {subgroups} subgroups")));
+    self_check(&device).await?;
+    WEBGPU.with(|w| *w.borrow_mut() = Some((device.clone(), name.clone())));
+    Ok((device, name))
+}
+
+/// burn's matmul kernels (cubecl 0.11) read subgroup builtins and so begin with
+/// `enable subgroups;`, but wgpu 30 cannot request the `subgroups` feature from a browser
+/// (its WebGPU feature table has no entry for it), so Chromium rejects those shaders and
+/// the kernels silently do nothing. Until wgpu maps the feature, ask for it at the one
+/// place a WebGPU device is made: `GPUAdapter.requestDevice`, when the adapter offers it.
+/// The patch is JavaScript because it wraps a browser prototype method.
+fn enable_subgroups_on_request_device() {
+    const PATCH: &str = "const A = globalThis.GPUAdapter;
+        if (!A || A.prototype.__mnistLabSubgroups) return;
+        const original = A.prototype.requestDevice;
+        A.prototype.requestDevice = function (descriptor) {
+            const d = Object.assign({}, descriptor || {});
+            if (this.features && this.features.has('subgroups')) {
+                const required = Array.from(d.requiredFeatures || []);
+                if (!required.includes('subgroups')) required.push('subgroups');
+                d.requiredFeatures = required;
+            }
+            return original.call(this, d);
+        };
+        A.prototype.__mnistLabSubgroups = true;";
+    // Failure leaves requestDevice as it was; the self-check then decides.
+    let _ = Function::new_no_args(PATCH).call0(&JsValue::NULL);
+}
+
+/// `swiftshader`, `nvidia ampere`, ... from `GPUDevice.adapterInfo`, else wgpu's name.
+fn adapter_label(gpu_device: &JsValue, fallback: &str) -> String {
+    let info = Reflect::get(gpu_device, &"adapterInfo".into()).unwrap_or(JsValue::UNDEFINED);
+    let field = |key: &str| Reflect::get(&info, &key.into()).ok().and_then(|v| v.as_string()).filter(|s| !s.is_empty());
+    let label = match (field("vendor"), field("architecture")) {
+        (_, Some(arch)) if arch == "swiftshader" => arch,
+        (Some(vendor), Some(arch)) => format!("{vendor} {arch}"),
+        (Some(vendor), None) => vendor,
+        (None, Some(arch)) => arch,
+        (None, None) => field("description").unwrap_or_else(|| fallback.to_string()),
+    };
+    if label.is_empty() { "unknown adapter".into() } else { label }
+}
+
+/// Multiplies two fixed matrices on the GPU and on the CPU backend; a kernel that failed
+/// to compile leaves zeros or stale memory, which this catches before training starts.
+async fn self_check(device: &Device) -> Result<(), String> {
+    let (m, k, n) = (37, 784, 64);
+    let a: Vec<f32> = (0..m * k).map(|i| ((i * 7919) % 97) as f32 / 97.0 - 0.5).collect();
+    let b: Vec<f32> = (0..k * n).map(|i| ((i * 104729) % 89) as f32 / 89.0 - 0.5).collect();
+    let product = |device: &Device| {
+        let a = Tensor::<2>::from_data(TensorData::new(a.clone(), [m, k]), device);
+        let b = Tensor::<2>::from_data(TensorData::new(b.clone(), [k, n]), device);
+        a.matmul(b)
+    };
+    let expected = product(&Device::flex()).into_data_async().await.map_err(|e| e.to_string())?;
+    let found = product(device).into_data_async().await.map_err(|e| format!("WebGPU readback failed: {e}"))?;
+    let (expected, found) = match (expected.try_into_vec::<f32>(), found.try_into_vec::<f32>()) {
+        (Ok(e), Ok(f)) => (e, f),
+        _ => return Err("WebGPU self-check: unexpected element type".into()),
+    };
+    let worst = expected.iter().zip(&found).map(|(e, f)| (e - f).abs()).fold(0.0f32, f32::max);
+    if worst > 1e-3 || found.len() != expected.len() {
+        return Err(format!("WebGPU gives wrong results on this adapter (matmul off by {worst}); using the CPU backend"));
+    }
+    Ok(())
+}
+
+/// Whether the device burn created has the `subgroups` feature (for diagnostics).
+pub fn has_subgroups(gpu_device: &JsValue) -> bool {
+    Reflect::get(gpu_device, &"features".into())
+        .ok()
+        .and_then(|features| {
+            let has: Function = Reflect::get(&features, &"has".into()).ok()?.dyn_into().ok()?;
+            has.call1(&features, &"subgroups".into()).ok()?.as_bool()
+        })
+        .unwrap_or(false)
+}

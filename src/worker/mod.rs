@@ -1,0 +1,146 @@
+//! The training worker: a thin edge around the ML core. It receives [`WorkerInput`]s,
+//! loads the dataset (from the cache the page filled), picks the backend, trains, and
+//! posts [`WorkerOutput`]s. All burn code of the web app runs here, off the page's thread.
+
+pub mod backend;
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::Closure;
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+use crate::data::Mnist;
+use crate::experiment::{EpochMetrics, ExperimentId, RunConfig, p2};
+use crate::protocol::{WorkerInput, WorkerOutput};
+use crate::train::{StepProgress, TrainError, TrainObserver};
+use crate::web::{dataset, messages, now_ms};
+use crate::experiment::BackendChoice;
+
+fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+/// Posts one message to the page. A message that cannot be encoded is reported instead.
+pub fn post(message: &WorkerOutput) {
+    let encoded = messages::to_js(message).or_else(|e| messages::to_js(&WorkerOutput::Error(e)));
+    if let Ok(value) = encoded {
+        // postMessage only fails for uncloneable values; serde output is always cloneable.
+        let _ = scope().post_message(&value);
+    }
+}
+
+/// State shared by the message handler and the running task.
+#[derive(Default)]
+struct Worker {
+    cancel: Cell<bool>,
+    running: Cell<bool>,
+    /// The dataset, loaded once per base URL.
+    data: RefCell<Option<(String, Rc<Mnist>)>>,
+}
+
+/// Entry point of the worker binary.
+pub fn start() {
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        // The wasm instance traps right after this; tell the page why first.
+        post(&WorkerOutput::Error(format!("the training worker crashed: {info}")));
+    }));
+    let worker = Rc::new(Worker::default());
+    let handler = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        match messages::from_js::<WorkerInput>(event.data()) {
+            Ok(WorkerInput::Start { config, backend, data_url }) => {
+                if worker.running.replace(true) {
+                    post(&WorkerOutput::Error("a run is already in progress".into()));
+                    return;
+                }
+                worker.cancel.set(false);
+                let worker = worker.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let outcome = run(&worker, &config, backend, &data_url).await;
+                    worker.running.set(false);
+                    post(&outcome);
+                });
+            }
+            Ok(WorkerInput::Cancel) => worker.cancel.set(true),
+            Err(e) => post(&WorkerOutput::Error(e)),
+        }
+    });
+    scope().set_onmessage(Some(handler.as_ref().unchecked_ref()));
+    // The handler lives as long as the worker does.
+    handler.forget();
+    post(&WorkerOutput::Ready);
+}
+
+async fn load_data(worker: &Worker, data_url: &str) -> Result<Rc<Mnist>, String> {
+    if let Some((url, data)) = worker.data.borrow().as_ref() {
+        if url == data_url {
+            return Ok(data.clone());
+        }
+    }
+    post(&WorkerOutput::Status("loading MNIST".into()));
+    let data = Rc::new(dataset::load_mnist(data_url, |_| {}).await.map_err(|e| e.to_string())?);
+    *worker.data.borrow_mut() = Some((data_url.to_string(), data.clone()));
+    Ok(data)
+}
+
+async fn run(worker: &Worker, config: &RunConfig, backend: BackendChoice, data_url: &str) -> WorkerOutput {
+    let data = match load_data(worker, data_url).await {
+        Ok(data) => data,
+        Err(e) => return WorkerOutput::Error(e),
+    };
+    let chosen = match backend::select(backend).await {
+        Ok(chosen) => chosen,
+        Err(e) => return WorkerOutput::Error(e),
+    };
+    post(&WorkerOutput::Backend { name: chosen.name.clone(), fallback_reason: chosen.fallback_reason.clone() });
+    post(&WorkerOutput::Status(format!("training on {}", chosen.name)));
+    let mut observer = Poster { worker, last_pause_ms: now_ms() };
+    let result = match config.experiment {
+        ExperimentId::P2 => p2::run(config, &data, &chosen.device, &chosen.name, &mut observer).await,
+    };
+    match result {
+        Ok(result) => WorkerOutput::Done(result),
+        Err(TrainError::Cancelled { completed }) => WorkerOutput::Cancelled { completed },
+        Err(e) => WorkerOutput::Error(e.to_string()),
+    }
+}
+
+/// Forwards the loop's reports to the page and lets cancellation in.
+struct Poster<'a> {
+    worker: &'a Worker,
+    last_pause_ms: f64,
+}
+
+/// Longest stretch of training without returning to the event loop: a `Cancel` waits at
+/// most this long on the CPU backend (on WebGPU the loop awaits readbacks anyway).
+const MAX_BUSY_MS: f64 = 50.0;
+
+impl TrainObserver for Poster<'_> {
+    fn progress(&mut self, p: &StepProgress) {
+        post(&WorkerOutput::Progress {
+            epoch: p.epoch,
+            step: p.step,
+            steps: p.steps,
+            loss: p.loss,
+            accuracy: p.accuracy,
+            elapsed_seconds: p.elapsed_seconds,
+        });
+    }
+
+    fn epoch_end(&mut self, metrics: &EpochMetrics) {
+        post(&WorkerOutput::EpochEnd(metrics.clone()));
+    }
+
+    fn should_stop(&self) -> bool {
+        self.worker.cancel.get()
+    }
+
+    async fn pause(&mut self) {
+        if now_ms() - self.last_pause_ms > MAX_BUSY_MS {
+            gloo_timers::future::TimeoutFuture::new(0).await;
+            self.last_pause_ms = now_ms();
+        }
+    }
+}

@@ -24,6 +24,7 @@ pub fn train_options(config: &RunConfig) -> TrainOptions {
         shuffle_seed: config.seed ^ SHUFFLE_SALT,
         read_every: 50,
         eval_batch_size: 1000,
+        l2: 0.0,
     }
 }
 

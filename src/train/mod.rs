@@ -24,6 +24,22 @@ pub use batches::{Batch, ShuffledBatches};
 /// A model that maps flat images `[batch, 784]` to class logits `[batch, 10]`.
 pub trait Classifier: Module {
     fn logits(&self, input: Tensor<2>) -> Tensor<2>;
+
+    /// `Σ w²` over the kernels that carry Keras' `kernel_regularizer=l2(f)`, shape `[1]`;
+    /// `None` for a model without such kernels.
+    fn regularized_kernels_sq_sum(&self) -> Option<Tensor<1>> {
+        None
+    }
+}
+
+/// Keras' `l2(f)` penalty, `f · Σ w²`, which Keras adds to the loss it optimises and reports
+/// (training and validation alike). Added to the loss, autodiff gives exactly `2 f w` on
+/// the regularized kernels and nothing on biases or other layers.
+pub fn l2_penalty<M: Classifier>(model: &M, factor: f64) -> Option<Tensor<1>> {
+    if factor == 0.0 {
+        return None;
+    }
+    model.regularized_kernels_sq_sum().map(|sq| sq * factor as f32)
 }
 
 #[derive(Debug, Error)]
@@ -86,6 +102,8 @@ pub struct TrainOptions {
     pub read_every: usize,
     /// Batch size of the validation pass (inference only, so larger is faster).
     pub eval_batch_size: usize,
+    /// Keras `l2(f)` factor on the model's regularized kernels (0: none).
+    pub l2: f64,
 }
 
 /// Loss and accuracy of a model on a split.
@@ -128,13 +146,18 @@ impl DeviceTally {
 }
 
 /// Evaluates `model` (already in evaluation mode, on a plain device) on a split.
-pub async fn evaluate<M: Classifier>(model: &M, split: &MnistSplit, batch_size: usize, device: &Device) -> Result<Evaluation, TrainError> {
+/// With `l2` > 0 the loss includes the penalty, as Keras' `evaluate` reports it.
+pub async fn evaluate<M: Classifier>(model: &M, split: &MnistSplit, batch_size: usize, l2: f64, device: &Device) -> Result<Evaluation, TrainError> {
     let mut tally = DeviceTally::new(device);
+    let penalty = l2_penalty(model, l2);
     for batch in batches::in_order(split, batch_size) {
         let count = batch.len();
         let (x, y) = batch.into_tensors(device);
         let logits = model.logits(x);
-        let loss = loss::cross_entropy(logits.clone(), y.clone());
+        let mut loss = loss::cross_entropy(logits.clone(), y.clone());
+        if let Some(penalty) = &penalty {
+            loss = loss + penalty.clone();
+        }
         tally.add(logits, loss, y, count);
     }
     let (loss_sum, correct) = tally.read().await?;
@@ -182,7 +205,10 @@ where
             let count = batch.len();
             let (x, y) = batch.into_tensors(device);
             let logits = model.logits(x);
-            let loss = loss::cross_entropy(logits.clone(), y.clone());
+            let mut loss = loss::cross_entropy(logits.clone(), y.clone());
+            if let Some(penalty) = l2_penalty(&model, options.l2) {
+                loss = loss + penalty;
+            }
             tally.add(logits, loss.clone(), y.inner(), count);
             seen += count;
             let grads = GradientsParams::from_grads(loss.backward(), &model);
@@ -203,7 +229,7 @@ where
             observer.pause().await;
         }
         let (loss_sum, correct) = tally.read().await?;
-        let val = evaluate(&model.valid(), validation, options.eval_batch_size, &plain).await?;
+        let val = evaluate(&model.valid(), validation, options.eval_batch_size, options.l2, &plain).await?;
         let metrics = EpochMetrics {
             epoch,
             loss: loss_sum / seen as f64,

@@ -14,9 +14,19 @@ pub struct Chosen {
     pub fallback_reason: Option<String>,
 }
 
+/// burn's WebGPU device and what the page shows of it.
+#[derive(Clone)]
+pub struct Gpu {
+    pub device: Device,
+    /// e.g. `webgpu (swiftshader)`.
+    pub name: String,
+    /// Whether the device has the `subgroups` feature (see [`enable_subgroups_on_request_device`]).
+    pub subgroups: bool,
+}
+
 thread_local! {
     /// burn registers a wgpu runtime once per worker; later runs reuse it.
-    static WEBGPU: std::cell::RefCell<Option<(Device, String)>> = const { std::cell::RefCell::new(None) };
+    static WEBGPU: std::cell::RefCell<Option<Gpu>> = const { std::cell::RefCell::new(None) };
 }
 
 pub const CPU_NAME: &str = "cpu";
@@ -25,9 +35,9 @@ pub async fn select(choice: BackendChoice) -> Result<Chosen, String> {
     let cpu = || Chosen { device: Device::flex(), name: CPU_NAME.into(), fallback_reason: None };
     match choice {
         BackendChoice::Cpu => Ok(cpu()),
-        BackendChoice::Webgpu => webgpu().await.map(|(device, name)| Chosen { device, name, fallback_reason: None }),
+        BackendChoice::Webgpu => webgpu().await.map(|gpu| Chosen { device: gpu.device, name: gpu.name, fallback_reason: None }),
         BackendChoice::Auto => match webgpu().await {
-            Ok((device, name)) => Ok(Chosen { device, name, fallback_reason: None }),
+            Ok(gpu) => Ok(Chosen { device: gpu.device, name: gpu.name, fallback_reason: None }),
             Err(reason) => Ok(Chosen { fallback_reason: Some(reason), ..cpu() }),
         },
     }
@@ -35,7 +45,7 @@ pub async fn select(choice: BackendChoice) -> Result<Chosen, String> {
 
 /// The worker's WebGPU device, initialised on first use and checked against the CPU
 /// backend on a small matmul before any training trusts it.
-pub async fn webgpu() -> Result<(Device, String), String> {
+pub async fn webgpu() -> Result<Gpu, String> {
     if let Some(ready) = WEBGPU.with(|w| w.borrow().clone()) {
         return Ok(ready);
     }
@@ -52,11 +62,11 @@ pub async fn webgpu() -> Result<(Device, String), String> {
         .map_err(|e| format!("no usable WebGPU adapter: {e}"))?;
     let gpu_device: JsValue = setup.device.as_webgpu().map(|d| AsRef::<JsValue>::as_ref(d).clone()).unwrap_or(JsValue::UNDEFINED);
     let name = format!("webgpu ({})", adapter_label(&gpu_device, &setup.adapter.get_info().name));
-    let subgroups = if has_subgroups(&gpu_device) { "with" } else { "without" };
-    super::post(&crate::protocol::WorkerOutput::Status(format!("checking {name}, device {subgroups} subgroups")));
+    let subgroups = has_subgroups(&gpu_device);
     self_check(&device).await?;
-    WEBGPU.with(|w| *w.borrow_mut() = Some((device.clone(), name.clone())));
-    Ok((device, name))
+    let gpu = Gpu { device, name, subgroups };
+    WEBGPU.with(|w| *w.borrow_mut() = Some(gpu.clone()));
+    Ok(gpu)
 }
 
 /// burn's matmul kernels (cubecl 0.11) read subgroup builtins and so begin with
@@ -121,8 +131,8 @@ async fn self_check(device: &Device) -> Result<(), String> {
     Ok(())
 }
 
-/// Whether the device burn created has the `subgroups` feature (for diagnostics).
-pub fn has_subgroups(gpu_device: &JsValue) -> bool {
+/// Whether the device burn created has the `subgroups` feature.
+fn has_subgroups(gpu_device: &JsValue) -> bool {
     Reflect::get(gpu_device, &"features".into())
         .ok()
         .and_then(|features| {

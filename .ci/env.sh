@@ -1,0 +1,37 @@
+# Sourced by .ci/serve and .ci/test: pinned tools and a build cache that persists on the
+# machine between runs (a cold burn-for-wasm build is the slowest step of everything).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export MNIST_LAB_CACHE="${MNIST_LAB_CACHE:-$HOME/.cache/mnist-lab}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$MNIST_LAB_CACHE/target}"
+TOOLS="$MNIST_LAB_CACHE/tools"
+export PATH="$TOOLS/bin:$HOME/.cargo/bin:$PATH"
+
+TRUNK_VERSION=0.21.14
+# Must equal the wasm-bindgen version in Cargo.lock (Trunk.toml pins the same).
+WASM_BINDGEN_VERSION=0.2.130
+
+step() { printf '\n== %s ==\n' "$*"; }
+
+has_version() { command -v "$1" >/dev/null 2>&1 && "$1" --version 2>/dev/null | grep -qF "$2"; }
+
+ensure_build_tools() {
+  step "build tools (wasm32 target, trunk $TRUNK_VERSION, wasm-bindgen $WASM_BINDGEN_VERSION)"
+  rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+  mkdir -p "$TOOLS"
+  # trunk 0.22 needs a newer rustc than this project's 1.95; 0.21.14 with its lockfile builds.
+  has_version trunk "trunk $TRUNK_VERSION" || cargo install trunk --version "$TRUNK_VERSION" --locked --root "$TOOLS"
+  # --locked fails here (a locked dependency is missing from the registry); unlocked works.
+  has_version wasm-bindgen "wasm-bindgen $WASM_BINDGEN_VERSION" \
+    || cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --root "$TOOLS"
+}
+
+ensure_browser() {
+  step "chromium and chromedriver"
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver
+  fi
+  chromium --version 2>/dev/null | head -1
+}

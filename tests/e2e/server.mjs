@@ -1,0 +1,35 @@
+// A static file server for dist/ on 127.0.0.1, with one extra folder of deliberately
+// broken MNIST files for the error-path tests. Node's http module: no dependency.
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.wasm': 'application/wasm',
+  '.css': 'text/css', '.gz': 'application/octet-stream', '.json': 'application/json',
+};
+
+/** Serves `root`; `/broken/<file>` answers with corrupt bytes. Resolves to {url, close}. */
+export function serve(root) {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    if (url.pathname.startsWith('/broken/')) {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      // A gzip header followed by garbage: checksum, gzip and IDX checks must refuse it.
+      res.end(Buffer.from([0x1f, 0x8b, 0x08, 0x00, 1, 2, 3, 4, 5, 6, 7, 8, 9]));
+      return;
+    }
+    const file = path.join(root, decodeURIComponent(url.pathname));
+    if (!file.startsWith(root)) { res.writeHead(403).end(); return; }
+    const target = fs.existsSync(file) && fs.statSync(file).isDirectory() ? path.join(file, 'index.html') : file;
+    if (!fs.existsSync(target)) { res.writeHead(404).end('not found'); return; }
+    const body = fs.readFileSync(target);
+    res.writeHead(200, { 'content-type': TYPES[path.extname(target)] ?? 'application/octet-stream', 'content-length': body.length });
+    res.end(body);
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      resolve({ url: `http://127.0.0.1:${server.address().port}`, close: () => server.close() });
+    });
+  });
+}

@@ -1,0 +1,59 @@
+//! Browser test, in a dedicated worker as the app trains: the same P2 training steps on
+//! burn's WebGPU backend (SwiftShader in headless Chromium) and on its CPU backend, from
+//! the same weights and batches, give the same losses and accuracies.
+//!
+//! Run (see .ci/test): `cargo test --release --target wasm32-unknown-unknown
+//! --no-default-features --features worker --test webgpu_worker`.
+#![cfg(target_arch = "wasm32")]
+
+use mnist_lab::burn::tensor::Device;
+use mnist_lab::data::{Mnist, MnistFile, MnistSplit, mnist};
+use mnist_lab::experiment::{RunConfig, p2};
+use mnist_lab::train::Silent;
+use mnist_lab::worker::backend;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_dedicated_worker);
+
+/// Real MNIST digits: the committed test split, embedded in the test binary.
+fn real_digits() -> MnistSplit {
+    let images = mnist::gunzip(MnistFile::TestImages, include_bytes!("../assets/mnist/t10k-images-idx3-ubyte.gz")).expect("gunzip");
+    let labels = mnist::gunzip(MnistFile::TestLabels, include_bytes!("../assets/mnist/t10k-labels-idx1-ubyte.gz")).expect("gunzip");
+    MnistSplit::from_idx(&images, &labels, MnistFile::TestImages, MnistFile::TestLabels).expect("parse")
+}
+
+#[wasm_bindgen_test]
+async fn webgpu_training_agrees_with_cpu() {
+    let digits = real_digits();
+    let data = Mnist {
+        train: digits.take(1024),
+        test: MnistSplit { images: digits.images[1024 * 784..2048 * 784].to_vec(), labels: digits.labels[1024..2048].to_vec() },
+    };
+    // 2 epochs x 16 steps of 64, validation on 1,024 other digits after each epoch.
+    let config = RunConfig { epochs: 2, batch_size: 64, train_size: 1024, ..RunConfig::p2() };
+
+    let gpu = backend::webgpu().await.expect("headless Chromium with --enable-unsafe-webgpu offers WebGPU");
+    assert!(gpu.name.starts_with("webgpu ("), "{}", gpu.name);
+    let on_cpu = p2::run(&config, &data, &Device::flex(), "cpu", &mut Silent).await.expect("cpu run");
+    let on_gpu = p2::run(&config, &data, &gpu.device, &gpu.name, &mut Silent).await.expect("webgpu run");
+
+    for (c, g) in on_cpu.history.iter().zip(&on_gpu.history) {
+        // Same arithmetic up to float summation order: losses within 1e-3, and at most 4 of
+        // the 1,024 validation digits classified differently.
+        assert!((c.loss - g.loss).abs() < 1e-3, "epoch {} train loss: cpu {} webgpu {}", c.epoch, c.loss, g.loss);
+        assert!((c.val_loss - g.val_loss).abs() < 1e-3, "epoch {} val loss: cpu {} webgpu {}", c.epoch, c.val_loss, g.val_loss);
+        assert!((c.val_accuracy - g.val_accuracy).abs() <= 4.0 / 1024.0, "epoch {} val acc: cpu {} webgpu {}", c.epoch, c.val_accuracy, g.val_accuracy);
+    }
+    // And it learned: 2 epochs on 1,024 digits are well above chance.
+    assert!(on_gpu.test_accuracy > 0.6, "webgpu accuracy {}", on_gpu.test_accuracy);
+    assert!(on_gpu.history[1].loss < on_gpu.history[0].loss);
+}
+
+/// The self-check that guards training also catches a broken matmul: the device it
+/// returns computes a product equal to the CPU's.
+#[wasm_bindgen_test]
+async fn webgpu_device_is_reused_within_a_worker() {
+    let first = backend::webgpu().await.expect("webgpu");
+    let second = backend::webgpu().await.expect("webgpu again");
+    assert_eq!(first.name, second.name);
+}

@@ -8,7 +8,7 @@
 
 use mnist_lab::burn::tensor::Device;
 use mnist_lab::data::{Mnist, MnistFile, MnistSplit, mnist};
-use mnist_lab::experiment::{RunConfig, p2};
+use mnist_lab::experiment::{RunConfig, run};
 use mnist_lab::train::Silent;
 use mnist_lab::worker::backend;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -34,8 +34,8 @@ async fn webgpu_training_agrees_with_cpu() {
 
     let gpu = backend::webgpu().await.expect("headless Chromium with --enable-unsafe-webgpu offers WebGPU");
     assert!(gpu.name.starts_with("webgpu ("), "{}", gpu.name);
-    let on_cpu = p2::run(&config, &data, &Device::flex(), "cpu", &mut Silent).await.expect("cpu run");
-    let on_gpu = p2::run(&config, &data, &gpu.device, &gpu.name, &mut Silent).await.expect("webgpu run");
+    let on_cpu = run::run(&config, &data, &Device::flex(), "cpu", &mut Silent).await.expect("cpu run");
+    let on_gpu = run::run(&config, &data, &gpu.device, &gpu.name, &mut Silent).await.expect("webgpu run");
 
     for (c, g) in on_cpu.history.iter().zip(&on_gpu.history) {
         // Same arithmetic up to float summation order: losses within 1e-3, and at most 4 of

@@ -7,18 +7,32 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use super::p2d::SweepSpec;
+
 /// The experiments of the assignment that this build can run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ExperimentId {
     /// P2: the MLP 784-64-64-10.
     P2,
+    /// P2D: the MLP 784-500-300-10 with Keras' `l2(f)` on its hidden kernels; one
+    /// `RunConfig` is one network of the sweep (see [`super::p2d`]).
+    P2d,
 }
 
 impl ExperimentId {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::P2 => "p2",
+            Self::P2d => "p2d",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "p2" => Some(Self::P2),
+            "p2d" => Some(Self::P2d),
+            _ => None,
         }
     }
 }
@@ -55,6 +69,9 @@ pub struct RunConfig {
     /// Train on the first `train_size` training images (validation always uses all 10,000
     /// test images).
     pub train_size: usize,
+    /// Keras `kernel_regularizer=l2(f)` factor on the hidden kernels (P2D; 0 for P2).
+    #[serde(default)]
+    pub l2: f64,
 }
 
 pub const TRAIN_IMAGES: usize = 60_000;
@@ -62,12 +79,18 @@ pub const TRAIN_IMAGES: usize = 60_000;
 impl RunConfig {
     /// The seed notebook's P2 setup: SGD lr 0.1, batch 128, 10 epochs, all 60,000 images.
     pub fn p2() -> Self {
-        Self { experiment: ExperimentId::P2, epochs: 10, batch_size: 128, lr: 0.1, seed: 1, train_size: TRAIN_IMAGES }
+        Self { experiment: ExperimentId::P2, epochs: 10, batch_size: 128, lr: 0.1, seed: 1, train_size: TRAIN_IMAGES, l2: 0.0 }
+    }
+
+    /// The seed's P2D network: as P2 but 40 epochs (the factor is set per network).
+    pub fn p2d() -> Self {
+        Self { experiment: ExperimentId::P2d, epochs: 40, ..Self::p2() }
     }
 
     pub fn for_experiment(id: ExperimentId) -> Self {
         match id {
             ExperimentId::P2 => Self::p2(),
+            ExperimentId::P2d => Self::p2d(),
         }
     }
 
@@ -77,6 +100,9 @@ impl RunConfig {
         check_range(&mut errors, "epochs", self.epochs as f64, 1.0, 200.0);
         check_range(&mut errors, "batch_size", self.batch_size as f64, 1.0, 8192.0);
         check_range(&mut errors, "train_size", self.train_size as f64, 1.0, TRAIN_IMAGES as f64);
+        if !(0.0..=1.0).contains(&self.l2) {
+            errors.push(ParamError::OutOfRange { key: "l2".into(), value: self.l2.to_string(), range: "0 to 1".into() });
+        }
         if !(self.lr > 0.0 && self.lr <= 10.0) {
             errors.push(ParamError::OutOfRange { key: "lr".into(), value: self.lr.to_string(), range: "0 < lr <= 10".into() });
         }
@@ -103,11 +129,13 @@ pub struct PageQuery {
     pub autostart: bool,
     /// Base URL of the four MNIST .gz files; `None` means the app's embedded copy.
     pub data: Option<String>,
+    /// P2D's sweep (factors x replicates); the seed's by default.
+    pub sweep: SweepSpec,
 }
 
 impl Default for PageQuery {
     fn default() -> Self {
-        Self { config: RunConfig::p2(), backend: BackendChoice::Auto, autostart: false, data: None }
+        Self { config: RunConfig::p2(), backend: BackendChoice::Auto, autostart: false, data: None, sweep: SweepSpec::default() }
     }
 }
 
@@ -138,11 +166,11 @@ impl PageQuery {
         let mut errors = Vec::new();
         // The experiment picks the defaults the other keys override.
         let experiment = match pairs.iter().find(|(k, _)| k == "experiment").map(|(_, v)| v.as_str()) {
-            None | Some("p2") => ExperimentId::P2,
-            Some(other) => {
-                errors.push(ParamError::Invalid { key: "experiment".into(), value: other.into(), expected: "experiment (this build runs: p2)".into() });
+            None => ExperimentId::P2,
+            Some(value) => ExperimentId::parse(value).unwrap_or_else(|| {
+                errors.push(ParamError::Invalid { key: "experiment".into(), value: value.into(), expected: "experiment (this build runs: p2, p2d)".into() });
                 ExperimentId::P2
-            }
+            }),
         };
         let mut query = PageQuery { config: RunConfig::for_experiment(experiment), ..PageQuery::default() };
         for (key, value) in &pairs {
@@ -166,6 +194,15 @@ impl PageQuery {
                     "0" | "false" => Ok(query.autostart = false),
                     _ => Err(ParamError::Invalid { key: key.clone(), value: value.clone(), expected: "flag (0 or 1)".into() }),
                 },
+                "factors" | "replicates" if experiment != ExperimentId::P2d => {
+                    Err(ParamError::Invalid { key: key.clone(), value: value.clone(), expected: "parameter here: it belongs to experiment=p2d".into() })
+                }
+                "factors" => SweepSpec::parse_factors(value)
+                    .map(|f| query.sweep.factors = f)
+                    .map_err(|expected| ParamError::Invalid { key: key.clone(), value: value.clone(), expected }),
+                "replicates" => parse_num(key, value, "whole number").and_then(|v: usize| {
+                    if (1..=10).contains(&v) { query.sweep.replicates = v; Ok(()) } else { Err(ParamError::OutOfRange { key: key.clone(), value: value.clone(), range: "1 to 10".into() }) }
+                }),
                 "data" => {
                     if value.trim().is_empty() {
                         Err(ParamError::Invalid { key: key.clone(), value: value.clone(), expected: "base URL".into() })
@@ -206,6 +243,9 @@ impl PageQuery {
             "experiment={}&epochs={}&batch_size={}&lr={}&seed={}&train_size={}&backend={}",
             c.experiment.as_str(), c.epochs, c.batch_size, c.lr, c.seed, c.train_size, self.backend.as_str()
         );
+        if c.experiment == ExperimentId::P2d {
+            s.push_str(&format!("&factors={}&replicates={}", self.sweep.factors_string(), self.sweep.replicates));
+        }
         if self.autostart {
             s.push_str("&autostart=1");
         }
@@ -266,6 +306,28 @@ mod tests {
         assert_eq!(q.config.epochs, 10);
         assert_eq!(q.config.train_size, 60_000);
         assert!(q.config.validate().is_ok());
+    }
+
+    #[test]
+    fn p2d_sweep_parameters() {
+        let (q, errors) = PageQuery::parse([("experiment", "p2d"), ("factors", "1e-6,1e-4"), ("replicates", "2"), ("epochs", "1"), ("train_size", "6000"), ("seed", "1"), ("autostart", "1")]);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(q.config.experiment, ExperimentId::P2d);
+        assert_eq!(q.sweep.factors, vec![1e-6, 1e-4]);
+        assert_eq!(q.sweep.replicates, 2);
+        let (again, errors) = PageQuery::parse(q.to_query_string().split('&').filter_map(|kv| kv.split_once('=')));
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(again, q);
+        // Seed defaults when the URL says nothing.
+        let (q, _) = PageQuery::parse([("experiment", "p2d")]);
+        assert_eq!(q.config.epochs, 40);
+        assert_eq!(q.sweep.factors, vec![1e-6, 1e-5, 1e-4, 5e-4, 1e-3]);
+        assert_eq!(q.sweep.replicates, 3);
+        // Refused: bad factors, replicates out of range, sweep keys on P2.
+        let (_, errors) = PageQuery::parse([("experiment", "p2d"), ("factors", "1e-4,abc"), ("replicates", "0")]);
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        let (_, errors) = PageQuery::parse([("factors", "1e-4")]);
+        assert_eq!(errors.len(), 1, "{errors:?}");
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! Experiments of the assignment: configs in, serde results out. Config and result types
 //! are plain data (the page uses them without burn); running needs the `ml` feature.
 pub mod config;
+pub mod p2d;
 pub mod result;
 
 #[cfg(feature = "ml")]
-pub mod p2;
+pub mod run;
 
 pub use config::{BackendChoice, ExperimentId, PageQuery, ParamError, RunConfig};
 pub use result::{EpochMetrics, RunResult};

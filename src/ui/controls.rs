@@ -154,7 +154,12 @@ fn NumberField(
                 class:invalid=move || error.with(Option::is_some)
                 on:change=move |ev| error.set(on_commit.run(event_target_value(&ev)).err())
             />
-            <span class="hint">{move || error.get().unwrap_or_else(|| hint.to_string())}</span>
+            <span class="hint">
+                {move || match error.get() {
+                    Some(e) => format!("{e}; the run keeps {}", value.get()),
+                    None => hint.to_string(),
+                }}
+            </span>
         </label>
     }
 }
@@ -170,7 +175,7 @@ fn BackendSelect(
 ) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let options = [
-        (BackendChoice::Auto, "auto (WebGPU if available, else CPU)"),
+        (BackendChoice::Auto, "auto"),
         (BackendChoice::Webgpu, "WebGPU"),
         (BackendChoice::Cpu, "CPU"),
     ]
@@ -190,7 +195,7 @@ fn BackendSelect(
                 on:change=move |ev| error.set(commit(query, "backend", &event_target_value(&ev)).err())>
                 {options}
             </select>
-            <span class="hint">{move || error.get().unwrap_or_else(|| "burn's WebGPU or CPU backend".into())}</span>
+            <span class="hint">{move || error.get().unwrap_or_else(|| "auto: WebGPU if the browser has it, else CPU".into())}</span>
         </label>
     }
 }

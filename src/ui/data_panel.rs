@@ -130,7 +130,26 @@ pub fn DataPanel(
             <table class="downloads">
                 <tbody>{rows}</tbody>
             </table>
+            <ClearCache />
         </div>
+    }
+}
+
+/// A button that forgets the cached dataset (it is fetched again on the next visit).
+#[component]
+fn ClearCache() -> impl IntoView {
+    let outcome = RwSignal::new(None::<&'static str>);
+    let clear = move |_| {
+        spawn_local(async move {
+            let cleared = web::dataset::clear_cache().await;
+            outcome.set(Some(if cleared { "cache cleared: the next visit downloads the files again" } else { "nothing was cached" }));
+        });
+    };
+    view! {
+        <p class="muted small">
+            <button class="link" on:click=clear>"Forget the cached dataset"</button>
+            " " {move || outcome.get()}
+        </p>
     }
 }
 

@@ -89,44 +89,45 @@ pub fn Preprocessing(
     let (min_f, max_f) = scaled.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
     // A stretch of the middle row, where the stroke is.
     let row = ROWS_PER_IMAGE / 2;
-    let start = row * COLS_PER_IMAGE + 8;
-    let raw_slice = sample.pixels[start..start + 10].iter().map(|p| format!("{p:>5}")).collect::<String>();
-    let scaled_slice = scaled[start..start + 10].iter().map(|p| format!("{p:>5.2}")).collect::<String>();
+    let (first_col, width) = (11, 6);
+    let start = row * COLS_PER_IMAGE + first_col;
+    let raw_slice = sample.pixels[start..start + width].iter().map(|p| format!("{p:>5}")).collect::<String>();
+    let scaled_slice = scaled[start..start + width].iter().map(|p| format!("{p:>5.2}")).collect::<String>();
+    let slice_text = format!(
+        "row {row}, columns {first_col}–{}\n  u8 {raw_slice}\n f32 {scaled_slice}",
+        first_col + width - 1
+    );
     let one_hot_text = format!(
         "[{}]",
         one_hot.iter().map(|v| format!("{v:.0}")).collect::<Vec<_>>().join(", ")
     );
     debug_assert_eq!(one_hot.len(), CLASSES);
     view! {
-        <div class="preprocessing">
+        <div class="preprocessing scroll-x">
             <table class="compare">
                 <thead><tr><th></th><th>"before"</th><th>"after"</th></tr></thead>
                 <tbody>
                     <tr>
                         <th>"type"</th>
                         <td><code>"u8"</code></td>
-                        <td><code>"f32"</code> " (" <code>"x.astype('float32') / 255"</code> ")"</td>
+                        <td><code>"f32"</code> <div class="muted small"><code>"x.astype('float32') / 255"</code></div></td>
                     </tr>
                     <tr>
-                        <th>"pixel range of training image 0"</th>
+                        <th>"pixel range"</th>
                         <td data-testid="pixel-range-before">{format!("{min_u8} .. {max_u8}")}</td>
                         <td data-testid="pixel-range-after">{format!("{min_f:.1} .. {max_f:.1}")}</td>
-                    </tr>
-                    <tr>
-                        <th>{format!("row {row}, columns 8–17")}</th>
-                        <td><pre class="inline">{raw_slice}</pre></td>
-                        <td><pre class="inline">{scaled_slice}</pre></td>
                     </tr>
                     <tr>
                         <th>"label"</th>
                         <td><code>{sample.label}</code></td>
                         <td>
-                            "one-hot (" <code>"to_categorical(y, 10)"</code> "): "
                             <code data-testid="one-hot">{one_hot_text}</code>
+                            <div class="muted small">"one-hot: " <code>"to_categorical(y, 10)"</code></div>
                         </td>
                     </tr>
                 </tbody>
             </table>
+            <pre class="pixel-row" data-testid="pixel-row">{slice_text}</pre>
         </div>
     }
 }

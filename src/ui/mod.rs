@@ -101,13 +101,13 @@ pub fn App() -> impl IntoView {
             DataState::Ready(summary) => {
                 let first = summary.samples.first().cloned();
                 Some(view! {
-                    <div class="two-col">
+                    <div class="two-col even">
                         <div>
                             <h3>"Sample training digits"</h3>
                             <DigitGrid samples=summary.samples.clone() />
                         </div>
                         <div>
-                            <h3>"Preprocessing, applied to the first"</h3>
+                            <h3>"Preprocessing of the first digit"</h3>
                             {first.map(|sample| view! { <Preprocessing sample=sample /> })}
                         </div>
                     </div>
@@ -157,16 +157,14 @@ pub fn App() -> impl IntoView {
                     on_cancel=Callback::new(move |()| cancel_run())
                 />
                 <RunProgress run=run />
+                <h3>"Epoch log"</h3>
+                <EpochLog run=run />
                 <div class="two-col">
                     <div>
                         <h3>"2C · accuracy per epoch"</h3>
                         <AccuracyChart history=run.history epochs=chart_epochs />
                     </div>
-                    <div>
-                        <Answer2C />
-                        <h3>"Epoch log"</h3>
-                        <EpochLog run=run />
-                    </div>
+                    <Answer2C />
                 </div>
                 <div class="two-col">
                     <div>

@@ -34,13 +34,9 @@ pub fn ModelSummaryTable(
             </thead>
             <tbody>{rows}</tbody>
             <tfoot>
-                <tr>
-                    <td colspan="3">
-                        "Total params: " <span data-testid="param-count">{total}</span>
-                        " (" {format::thousands(total)} "), trainable: " {format::thousands(total)}
-                        ", non-trainable: 0"
-                    </td>
-                </tr>
+                <tr><td colspan="3">"Total params: " <strong data-testid="param-count">{total}</strong></td></tr>
+                <tr><td colspan="3">"Trainable params: " {format::thousands(total)}</td></tr>
+                <tr><td colspan="3">"Non-trainable params: 0"</td></tr>
             </tfoot>
         </table>
     }

@@ -25,6 +25,7 @@ pub fn Results(
                 let epochs = r.history.len().max(1);
                 let file_name = format!("mnist-lab-{}-seed{}-{}epochs.json", r.config.experiment.as_str(), r.config.seed, r.history.len());
                 view! {
+                    <div class="scroll-x">
                     <table class="compare results">
                         <thead>
                             <tr><th></th><th>"this run"</th><th>"seed notebook (Keras)"</th></tr>
@@ -67,6 +68,7 @@ pub fn Results(
                             </tr>
                         </tbody>
                     </table>
+                    </div>
                     {move || url.get().map(|href| view! {
                         <p><a class="button" href=href download=file_name.clone() data-testid="download-results">"Download results (JSON)"</a></p>
                     })}

@@ -148,9 +148,18 @@ impl RunState {
                 }
             }
             WorkerOutput::EpochEnd(metrics) => {
-                if running {
-                    self.history.update(|h| h.push(metrics));
+                if !running {
+                    return;
                 }
+                // The epoch is complete: show its bar full with its final running figures.
+                self.step.update(|s| {
+                    if let Some(s) = s.as_mut().filter(|s| s.epoch == metrics.epoch) {
+                        s.step = s.steps;
+                        s.loss = metrics.loss;
+                        s.accuracy = metrics.accuracy;
+                    }
+                });
+                self.history.update(|h| h.push(metrics));
             }
             WorkerOutput::Done(result) => {
                 if !running {
@@ -167,6 +176,9 @@ impl RunState {
                 self.status.set(RunStatus::Done);
             }
             WorkerOutput::Cancelled { completed } => {
+                if !running {
+                    return;
+                }
                 self.phase.set(None);
                 self.cancelled.set(Some(completed));
                 self.status.set(RunStatus::Idle);

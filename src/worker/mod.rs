@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::Closure;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use crate::data::Mnist;
-use crate::experiment::{EpochMetrics, ExperimentId, RunConfig, p2};
+use crate::experiment::{EpochMetrics, RunConfig, run as experiment};
 use crate::protocol::{WorkerInput, WorkerOutput};
 use crate::train::{StepProgress, TrainError, TrainObserver};
 use crate::web::{dataset, messages, now_ms};
@@ -97,10 +97,7 @@ async fn run(worker: &Worker, config: &RunConfig, backend: BackendChoice, data_u
     post(&WorkerOutput::Backend { name: chosen.name.clone(), fallback_reason: chosen.fallback_reason.clone() });
     post(&WorkerOutput::Status(format!("training on {}", chosen.name)));
     let mut observer = Poster { worker, last_pause_ms: now_ms() };
-    let result = match config.experiment {
-        ExperimentId::P2 => p2::run(config, &data, &chosen.device, &chosen.name, &mut observer).await,
-    };
-    match result {
+    match experiment::run(config, &data, &chosen.device, &chosen.name, &mut observer).await {
         Ok(result) => WorkerOutput::Done(result),
         Err(TrainError::Cancelled { completed }) => WorkerOutput::Cancelled { completed },
         Err(e) => WorkerOutput::Error(e.to_string()),

@@ -26,7 +26,7 @@ struct Cli {
 enum Command {
     /// Train one experiment and print Keras-style epoch lines.
     Run {
-        /// Which experiment: p2, or p2d (the weight-decay sweep).
+        /// Which experiment: p2, p2d (the weight-decay sweep) or p3 (the CNN).
         experiment: String,
         #[arg(long)]
         epochs: Option<usize>,
@@ -93,7 +93,7 @@ fn write_json<T: serde::Serialize>(path: Option<PathBuf>, value: &T) -> Result<(
 
 fn execute(cli: Cli) -> Result<(), String> {
     let Command::Run { experiment, epochs, batch_size, lr, seed, train_size, factors, replicates, data, json } = cli.command;
-    let id = ExperimentId::parse(&experiment).ok_or_else(|| format!("unknown experiment '{experiment}' (this build runs: p2, p2d)"))?;
+    let id = ExperimentId::parse(&experiment).ok_or_else(|| format!("unknown experiment '{experiment}' (this build runs: p2, p2d, p3)"))?;
     let mut config = RunConfig::for_experiment(id);
     config.epochs = epochs.unwrap_or(config.epochs);
     config.batch_size = batch_size.unwrap_or(config.batch_size);
@@ -104,7 +104,7 @@ fn execute(cli: Cli) -> Result<(), String> {
     let mnist = Mnist::load_dir(&data, true).map_err(|e| e.to_string())?;
 
     match id {
-        ExperimentId::P2 => write_json(json, &train(&config, &mnist)?),
+        ExperimentId::P2 | ExperimentId::P3 => write_json(json, &train(&config, &mnist)?),
         ExperimentId::P2d => {
             let mut spec = SweepSpec::default();
             if let Some(f) = factors {

@@ -18,6 +18,8 @@ pub enum ExperimentId {
     /// P2D: the MLP 784-500-300-10 with Keras' `l2(f)` on its hidden kernels; one
     /// `RunConfig` is one network of the sweep (see [`super::p2d`]).
     P2d,
+    /// P3: the CNN (2 conv + 2 pool + 200 + 128 + dropout + 10).
+    P3,
 }
 
 impl ExperimentId {
@@ -25,6 +27,7 @@ impl ExperimentId {
         match self {
             Self::P2 => "p2",
             Self::P2d => "p2d",
+            Self::P3 => "p3",
         }
     }
 
@@ -32,6 +35,7 @@ impl ExperimentId {
         match value {
             "p2" => Some(Self::P2),
             "p2d" => Some(Self::P2d),
+            "p3" => Some(Self::P3),
             _ => None,
         }
     }
@@ -87,10 +91,16 @@ impl RunConfig {
         Self { experiment: ExperimentId::P2d, epochs: 40, ..Self::p2() }
     }
 
+    /// The seed's P3: the CNN with SGD lr 0.1, batch 128, 40 epochs.
+    pub fn p3() -> Self {
+        Self { experiment: ExperimentId::P3, epochs: 40, ..Self::p2() }
+    }
+
     pub fn for_experiment(id: ExperimentId) -> Self {
         match id {
             ExperimentId::P2 => Self::p2(),
             ExperimentId::P2d => Self::p2d(),
+            ExperimentId::P3 => Self::p3(),
         }
     }
 
@@ -168,7 +178,7 @@ impl PageQuery {
         let experiment = match pairs.iter().find(|(k, _)| k == "experiment").map(|(_, v)| v.as_str()) {
             None => ExperimentId::P2,
             Some(value) => ExperimentId::parse(value).unwrap_or_else(|| {
-                errors.push(ParamError::Invalid { key: "experiment".into(), value: value.into(), expected: "experiment (this build runs: p2, p2d)".into() });
+                errors.push(ParamError::Invalid { key: "experiment".into(), value: value.into(), expected: "experiment (this build runs: p2, p2d, p3)".into() });
                 ExperimentId::P2
             }),
         };

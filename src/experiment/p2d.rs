@@ -156,6 +156,7 @@ mod tests {
             test_loss: 0.1,
             test_accuracy: val_accuracy,
             seconds: 1.0,
+            analysis: None,
         }
     }
 

@@ -8,10 +8,13 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use web_time::Instant;
 
+use super::result::Analysis;
 use super::{ExperimentId, RunConfig, RunResult};
 use crate::data::Mnist;
+use crate::model::cnn::Cnn;
 use crate::model::mlp::{Mlp, P2_HIDDEN, P2D_HIDDEN};
-use crate::train::{self, TrainError, TrainObserver, TrainOptions};
+use crate::model::summary::{ModelSummary, cnn_summary};
+use crate::train::{self, Classifier, TrainError, TrainObserver, TrainOptions};
 
 /// Salt mixed into the run seed for the shuffling stream, so that initial weights and batch
 /// order are independent draws.
@@ -41,28 +44,58 @@ pub async fn run<O: TrainObserver>(
     config.validate().map_err(|errors| {
         TrainError::Config(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
     })?;
-    let started = Instant::now();
     let train_device = device.clone().autodiff();
-    let hidden: &[usize] = match config.experiment {
-        ExperimentId::P2 => &P2_HIDDEN,
-        ExperimentId::P2d => &P2D_HIDDEN,
-    };
-    let model = Mlp::new(hidden, &mut StdRng::seed_from_u64(config.seed), &train_device);
-    let summary = model.summary();
+    // Dropout draws from the device's generator: seed it too, so runs repeat.
+    train_device.seed(config.seed);
+    let mut rng = StdRng::seed_from_u64(config.seed);
+    match config.experiment {
+        ExperimentId::P2 => {
+            let model = Mlp::new(&P2_HIDDEN, &mut rng, &train_device);
+            let summary = model.summary();
+            train_and_report(model, summary, config, data, &train_device, backend, observer).await
+        }
+        ExperimentId::P2d => {
+            let model = Mlp::new(&P2D_HIDDEN, &mut rng, &train_device);
+            let summary = model.summary();
+            train_and_report(model, summary, config, data, &train_device, backend, observer).await
+        }
+        ExperimentId::P3 => {
+            let model = Cnn::new(&mut rng, &train_device);
+            train_and_report(model, cnn_summary(), config, data, &train_device, backend, observer).await
+        }
+    }
+}
+
+async fn train_and_report<M: Classifier, O: TrainObserver>(
+    model: M,
+    summary: ModelSummary,
+    config: &RunConfig,
+    data: &Mnist,
+    train_device: &Device,
+    backend: &str,
+    observer: &mut O,
+) -> Result<RunResult, TrainError> {
+    let started = Instant::now();
     let mut optimizer = SgdConfig::new().init();
     let train_split = data.train.take(config.train_size);
-    let (_, history) = train::fit(model, &mut optimizer, &train_split, &data.test, &train_options(config), &train_device, observer).await?;
+    let (model, history) = train::fit(model, &mut optimizer, &train_split, &data.test, &train_options(config), train_device, observer).await?;
     // `model.evaluate(x_test, y_test)` after `fit` is the last epoch's validation: the
     // validation set is the test set and evaluation is deterministic, so it is not run twice.
     let last = history.last().ok_or_else(|| TrainError::Config("zero epochs".into()))?;
+    let (test_loss, test_accuracy) = (last.val_loss, last.val_accuracy);
+    let plain = train_device.clone().inner();
+    let trained = model.valid();
+    let predictions = train::predict(&trained, &data.test, 1000, &plain).await?;
+    let filters = trained.first_layer_filters().await?;
     Ok(RunResult {
         config: config.clone(),
         backend: backend.to_string(),
         model: summary,
-        test_loss: last.val_loss,
-        test_accuracy: last.val_accuracy,
+        test_loss,
+        test_accuracy,
         history,
         seconds: started.elapsed().as_secs_f64(),
+        analysis: Some(Analysis::from_predictions(&predictions, &data.test, filters)),
     })
 }
 
@@ -91,6 +124,26 @@ mod tests {
         assert!(result.test_accuracy > 0.88, "test accuracy {}", result.test_accuracy);
         assert!(result.test_loss < 0.4, "test loss {}", result.test_loss);
         assert_eq!(result.model.total_params(), 55_050);
+        // The analysis agrees with the reported accuracy.
+        let analysis = result.analysis.expect("analysis");
+        let correct: u32 = (0..10).map(|i| analysis.confusion[i][i]).sum();
+        assert!((f64::from(correct) / 10_000.0 - result.test_accuracy).abs() < 1e-9);
+        assert_eq!(analysis.mistakes.len(), 36);
+        assert!(analysis.filters.is_empty());
+    }
+
+    /// The CNN learns on a subset: 2 epochs on 6,000 digits, > 80% on the test set
+    /// (seed 1 measured 89.0%).
+    #[test]
+    fn p3_converges_on_a_subset() {
+        let data = committed_mnist();
+        let config = RunConfig { epochs: 2, train_size: 6000, ..RunConfig::p3() };
+        let result = pollster::block_on(run(&config, &data, &Device::flex(), "cpu", &mut Silent)).expect("runs");
+        assert_eq!(result.model.total_params(), 366_034);
+        assert!(result.test_accuracy > 0.8, "test accuracy {}", result.test_accuracy);
+        let analysis = result.analysis.expect("analysis");
+        assert_eq!(analysis.filters.len(), 32);
+        assert!(analysis.filters.iter().all(|f| f.len() == 9));
     }
 
     /// Same seed, same numbers; another seed, other numbers.

@@ -3,6 +3,8 @@
 pub mod summary;
 
 #[cfg(feature = "ml")]
+pub mod cnn;
+#[cfg(feature = "ml")]
 pub mod init;
 #[cfg(feature = "ml")]
 pub mod mlp;

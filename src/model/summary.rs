@@ -55,9 +55,40 @@ pub fn mlp_summary(hidden: &[usize]) -> ModelSummary {
     ModelSummary { layers }
 }
 
+fn layer(name: &str, kind: &str, shape: &str, params: usize, activation: Option<&str>) -> LayerSummary {
+    LayerSummary { name: name.into(), kind: kind.into(), output_shape: shape.into(), params, activation: activation.map(Into::into) }
+}
+
+/// The seed's P3 CNN: Conv2D(32, 3x3) - MaxPool(2) - Conv2D(64, 3x3) - MaxPool(2) - Flatten -
+/// Dense 200 - Dense 128 - Dropout 0.5 - Dense 10, valid padding, channels last as Keras
+/// prints it.
+pub fn cnn_summary() -> ModelSummary {
+    ModelSummary {
+        layers: vec![
+            layer("conv2d", "Conv2D", "(None, 26, 26, 32)", 3 * 3 * 32 + 32, Some("relu")),
+            layer("max_pooling2d", "MaxPooling2D", "(None, 13, 13, 32)", 0, None),
+            layer("conv2d_1", "Conv2D", "(None, 11, 11, 64)", 3 * 3 * 32 * 64 + 64, Some("relu")),
+            layer("max_pooling2d_1", "MaxPooling2D", "(None, 5, 5, 64)", 0, None),
+            layer("flatten", "Flatten", "(None, 1600)", 0, None),
+            layer("dense", "Dense", "(None, 200)", 1600 * 200 + 200, Some("relu")),
+            layer("dense_1", "Dense", "(None, 128)", 200 * 128 + 128, Some("relu")),
+            layer("dropout", "Dropout", "(None, 128)", 0, None),
+            layer("dense_2", "Dense", "(None, 10)", 128 * 10 + 10, Some("softmax")),
+        ],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cnn_summary_total() {
+        let summary = cnn_summary();
+        assert_eq!(summary.total_params(), 366_034);
+        let params: Vec<usize> = summary.layers.iter().map(|l| l.params).collect();
+        assert_eq!(params, vec![320, 0, 18_496, 0, 0, 320_200, 25_728, 0, 1_290]);
+    }
 
     #[test]
     fn p2_summary_matches_the_seed() {

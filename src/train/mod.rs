@@ -30,6 +30,11 @@ pub trait Classifier: Module {
     fn regularized_kernels_sq_sum(&self) -> Option<Tensor<1>> {
         None
     }
+
+    /// First-layer convolution kernels as `[filters][h * w]` (empty for models without).
+    fn first_layer_filters(&self) -> impl Future<Output = Result<Vec<Vec<f32>>, TrainError>> {
+        std::future::ready(Ok(Vec::new()))
+    }
 }
 
 /// Keras' `l2(f)` penalty, `f · Σ w²`, which Keras adds to the loss it optimises and reports
@@ -163,6 +168,21 @@ pub async fn evaluate<M: Classifier>(model: &M, split: &MnistSplit, batch_size: 
     let (loss_sum, correct) = tally.read().await?;
     let n = split.len().max(1) as f64;
     Ok(Evaluation { loss: loss_sum / n, accuracy: correct / n })
+}
+
+/// The model's predicted class for every example of `split`, read back once.
+pub async fn predict<M: Classifier>(model: &M, split: &MnistSplit, batch_size: usize, device: &Device) -> Result<Vec<u8>, TrainError> {
+    let mut parts = Vec::new();
+    for batch in batches::in_order(split, batch_size) {
+        let count = batch.len();
+        let (x, _) = batch.into_tensors(device);
+        parts.push(model.logits(x).argmax(1).reshape([count]));
+    }
+    if parts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let data = Tensor::cat(parts, 0).into_data_async().await?;
+    Ok(data.iter::<i64>().map(|c| c.clamp(0, 9) as u8).collect())
 }
 
 /// Trains `model` with plain SGD (the seed's optimizer) and categorical cross-entropy,

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use super::format;
 use super::state::{RunState, RunStatus};
-use crate::experiment::{BackendChoice, PageQuery};
+use crate::experiment::{BackendChoice, ExperimentId, PageQuery};
 use crate::web;
 
 /// The query's values as URL pairs (unencoded), the form [`PageQuery::parse`] reads.
@@ -20,6 +20,10 @@ fn pairs_of(query: &PageQuery) -> Vec<(String, String)> {
         ("train_size".to_string(), c.train_size.to_string()),
         ("backend".to_string(), query.backend.as_str().to_string()),
     ];
+    if c.experiment == ExperimentId::P2d {
+        pairs.push(("factors".into(), query.sweep.factors_string()));
+        pairs.push(("replicates".into(), query.sweep.replicates.to_string()));
+    }
     if query.autostart {
         pairs.push(("autostart".into(), "1".into()));
     }
@@ -31,7 +35,7 @@ fn pairs_of(query: &PageQuery) -> Vec<(String, String)> {
 
 /// Applies `key=raw` to the query with the URL's own parser and range checks; on success
 /// updates the query and the address bar, else returns the reason.
-fn commit(query: RwSignal<PageQuery>, key: &str, raw: &str) -> Result<(), String> {
+pub(super) fn commit(query: RwSignal<PageQuery>, key: &str, raw: &str) -> Result<(), String> {
     let current = query.get_untracked();
     let pairs = pairs_of(&current)
         .into_iter()
@@ -126,7 +130,7 @@ pub fn RunControls(
 
 /// A number input committed on change; a refused value keeps the field's text and says why.
 #[component]
-fn NumberField(
+pub(super) fn NumberField(
     /// URL key of the value (also the input's name).
     key: &'static str,
     /// Visible label.
@@ -166,7 +170,7 @@ fn NumberField(
 
 /// The backend choice: auto (WebGPU, else CPU), WebGPU only, or CPU.
 #[component]
-fn BackendSelect(
+pub(super) fn BackendSelect(
     /// The page's query, whose `backend` this edits.
     query: RwSignal<PageQuery>,
     /// Disables the select (while a run is going).

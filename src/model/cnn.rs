@@ -1,0 +1,125 @@
+//! P3's convolutional network, as the seed's Keras code builds it.
+
+use burn::module::{Module, Param};
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
+use burn::nn::{Dropout, DropoutConfig, Linear, PaddingConfig2d};
+use burn::tensor::activation::relu;
+use burn::tensor::{Device, Tensor, TensorData};
+use rand::rngs::StdRng;
+
+use super::init::{dense, glorot_uniform};
+use crate::data::mnist::{COLS, ROWS};
+use crate::train::Classifier;
+
+/// Conv2D(32, 3x3, ReLU) → MaxPool(2) → Conv2D(64, 3x3, ReLU) → MaxPool(2) → Flatten →
+/// Dense 200 ReLU → Dense 128 ReLU → Dropout 0.5 → Dense 10 (softmax in the loss).
+#[derive(Module, Debug)]
+pub struct Cnn {
+    pub conv1: Conv2d,
+    pub conv2: Conv2d,
+    pub pool: MaxPool2d,
+    pub fc1: Linear,
+    pub fc2: Linear,
+    pub dropout: Dropout,
+    pub out: Linear,
+}
+
+/// Keras `Conv2D(filters, 3x3)`: valid padding, stride 1, Glorot-uniform kernel with
+/// fan_in = 9·in and fan_out = 9·out, zero bias. burn's kernel layout is `[out, in, 3, 3]`.
+fn conv3x3(rng: &mut StdRng, channels_in: usize, channels_out: usize, device: &Device) -> Conv2d {
+    let mut conv = Conv2dConfig::new([channels_in, channels_out], [3, 3]).with_padding(PaddingConfig2d::Valid).init(device);
+    let kernel = glorot_uniform(rng, 9 * channels_in, 9 * channels_out, channels_out * channels_in * 9);
+    conv.weight = Param::from_tensor(Tensor::from_data(TensorData::new(kernel, [channels_out, channels_in, 3, 3]), device));
+    conv.bias = Some(Param::from_tensor(Tensor::zeros([channels_out], device)));
+    conv
+}
+
+impl Cnn {
+    pub fn new(rng: &mut StdRng, device: &Device) -> Self {
+        Self {
+            conv1: conv3x3(rng, 1, 32, device),
+            conv2: conv3x3(rng, 32, 64, device),
+            // Keras' MaxPooling2D(pool_size=(2, 2)) strides by the pool size; said explicitly
+            // because older burn defaulted to stride 1.
+            pool: MaxPool2dConfig::new([2, 2]).with_strides([2, 2]).init(),
+            fc1: dense(rng, 64 * 5 * 5, 200, device),
+            fc2: dense(rng, 200, 128, device),
+            dropout: DropoutConfig::new(0.5).init(),
+            out: dense(rng, 128, 10, device),
+        }
+    }
+
+    /// The feature maps before the dense layers.
+    ///
+    /// # Shapes
+    /// - input: `[batch, 784]`
+    /// - output: `[batch, 64, 5, 5]`
+    pub fn features(&self, input: Tensor<2>) -> Tensor<4> {
+        let [batch, _] = input.dims();
+        let x = input.reshape([batch, 1, ROWS, COLS]);
+        let x = self.pool.forward(relu(self.conv1.forward(x))); // [batch, 32, 13, 13]
+        self.pool.forward(relu(self.conv2.forward(x))) // [batch, 64, 5, 5]
+    }
+}
+
+impl Classifier for Cnn {
+    /// # Shapes
+    /// - input: `[batch, 784]` pixels in [0, 1]
+    /// - output: `[batch, 10]` logits
+    fn logits(&self, input: Tensor<2>) -> Tensor<2> {
+        let x = self.features(input).flatten::<2>(1, 3); // [batch, 1600]
+        let x = relu(self.fc1.forward(x));
+        let x = relu(self.fc2.forward(x));
+        self.out.forward(self.dropout.forward(x))
+    }
+
+    async fn first_layer_filters(&self) -> Result<Vec<Vec<f32>>, crate::train::TrainError> {
+        let data = self.conv1.weight.val().inner().into_data_async().await?;
+        let values = data.try_into_vec::<f32>().map_err(|e| crate::train::TrainError::Backend(format!("{e:?}")))?;
+        Ok(values.chunks(9).map(<[f32]>::to_vec).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::PIXELS;
+    use crate::model::summary::cnn_summary;
+    use rand::SeedableRng;
+
+    #[test]
+    fn shapes_and_parameter_counts_match_keras() {
+        let device = Device::flex();
+        let model = Cnn::new(&mut StdRng::seed_from_u64(1), &device);
+        assert_eq!(model.num_params(), 366_034);
+        assert_eq!(model.num_params(), cnn_summary().total_params());
+        let per_layer = [model.conv1.num_params(), model.conv2.num_params(), model.fc1.num_params(), model.fc2.num_params(), model.out.num_params()];
+        assert_eq!(per_layer, [320, 18_496, 320_200, 25_728, 1_290]);
+        let x = Tensor::<2>::ones([3, PIXELS], &device);
+        // Pooling strides by 2: 28 -conv-> 26 -pool-> 13 -conv-> 11 -pool-> 5.
+        let pooled1 = model.pool.forward(relu(model.conv1.forward(x.clone().reshape([3, 1, 28, 28]))));
+        assert_eq!(pooled1.dims(), [3, 32, 13, 13]);
+        assert_eq!(model.features(x.clone()).dims(), [3, 64, 5, 5]);
+        assert_eq!(model.logits(x).dims(), [3, 10]);
+    }
+
+    /// Dropout is active while training (autodiff device) and off in evaluation: two
+    /// evaluations agree exactly, two training-mode passes do not.
+    #[test]
+    fn dropout_only_while_training() {
+        let device = Device::flex().autodiff();
+        device.seed(7);
+        let model = Cnn::new(&mut StdRng::seed_from_u64(1), &device);
+        let x = Tensor::<2>::from_data(TensorData::new((0..4 * PIXELS).map(|i| (i % 17) as f32 / 17.0).collect::<Vec<_>>(), [4, PIXELS]), &device);
+        let values = |t: Tensor<2>| t.inner().into_data().try_into_vec::<f32>().expect("f32");
+        let train_a = values(model.logits(x.clone()));
+        let train_b = values(model.logits(x.clone()));
+        assert_ne!(train_a, train_b, "dropout should make training passes differ");
+        let eval_model = model.valid();
+        let x_eval = x.inner();
+        let eval_a = values(eval_model.logits(x_eval.clone()));
+        let eval_b = values(eval_model.logits(x_eval));
+        assert_eq!(eval_a, eval_b);
+    }
+}

@@ -1,0 +1,660 @@
+//! P2D's sweep, run by the page: the networks of the sweep (factors x replicates) not yet
+//! finished wait in a queue; each is one `WorkerInput::Start` to a training worker. On the
+//! CPU backend several workers train in parallel (each wasm worker is single-threaded), on
+//! WebGPU one does. Every finished network is stored ([`super::sweep_store`]), so a reload
+//! shows it at once and a restarted sweep goes on with the next unfinished one.
+//!
+//! [`Sweep`] is `Copy`: reactive state for the view, plus the controller (queue, worker
+//! clients, which network each worker trains) in a page-local `StoredValue`. Worker events
+//! arrive from JS callbacks; nothing here is re-entered while the controller is borrowed
+//! (posting to a worker never calls back synchronously).
+
+use std::collections::{HashMap, VecDeque};
+
+use leptos::prelude::*;
+
+use super::state::{BackendInfo, RunStatus, StepInfo};
+use super::sweep_store;
+use super::worker_client::{CancelOutcome, WorkerClient, WorkerEvent};
+use crate::experiment::p2d::{self, FactorStats};
+use crate::experiment::{BackendChoice, EpochMetrics, ExperimentId, PageQuery, RunConfig, RunResult};
+use crate::protocol::{WorkerInput, WorkerOutput};
+use crate::web;
+
+/// The most workers a sweep runs at once (the CPU choice is also capped by the cores).
+pub const MAX_WORKERS: usize = 4;
+
+/// Progress redraws per worker are throttled to this interval (epoch ends always show).
+const PROGRESS_INTERVAL_MS: f64 = 250.0;
+
+/// One network of the sweep, in the seed's order (factor-major).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedNetwork {
+    /// 0-based position in the sweep.
+    pub index: usize,
+    /// Networks in the sweep.
+    pub total: usize,
+    pub factor_index: usize,
+    pub factor: f64,
+    /// 0-based.
+    pub replicate: usize,
+    pub replicates: usize,
+    /// What the worker trains (its own derived seed, `l2 = factor`).
+    pub config: RunConfig,
+    /// Its storage key.
+    pub key: String,
+}
+
+impl PlannedNetwork {
+    /// `network 4 of 15: factor 1e-5, replicate 1`.
+    pub fn label(&self) -> String {
+        format!("network {} of {}: factor {}, replicate {}", self.index + 1, self.total, factor_label(self.factor), self.replicate + 1)
+    }
+}
+
+/// A regularization factor as the URL and the seed's plots write it: `1e-6`, `5e-4`.
+pub fn factor_label(factor: f64) -> String {
+    format!("{factor:e}")
+}
+
+/// The sweep's networks for a query.
+pub fn networks_of(query: &PageQuery) -> Vec<PlannedNetwork> {
+    let base = RunConfig { experiment: ExperimentId::P2d, ..query.config.clone() };
+    let networks = query.sweep.networks(&base);
+    let total = networks.len();
+    let replicates = query.sweep.replicates.max(1);
+    networks
+        .into_iter()
+        .enumerate()
+        .map(|(index, config)| PlannedNetwork {
+            index,
+            total,
+            factor_index: index / replicates,
+            factor: config.l2,
+            replicate: index % replicates,
+            replicates,
+            key: sweep_store::key(&config, query.config.seed, query.data.as_deref()),
+            config,
+        })
+        .collect()
+}
+
+/// What one worker is doing, for the view.
+#[derive(Debug, Clone, Copy)]
+pub struct SlotView {
+    /// The network it trains; `None` when idle.
+    pub network: RwSignal<Option<PlannedNetwork>>,
+    pub step: RwSignal<Option<StepInfo>>,
+    /// The running network's finished epochs.
+    pub history: RwSignal<Vec<EpochMetrics>>,
+    /// The worker's latest status text.
+    pub phase: RwSignal<Option<String>>,
+}
+
+impl SlotView {
+    fn new() -> Self {
+        Self { network: RwSignal::new(None), step: RwSignal::new(None), history: RwSignal::new(Vec::new()), phase: RwSignal::new(None) }
+    }
+
+    fn clear(&self) {
+        self.network.set(None);
+        self.step.set(None);
+        self.history.set(Vec::new());
+        self.phase.set(None);
+    }
+
+    /// Epochs done of the running network, fractional within the running epoch.
+    pub fn epochs_done(&self) -> f64 {
+        let finished = self.history.with(Vec::len);
+        self.step.with(|s| match s {
+            Some(s) if s.epoch > finished && s.steps > 0 => (s.epoch - 1) as f64 + s.step as f64 / s.steps as f64,
+            _ => finished as f64,
+        })
+    }
+
+    /// Seconds per epoch of the running network: its finished epochs' mean, else the
+    /// running epoch's pace.
+    fn seconds_per_epoch(&self) -> Option<f64> {
+        let finished: Vec<f64> = self.history.with(|h| h.iter().map(|m| m.seconds).collect());
+        if !finished.is_empty() {
+            return Some(finished.iter().sum::<f64>() / finished.len() as f64);
+        }
+        self.step.with(|s| {
+            s.as_ref()
+                .filter(|s| s.step > 0 && s.steps > 0)
+                .map(|s| s.elapsed_seconds * s.steps as f64 / s.step as f64)
+        })
+    }
+}
+
+/// Throughput of the current (or last) press of "Train sweep".
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub started_ms: f64,
+    /// Networks finished since.
+    pub finished: usize,
+    pub last_finished_ms: f64,
+    /// Each finished network's own training seconds.
+    pub seconds: Vec<f64>,
+    /// Workers used.
+    pub workers: usize,
+}
+
+impl Session {
+    /// Networks per minute of wall-clock time since the sweep was started (worker start-up
+    /// included), up to the last finished network.
+    pub fn per_minute(&self) -> Option<f64> {
+        let minutes = (self.last_finished_ms - self.started_ms) / 60_000.0;
+        (self.finished > 0 && minutes > 0.0).then(|| self.finished as f64 / minutes)
+    }
+
+    pub fn elapsed_seconds(&self) -> f64 {
+        (self.last_finished_ms - self.started_ms) / 1000.0
+    }
+}
+
+/// The controller: not reactive, page-local (worker clients hold `Rc`s).
+struct Ctl {
+    /// Created on first use, one per slot.
+    clients: Vec<Option<WorkerClient>>,
+    /// The network each slot's worker trains.
+    jobs: Vec<Option<PlannedNetwork>>,
+    queue: VecDeque<PlannedNetwork>,
+    backend: BackendChoice,
+    data_url: String,
+    /// Slots to use now.
+    target: usize,
+    last_progress_ms: Vec<f64>,
+}
+
+/// The sweep's state and controller.
+#[derive(Clone, Copy)]
+pub struct Sweep {
+    /// The P2D query (the sweep's setup), edited by the panel's controls.
+    pub query: RwSignal<PageQuery>,
+    /// The query's networks.
+    pub plan: Memo<Vec<PlannedNetwork>>,
+    /// Finished networks by storage key (loaded from storage, or trained here).
+    pub finished: RwSignal<HashMap<String, RunResult>>,
+    pub slots: [SlotView; MAX_WORKERS],
+    /// Networks queued or training.
+    pub busy: RwSignal<bool>,
+    pub cancelling: RwSignal<bool>,
+    pub error: RwSignal<Option<String>>,
+    /// `Some(networks finished)` after a cancelled sweep.
+    pub cancelled: RwSignal<Option<usize>>,
+    pub backend: RwSignal<Option<BackendInfo>>,
+    pub session: RwSignal<Option<Session>>,
+    /// Workers in use.
+    pub workers: RwSignal<usize>,
+    /// Workers to use on the CPU backend (the reader's choice).
+    pub cpu_workers: RwSignal<usize>,
+    /// Networks waiting for a worker.
+    pub queued: RwSignal<usize>,
+    /// Why the last network could not be stored, if it could not.
+    pub store_error: RwSignal<Option<String>>,
+    /// Networks stored in this browser (all setups).
+    pub stored: RwSignal<usize>,
+    /// The network whose log is shown (storage key); `None` = the first.
+    pub selected: RwSignal<Option<String>>,
+    ctl: StoredValue<Ctl, LocalStorage>,
+}
+
+/// Cores the browser reports (1 when it does not say).
+pub fn cores() -> usize {
+    web_sys::window().map_or(1, |w| w.navigator().hardware_concurrency() as usize).max(1)
+}
+
+/// Whether the page's browser exposes WebGPU at all (the worker may still fall back).
+fn page_has_webgpu() -> bool {
+    web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w.navigator(), &"gpu".into()).ok())
+        .is_some_and(|gpu| !gpu.is_undefined() && !gpu.is_null())
+}
+
+impl Sweep {
+    pub fn new(query: RwSignal<PageQuery>, data_url: String) -> Self {
+        let plan = Memo::new(move |_| query.with(networks_of));
+        let sweep = Self {
+            query,
+            plan,
+            finished: RwSignal::new(HashMap::new()),
+            slots: [SlotView::new(), SlotView::new(), SlotView::new(), SlotView::new()],
+            busy: RwSignal::new(false),
+            cancelling: RwSignal::new(false),
+            error: RwSignal::new(None),
+            cancelled: RwSignal::new(None),
+            backend: RwSignal::new(None),
+            session: RwSignal::new(None),
+            workers: RwSignal::new(0),
+            cpu_workers: RwSignal::new(cores().clamp(1, 2)),
+            queued: RwSignal::new(0),
+            store_error: RwSignal::new(None),
+            stored: RwSignal::new(sweep_store::count()),
+            selected: RwSignal::new(None),
+            ctl: StoredValue::new_local(Ctl {
+                clients: (0..MAX_WORKERS).map(|_| None).collect(),
+                jobs: vec![None; MAX_WORKERS],
+                queue: VecDeque::new(),
+                backend: BackendChoice::Auto,
+                data_url,
+                target: 0,
+                last_progress_ms: vec![f64::NEG_INFINITY; MAX_WORKERS],
+            }),
+        };
+        // Whatever this setup already trained (in this browser) shows at once.
+        Effect::new(move |_| plan.with(|p| sweep.load_stored(p)));
+        sweep
+    }
+
+    fn load_stored(&self, plan: &[PlannedNetwork]) {
+        let found: Vec<(String, RunResult)> = self.finished.with_untracked(|f| {
+            plan.iter()
+                .filter(|n| !f.contains_key(&n.key))
+                .filter_map(|n| sweep_store::load(&n.key, &n.config).map(|r| (n.key.clone(), r)))
+                .collect()
+        });
+        if !found.is_empty() {
+            self.finished.update(|f| f.extend(found));
+        }
+    }
+
+    /// Exactly `idle`, `running`, `done` (every network of the sweep finished) or
+    /// `error: <message>`.
+    pub fn status(&self) -> RunStatus {
+        if let Some(message) = self.error.get() {
+            RunStatus::Error(message)
+        } else if self.busy.get() {
+            RunStatus::Running
+        } else if self.finished_count() == self.plan.with(Vec::len) && self.plan.with(|p| !p.is_empty()) {
+            RunStatus::Done
+        } else {
+            RunStatus::Idle
+        }
+    }
+
+    /// The finished networks of the sweep, in its order.
+    pub fn results(&self) -> Vec<(PlannedNetwork, RunResult)> {
+        self.plan.with(|p| self.finished.with(|f| p.iter().filter_map(|n| f.get(&n.key).map(|r| (n.clone(), r.clone()))).collect()))
+    }
+
+    pub fn finished_count(&self) -> usize {
+        self.plan.with(|p| self.finished.with(|f| p.iter().filter(|n| f.contains_key(&n.key)).count()))
+    }
+
+    /// The seed's table over the finished networks.
+    pub fn stats(&self) -> Vec<FactorStats> {
+        let results: Vec<RunResult> = self.results().into_iter().map(|(_, r)| r).collect();
+        self.query.with(|q| p2d::statistics(&q.sweep, &results))
+    }
+
+    /// The best finished network and its final validation accuracy.
+    pub fn best(&self) -> Option<(PlannedNetwork, f64)> {
+        self.results()
+            .into_iter()
+            .filter_map(|(n, r)| r.history.last().map(|m| (n, m.val_accuracy)))
+            .fold(None, |best: Option<(PlannedNetwork, f64)>, (n, a)| match best {
+                Some((_, b)) if b >= a => best,
+                _ => Some((n, a)),
+            })
+    }
+
+    /// The slot training `key`, if one is.
+    pub fn slot_of(&self, key: &str) -> Option<SlotView> {
+        self.slots.iter().copied().find(|s| s.network.with(|n| n.as_ref().is_some_and(|n| n.key == key)))
+    }
+
+    /// Fraction of the sweep done (finished networks plus the running ones' progress).
+    pub fn fraction_done(&self) -> f64 {
+        let total = self.plan.with(Vec::len);
+        if total == 0 {
+            return 0.0;
+        }
+        let epochs = self.query.with(|q| q.config.epochs).max(1) as f64;
+        let running: f64 = self.slots.iter().filter(|s| s.network.with(Option::is_some)).map(|s| s.epochs_done() / epochs).sum();
+        ((self.finished_count() as f64 + running) / total as f64).clamp(0.0, 1.0)
+    }
+
+    /// Seconds until the whole sweep is done: the running networks at their pace, then the
+    /// queued ones at the mean time of a finished network, spread over the workers.
+    pub fn eta_seconds(&self) -> Option<f64> {
+        if !self.busy.get() {
+            return None;
+        }
+        let epochs = self.query.with(|q| q.config.epochs).max(1) as f64;
+        let mean = |v: &[f64]| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
+        // This session's networks ran with today's workers; stored ones are the fallback.
+        let session_seconds = self.session.with(|s| s.as_ref().map(|s| s.seconds.clone()).unwrap_or_default());
+        let stored_seconds: Vec<f64> = self.results().iter().map(|(_, r)| r.seconds).collect();
+        let known = mean(&session_seconds).or_else(|| mean(&stored_seconds));
+        let mut busy_until = Vec::new();
+        let mut paces = Vec::new();
+        for slot in self.slots.iter().filter(|s| s.network.with(Option::is_some)) {
+            let pace = slot.seconds_per_epoch().or(known.map(|k| k / epochs))?;
+            paces.push(pace);
+            busy_until.push((epochs - slot.epochs_done()).max(0.0) * pace);
+        }
+        let per_network = known.or_else(|| mean(&paces).map(|p| p * epochs))?;
+        let workers = self.workers.get().max(1);
+        while busy_until.len() < workers {
+            busy_until.push(0.0);
+        }
+        for _ in 0..self.queued.get() {
+            // The next queued network goes to the worker that is free first.
+            if let Some(first) = busy_until.iter_mut().min_by(|a, b| a.total_cmp(b)) {
+                *first += per_network;
+            }
+        }
+        busy_until.into_iter().reduce(f64::max)
+    }
+
+    /// Workers to start with for `backend`.
+    fn initial_workers(&self, backend: BackendChoice) -> usize {
+        let cpu = self.cpu_workers.get_untracked().clamp(1, MAX_WORKERS);
+        match backend {
+            BackendChoice::Cpu => cpu,
+            BackendChoice::Webgpu => 1,
+            // One worker finds out; more follow if it falls back to the CPU.
+            BackendChoice::Auto if page_has_webgpu() => 1,
+            BackendChoice::Auto => cpu,
+        }
+    }
+
+    /// Starts the workers the next sweep will use, so that "Train sweep" answers at once.
+    pub fn warm_up(&self) {
+        let workers = self.initial_workers(self.query.with_untracked(|q| q.backend));
+        let clients: Vec<WorkerClient> = self.ctl.try_update_value(|c| (0..workers).map(|i| self.client(c, i)).collect()).unwrap_or_default();
+        for client in clients {
+            if let Err(e) = client.ensure_live() {
+                web_sys::console::warn_1(&format!("cannot start a training worker yet: {e}").into());
+            }
+        }
+    }
+
+    /// Stops the idle workers (another experiment is shown); a later sweep starts new ones.
+    pub fn shut_down_idle(&self) {
+        if self.busy.get_untracked() {
+            return;
+        }
+        let clients: Vec<WorkerClient> = self.ctl.try_update_value(|c| c.clients.iter_mut().filter_map(Option::take).collect()).unwrap_or_default();
+        for client in clients {
+            client.shutdown();
+        }
+    }
+
+    fn client(&self, ctl: &mut Ctl, slot: usize) -> WorkerClient {
+        let this = *self;
+        ctl.clients[slot].get_or_insert_with(|| WorkerClient::new(move |event| this.on_event(slot, event))).clone()
+    }
+
+    /// "Train sweep": queues every unfinished network and starts the workers.
+    pub fn start(&self) {
+        if self.busy.get_untracked() {
+            return;
+        }
+        let plan = self.plan.get_untracked();
+        self.load_stored(&plan);
+        let queue: VecDeque<PlannedNetwork> = self.finished.with_untracked(|f| plan.iter().filter(|n| !f.contains_key(&n.key)).cloned().collect());
+        self.error.set(None);
+        self.cancelled.set(None);
+        self.cancelling.set(false);
+        self.store_error.set(None);
+        if queue.is_empty() {
+            // Everything is stored already: the status says `done`.
+            return;
+        }
+        let backend = self.query.with_untracked(|q| q.backend);
+        let workers = self.initial_workers(backend);
+        let now = web::now_ms();
+        self.session.set(Some(Session { started_ms: now, finished: 0, last_finished_ms: now, seconds: Vec::new(), workers }));
+        self.workers.set(workers);
+        self.queued.set(queue.len());
+        self.busy.set(true);
+        for slot in &self.slots {
+            slot.clear();
+        }
+        self.ctl.update_value(|c| {
+            c.queue = queue;
+            c.backend = backend;
+            c.target = workers;
+        });
+        self.dispatch();
+    }
+
+    /// Gives each free worker (up to the target) the next queued network.
+    fn dispatch(&self) {
+        let mut starts = Vec::new();
+        let mut queued = 0;
+        self.ctl.update_value(|c| {
+            for slot in 0..c.target.min(MAX_WORKERS) {
+                if c.jobs[slot].is_some() {
+                    continue;
+                }
+                let Some(network) = c.queue.pop_front() else { break };
+                let client = self.client(c, slot);
+                let input = WorkerInput::Start { config: network.config.clone(), backend: c.backend, data_url: c.data_url.clone() };
+                c.jobs[slot] = Some(network.clone());
+                c.last_progress_ms[slot] = f64::NEG_INFINITY;
+                starts.push((slot, client, network, input));
+            }
+            queued = c.queue.len();
+        });
+        self.queued.set(queued);
+        for (slot, client, network, input) in starts {
+            let view = self.slots[slot];
+            view.clear();
+            view.network.set(Some(network));
+            view.phase.set(Some(if client.is_starting() { "starting the training worker…".into() } else { "starting".into() }));
+            if let Err(e) = client.start(input) {
+                self.release(slot);
+                self.fail(e);
+            }
+        }
+        self.check_idle();
+    }
+
+    /// Frees a slot; returns the network it was training.
+    fn release(&self, slot: usize) -> Option<PlannedNetwork> {
+        let job = self.ctl.try_update_value(|c| c.jobs[slot].take()).flatten();
+        if job.is_some() {
+            self.slots[slot].clear();
+        }
+        job
+    }
+
+    /// When nothing is queued or training any more, the sweep has stopped.
+    fn check_idle(&self) {
+        let idle = self.ctl.with_value(|c| c.queue.is_empty() && c.jobs.iter().all(Option::is_none));
+        if idle && self.busy.get_untracked() {
+            if self.cancelling.get_untracked() {
+                self.cancelling.set(false);
+                self.cancelled.set(Some(self.plan.with_untracked(|p| self.finished.with_untracked(|f| p.iter().filter(|n| f.contains_key(&n.key)).count()))));
+            }
+            self.busy.set(false);
+        }
+    }
+
+    /// "Cancel": empties the queue and stops every worker after its current step; what
+    /// finished stays (and a network that finishes meanwhile is kept too).
+    pub fn cancel(&self) {
+        if !self.busy.get_untracked() {
+            return;
+        }
+        self.cancelling.set(true);
+        self.stop_all();
+    }
+
+    fn stop_all(&self) {
+        let running: Vec<(usize, Option<WorkerClient>)> = self.ctl.try_update_value(|c| {
+            c.queue.clear();
+            (0..MAX_WORKERS).filter(|&i| c.jobs[i].is_some()).map(|i| (i, c.clients[i].clone())).collect()
+        }).unwrap_or_default();
+        self.queued.set(0);
+        for (slot, client) in running {
+            match client.map(|c| c.cancel()) {
+                Some(Ok(CancelOutcome::Posted)) => self.slots[slot].phase.set(Some("cancelling after the current step…".into())),
+                Some(Ok(CancelOutcome::DroppedQueuedStart | CancelOutcome::Nothing)) | None => {
+                    self.release(slot);
+                }
+                Some(Err(e)) => {
+                    web_sys::console::error_1(&format!("cannot cancel worker {}: {e}", slot + 1).into());
+                    self.release(slot);
+                }
+            }
+        }
+        self.check_idle();
+    }
+
+    /// A failure: shown as the status; the other workers are stopped.
+    fn fail(&self, message: String) {
+        if self.error.with_untracked(Option::is_none) {
+            self.error.set(Some(message));
+        }
+        self.stop_all();
+    }
+
+    /// Forgets every stored network (this browser, all setups) and the ones shown.
+    pub fn forget(&self) -> usize {
+        if self.busy.get_untracked() {
+            return 0;
+        }
+        let removed = sweep_store::forget_all();
+        self.finished.set(HashMap::new());
+        self.cancelled.set(None);
+        self.error.set(None);
+        self.store_error.set(None);
+        self.stored.set(sweep_store::count());
+        removed
+    }
+
+    fn on_event(&self, slot: usize, event: WorkerEvent) {
+        match event {
+            WorkerEvent::Output(output) => self.on_output(slot, output),
+            WorkerEvent::Crashed(message) => {
+                if self.release(slot).is_some() {
+                    self.fail(format!("worker {} crashed: {message}", slot + 1));
+                }
+            }
+            WorkerEvent::Failed(message) => self.fail(message),
+        }
+    }
+
+    fn on_output(&self, slot: usize, output: WorkerOutput) {
+        let view = self.slots[slot];
+        let has_job = self.ctl.with_value(|c| c.jobs[slot].is_some());
+        match output {
+            WorkerOutput::Ready => {
+                if has_job {
+                    view.phase.set(Some("worker ready".into()));
+                }
+            }
+            WorkerOutput::Status(text) => {
+                if has_job {
+                    view.phase.set(Some(text));
+                }
+            }
+            WorkerOutput::Backend { name, fallback_reason } => {
+                let on_cpu = name == "cpu";
+                self.backend.set(Some(BackendInfo { name, fallback_reason }));
+                if on_cpu {
+                    self.grow_for_cpu();
+                }
+            }
+            WorkerOutput::Progress { epoch, step, steps, loss, accuracy, elapsed_seconds } => {
+                if !has_job {
+                    return;
+                }
+                let now = web::now_ms();
+                let new_epoch = view.step.with_untracked(|s| s.as_ref().is_none_or(|s| s.epoch != epoch));
+                let due = self.ctl.try_update_value(|c| {
+                    let due = new_epoch || step == steps || now - c.last_progress_ms[slot] >= PROGRESS_INTERVAL_MS;
+                    if due {
+                        c.last_progress_ms[slot] = now;
+                    }
+                    due
+                });
+                if due == Some(true) {
+                    view.step.set(Some(StepInfo { epoch, step, steps, loss, accuracy, elapsed_seconds }));
+                }
+            }
+            WorkerOutput::EpochEnd(metrics) => {
+                if !has_job {
+                    return;
+                }
+                view.step.update(|s| {
+                    if let Some(s) = s.as_mut().filter(|s| s.epoch == metrics.epoch) {
+                        s.step = s.steps;
+                        s.loss = metrics.loss;
+                        s.accuracy = metrics.accuracy;
+                    }
+                });
+                view.history.update(|h| h.push(metrics));
+            }
+            WorkerOutput::Done(result) => {
+                let Some(network) = self.ctl.with_value(|c| c.jobs[slot].clone()) else { return };
+                if result.config == network.config {
+                    self.keep(&network, result);
+                    self.release(slot);
+                    self.dispatch();
+                } else {
+                    self.release(slot);
+                    self.fail(format!("worker {} returned another network than {}", slot + 1, network.label()));
+                }
+            }
+            WorkerOutput::Cancelled { .. } => {
+                if self.release(slot).is_some() {
+                    self.check_idle();
+                }
+            }
+            WorkerOutput::Error(message) => {
+                let network = self.release(slot);
+                let message = match network {
+                    Some(n) => format!("{message} ({})", n.label()),
+                    None => message,
+                };
+                self.fail(message);
+            }
+        }
+    }
+
+    /// `auto` fell back to the CPU: use the CPU's number of workers.
+    fn grow_for_cpu(&self) {
+        let cpu = self.cpu_workers.get_untracked().clamp(1, MAX_WORKERS);
+        let grown = self.ctl.try_update_value(|c| {
+            let grow = c.backend == BackendChoice::Auto && c.target < cpu && !c.queue.is_empty();
+            if grow {
+                c.target = cpu;
+            }
+            grow
+        });
+        if grown == Some(true) && self.error.with_untracked(Option::is_none) && !self.cancelling.get_untracked() {
+            self.workers.set(cpu);
+            self.session.update(|s| {
+                if let Some(s) = s {
+                    s.workers = cpu;
+                }
+            });
+            self.dispatch();
+        }
+    }
+
+    /// Stores a finished network and counts it.
+    fn keep(&self, network: &PlannedNetwork, result: RunResult) {
+        match sweep_store::save(&network.key, &result) {
+            Ok(()) => self.stored.set(sweep_store::count()),
+            Err(e) => self.store_error.set(Some(e)),
+        }
+        let now = web::now_ms();
+        let seconds = result.seconds;
+        self.session.update(|s| {
+            if let Some(s) = s {
+                s.finished += 1;
+                s.last_finished_ms = now;
+                s.seconds.push(seconds);
+            }
+        });
+        self.finished.update(|f| {
+            f.insert(network.key.clone(), result);
+        });
+    }
+}

@@ -1,0 +1,68 @@
+// End to end: a tiny P2D sweep through the URL contract, in headless Chromium.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { serve } from './server.mjs';
+
+const here = path.dirname(new URL(import.meta.url).pathname);
+const dist = path.resolve(process.env.DIST ?? path.join(here, '../../dist'));
+let server, context, page;
+
+before(async () => {
+  server = await serve(dist);
+  context = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'mnist-lab-p2d-')), {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--enable-unsafe-webgpu', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-quic'],
+  });
+  page = context.pages()[0] ?? await context.newPage();
+});
+
+after(async () => {
+  await context?.close();
+  server?.close();
+});
+
+const SWEEP = 'experiment=p2d&factors=1e-6,1e-4&replicates=2&epochs=1&train_size=6000&seed=1&backend=cpu';
+
+async function finished(timeoutMs) {
+  await page.waitForFunction(() => {
+    const s = document.querySelector('[data-testid="run-status"]')?.textContent ?? '';
+    return s === 'done' || s.startsWith('error');
+  }, null, { timeout: timeoutMs, polling: 500 });
+  return page.getByTestId('run-status').textContent();
+}
+
+/** The sweep table's rows as arrays of cell texts. */
+async function tableRows() {
+  return page.locator('[data-testid="sweep-table"] tbody tr').evaluateAll((rows) =>
+    rows.map((r) => Array.from(r.querySelectorAll('td')).map((td) => td.textContent.trim())));
+}
+
+test('a tiny sweep runs end to end and fills the table', { timeout: 600_000 }, async () => {
+  await page.goto(`${server.url}/?${SWEEP}&autostart=1`);
+  assert.equal(await finished(590_000), 'done');
+  const rows = await tableRows();
+  assert.equal(rows.length, 2, JSON.stringify(rows));
+  const best = Number(await page.getByTestId('best-accuracy').textContent());
+  // 1 epoch of the 500-300 MLP on 6,000 digits: ~0.86 on the test set.
+  assert.ok(best > 0.75 && best <= 1, `best ${best}`);
+  for (const row of rows) {
+    const numbers = row.map(Number).filter((v) => !Number.isNaN(v) && v > 0 && v <= 1);
+    assert.ok(numbers.some((v) => Math.abs(v - best) < 1e-4) || numbers.every((v) => v <= best + 1e-9), JSON.stringify(row));
+  }
+});
+
+test('a reload shows the finished networks without training again', { timeout: 120_000 }, async () => {
+  await page.goto(`${server.url}/?${SWEEP}`);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="sweep-table"] tbody tr').length === 2, null, { timeout: 110_000 });
+  // Nothing trains: every network of this sweep is already stored.
+  await page.waitForTimeout(2000);
+  assert.match(await page.getByTestId('run-status').textContent(), /^(idle|done)$/);
+  const best = Number(await page.getByTestId('best-accuracy').textContent());
+  assert.ok(best > 0.75, `best ${best}`);
+});

@@ -79,6 +79,9 @@ pub struct RunConfig {
 }
 
 pub const TRAIN_IMAGES: usize = 60_000;
+/// Largest seed a JavaScript number holds exactly (2^53 - 1): seeds travel through worker
+/// messages, JSON and URLs.
+pub const MAX_SEED: u64 = (1 << 53) - 1;
 
 impl RunConfig {
     /// The seed notebook's P2 setup: SGD lr 0.1, batch 128, 10 epochs, all 60,000 images.
@@ -110,6 +113,9 @@ impl RunConfig {
         check_range(&mut errors, "epochs", self.epochs as f64, 1.0, 200.0);
         check_range(&mut errors, "batch_size", self.batch_size as f64, 1.0, 8192.0);
         check_range(&mut errors, "train_size", self.train_size as f64, 1.0, TRAIN_IMAGES as f64);
+        if self.seed > MAX_SEED {
+            errors.push(ParamError::OutOfRange { key: "seed".into(), value: self.seed.to_string(), range: format!("0 to {MAX_SEED}") });
+        }
         if !(0.0..=1.0).contains(&self.l2) {
             errors.push(ParamError::OutOfRange { key: "l2".into(), value: self.l2.to_string(), range: "0 to 1".into() });
         }
@@ -237,6 +243,7 @@ impl PageQuery {
                         "batch_size" => query.config.batch_size = defaults.batch_size,
                         "train_size" => query.config.train_size = defaults.train_size,
                         "lr" => query.config.lr = defaults.lr,
+                        "seed" => query.config.seed = defaults.seed,
                         _ => {}
                     }
                 }
@@ -304,9 +311,10 @@ mod tests {
 
     #[test]
     fn bad_values_are_reported_not_silently_defaulted() {
-        let (q, errors) = PageQuery::parse([("epochs", "0"), ("lr", "abc"), ("backend", "tpu"), ("colour", "red"), ("train_size", "70000")]);
+        let (q, errors) = PageQuery::parse([("epochs", "0"), ("lr", "abc"), ("backend", "tpu"), ("colour", "red"), ("train_size", "70000"), ("seed", "9007199254740992")]);
         let messages: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-        assert_eq!(errors.len(), 5, "{messages:?}");
+        assert_eq!(errors.len(), 6, "{messages:?}");
+        assert!(messages.iter().any(|m| m.starts_with("'seed=9007199254740992' is out of range")));
         assert!(messages.iter().any(|m| m.contains("unknown URL parameter 'colour'")));
         assert!(messages.iter().any(|m| m.contains("'backend=tpu'")));
         assert!(messages.iter().any(|m| m.contains("'lr=abc' is not a valid number")));

@@ -68,14 +68,15 @@ impl SweepSpec {
     }
 }
 
-/// A well-mixed seed per (factor, replicate) (SplitMix64's finaliser).
+/// A well-mixed seed per (factor, replicate) (SplitMix64's finaliser), kept to 53 bits so
+/// it survives JavaScript numbers (worker messages, JSON downloads, URLs).
 pub fn network_seed(run_seed: u64, factor_index: usize, replicate: usize) -> u64 {
     let mut z = run_seed
         .wrapping_add((factor_index as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15))
         .wrapping_add((replicate as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03));
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+    (z ^ (z >> 31)) >> 11
 }
 
 /// One row of the seed's table.
@@ -189,6 +190,7 @@ mod tests {
         seeds.sort_unstable();
         seeds.dedup();
         assert_eq!(seeds.len(), 15);
+        assert!(seeds.iter().all(|&s| s <= super::super::config::MAX_SEED));
         // Deterministic from the run's seed.
         assert_eq!(spec.networks(&RunConfig::p2d())[7].seed, nets[7].seed);
         assert_eq!(spec.factors_string(), "1e-6,1e-5,1e-4,5e-4,1e-3");

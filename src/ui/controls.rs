@@ -65,9 +65,12 @@ pub fn RunControls(
     on_train: Callback<()>,
     /// Cancels the running run.
     on_cancel: Callback<()>,
+    /// Why Train cannot start now besides the dataset (another experiment is training).
+    #[prop(into)]
+    blocked: Signal<Option<String>>,
 ) -> impl IntoView {
     let running = Signal::derive(move || run.is_running());
-    let can_train = move || data_ready.get() && !running.get();
+    let can_train = move || data_ready.get() && !running.get() && blocked.with(Option::is_none);
     let field = move |key: &'static str, label: &'static str, hint: &'static str, get: fn(&PageQuery) -> String| {
         view! {
             <NumberField
@@ -116,6 +119,7 @@ pub fn RunControls(
             <Show when=move || !data_ready.get() && !running.get()>
                 <p class="muted">"Train is enabled once the dataset has loaded."</p>
             </Show>
+            {move || (data_ready.get() && !running.get()).then(|| blocked.get()).flatten().map(|reason| view! { <p class="muted">{reason}</p> })}
             {move || {
                 let completed = run.cancelled.get()?;
                 (run.status.with(|s| *s == RunStatus::Idle)).then(|| view! {
@@ -145,6 +149,9 @@ pub(super) fn NumberField(
     disabled: Signal<bool>,
     /// Tries to apply the typed text; `Err` is shown beside the field.
     on_commit: Callback<String, Result<(), String>>,
+    /// The on-screen keyboard to ask for (`text` for lists).
+    #[prop(default = "decimal")]
+    inputmode: &'static str,
 ) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let id = format!("field-{key}");
@@ -152,7 +159,7 @@ pub(super) fn NumberField(
     view! {
         <label class="field" for=label_for>
             <span class="label">{label}</span>
-            <input id=id name=key type="text" inputmode="decimal" data-testid=format!("input-{key}")
+            <input id=id name=key type="text" inputmode=inputmode data-testid=format!("input-{key}")
                 prop:value=value
                 disabled=disabled
                 class:invalid=move || error.with(Option::is_some)

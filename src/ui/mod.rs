@@ -1,18 +1,23 @@
 //! The Leptos page (feature `ui`, no burn): the assignment's Problems 1 and 2, with the
-//! seed notebook's answers beside live results. The page only renders; training runs in the
-//! Web Worker ([`worker_client`]), and the page talks to it with [`crate::protocol`].
+//! seed notebook's answers beside live results. The page only renders; training runs in
+//! Web Workers ([`worker_client`]), and the page talks to them with [`crate::protocol`].
 //!
 //! Components, one per concern:
-//! - [`App`]: the URL, the state, the layout.
+//! - [`App`]: the URL, the state, the layout, the experiment tabs (P2, P2D, P3).
 //! - [`params::ParamErrors`]: refused URL parameters.
 //! - [`data_panel::DataPanel`]: the dataset download (P1).
 //! - [`digits::DigitGrid`], [`digits::Preprocessing`]: sample digits and the seed's
 //!   preprocessing of one (P1).
-//! - [`model_table::ModelSummaryTable`]: the Keras-style summary (P2A).
-//! - [`controls::RunControls`]: hyper-parameters, backend, Train/Cancel, run status.
-//! - [`progress::RunProgress`], [`progress::EpochLog`]: a run in progress.
-//! - [`charts::AccuracyChart`] (P2C), [`charts::LossChart`]: plotters charts per epoch.
-//! - [`results::Results`]: test figures beside the seed's, JSON download.
+//! - [`p2_panel::P2Panel`]: Problem 2's tab, made of
+//!   [`model_table::ModelSummaryTable`] (P2A), [`controls::RunControls`],
+//!   [`progress::RunProgress`], [`progress::EpochLog`], [`charts::AccuracyChart`] (P2C),
+//!   [`charts::LossChart`] and [`results::Results`].
+//! - [`p2d_panel::P2dPanel`]: Problem 2D's tab, the weight-decay sweep run by
+//!   [`sweep::Sweep`] on one or more workers, its networks stored by [`sweep_store`], its
+//!   plots in [`sweep_charts`].
+//! - [`p3_panel::P3Panel`]: Problem 3's tab, the CNN trained by [`p3_panel::P3Run`] in a
+//!   worker of its own, its curves in [`p3_charts`], and [`p3_analysis`]: its filters,
+//!   confusion matrix, mistakes, the comparison with the MLPs (3B) and the answers 3A/3B.
 //! - [`answers`]: the seed's written answers.
 
 pub mod answers;
@@ -22,35 +27,42 @@ pub mod data_panel;
 pub mod digits;
 pub mod format;
 pub mod model_table;
+pub mod p2_panel;
+pub mod p2d_panel;
+pub mod p3_analysis;
+pub mod p3_charts;
+pub mod p3_panel;
 pub mod params;
 pub mod progress;
 pub mod results;
 pub mod state;
+pub mod sweep;
+pub mod sweep_charts;
+pub mod sweep_store;
 pub mod worker_client;
 
 use leptos::prelude::*;
 
-use answers::{Answer1, Answer2A, Answer2B, Answer2C};
-use charts::{AccuracyChart, LossChart};
-use controls::RunControls;
+use answers::Answer1;
 use data_panel::{DataPanel, DataState, FileProgress};
 use digits::{DigitGrid, Preprocessing};
-use model_table::ModelSummaryTable;
+use p2_panel::P2Panel;
+use p2d_panel::P2dPanel;
+use p3_panel::{P3Panel, P3Run};
 use params::ParamErrors;
-use progress::{EpochLog, RunProgress};
-use results::Results;
 use state::{RunState, RunStatus};
+use sweep::Sweep;
 use worker_client::{CancelOutcome, WorkerClient};
 
-use crate::experiment::PageQuery;
-use crate::model::summary::mlp_summary;
+use crate::experiment::p2d::SweepSpec;
+use crate::experiment::{ExperimentId, PageQuery, RunConfig};
 use crate::protocol::WorkerInput;
 use crate::web::{self, dataset::DEFAULT_DATA_URL};
 
 /// The page's title.
 pub const TITLE: &str = "mnist-lab — the MNIST assignment, trained in your browser";
 
-/// The whole page. Reads the URL once; loads the dataset; owns the worker client.
+/// The whole page. Reads the URL once; loads the dataset; owns the workers.
 #[component]
 pub fn App() -> impl IntoView {
     if let Some(document) = web_sys::window().and_then(|w| w.document()) {
@@ -59,18 +71,33 @@ pub fn App() -> impl IntoView {
     let (initial, param_errors) = PageQuery::parse(web::query_pairs());
     let data_url = initial.data.clone().unwrap_or_else(|| DEFAULT_DATA_URL.to_string());
     let autostart = initial.autostart;
-    let query = RwSignal::new(initial);
+    // One query per experiment: the URL's for the one it names, the seed's defaults (with
+    // the URL's backend and data) for the other. The address bar follows the shown one.
+    let query_for = |id: ExperimentId| {
+        if initial.config.experiment == id {
+            initial.clone()
+        } else {
+            PageQuery { config: RunConfig::for_experiment(id), backend: initial.backend, autostart: false, data: initial.data.clone(), sweep: SweepSpec::default() }
+        }
+    };
+    let p2_query = RwSignal::new(query_for(ExperimentId::P2));
+    let p2d_query = RwSignal::new(query_for(ExperimentId::P2d));
+    let p3_query = RwSignal::new(query_for(ExperimentId::P3));
+    let active = RwSignal::new(initial.config.experiment);
     let files = RwSignal::new(FileProgress::default());
     let data = RwSignal::new(DataState::Loading);
     let run = RunState::new();
     let client = StoredValue::new_local(WorkerClient::new(move |event| run.apply(event)));
     let worker_data_url = StoredValue::new(data_url.clone());
+    let sweep = Sweep::new(p2d_query, data_url.clone());
+    let p3 = P3Run::new(p3_query, data_url.clone());
+    let data_ready = Signal::derive(move || data.with(DataState::is_ready));
 
     let start_run = move || {
-        if !data.with_untracked(DataState::is_ready) || run.status.with_untracked(|s| *s == RunStatus::Running) {
+        if !data.with_untracked(DataState::is_ready) || run.status.with_untracked(|s| *s == RunStatus::Running) || sweep.busy.get_untracked() || p3.run.is_running_untracked() {
             return;
         }
-        let q = query.get_untracked();
+        let q = p2_query.get_untracked();
         run.begin(q.config.clone());
         let input = WorkerInput::Start { config: q.config, backend: q.backend, data_url: worker_data_url.get_value() };
         if let Err(e) = client.get_value().start(input) {
@@ -82,20 +109,67 @@ pub fn App() -> impl IntoView {
         Ok(CancelOutcome::DroppedQueuedStart | CancelOutcome::Nothing) => run.cancelled_before_start(),
         Err(e) => run.fail(e),
     };
+    let start_sweep = move || {
+        if data.with_untracked(DataState::is_ready) && !run.is_running_untracked() && !p3.run.is_running_untracked() {
+            sweep.start();
+        }
+    };
+    let start_p3 = move || {
+        if data.with_untracked(DataState::is_ready) && !run.is_running_untracked() && !sweep.busy.get_untracked() {
+            p3.start();
+        }
+    };
+    // Start the shown experiment's worker(s) now, so Train answers at once.
+    let warm_up = move || match active.get_untracked() {
+        ExperimentId::P2 => {
+            if let Err(e) = client.get_value().ensure_live() {
+                run.fail(e);
+            }
+        }
+        ExperimentId::P2d => sweep.warm_up(),
+        ExperimentId::P3 => p3.warm_up(),
+    };
+    let switch_to = move |id: ExperimentId| {
+        if active.get_untracked() == id {
+            return;
+        }
+        // Autostart belongs to the page load, not to a tab the reader opens.
+        p2_query.update(|q| q.autostart = false);
+        p2d_query.update(|q| q.autostart = false);
+        p3_query.update(|q| q.autostart = false);
+        active.set(id);
+        let query = match id {
+            ExperimentId::P2 => p2_query,
+            ExperimentId::P2d => p2d_query,
+            ExperimentId::P3 => p3_query,
+        };
+        web::replace_query(&query.with_untracked(PageQuery::to_query_string));
+        // Idle workers of the hidden experiment go; its results stay on the page.
+        if id != ExperimentId::P2d {
+            sweep.shut_down_idle();
+        }
+        if id != ExperimentId::P2 && !run.is_running_untracked() {
+            client.get_value().shutdown();
+        }
+        if id != ExperimentId::P3 {
+            p3.shut_down_idle();
+        }
+        if data.with_untracked(DataState::is_ready) {
+            warm_up();
+        }
+    };
 
     data_panel::start_loading(data_url.clone(), files, data, move || {
-        // Start the worker's (large) wasm now, so Train answers at once.
-        if let Err(e) = client.get_value().ensure_live() {
-            run.fail(e);
-        } else if autostart {
-            start_run();
+        warm_up();
+        if autostart {
+            match active.get_untracked() {
+                ExperimentId::P2 => start_run(),
+                ExperimentId::P2d => start_sweep(),
+                ExperimentId::P3 => start_p3(),
+            }
         }
     });
 
-    let data_ready = Signal::derive(move || data.with(DataState::is_ready));
-    let chart_epochs = Signal::derive(move || {
-        run.config.with(|c| c.as_ref().map(|c| c.epochs)).unwrap_or_else(|| query.with(|q| q.config.epochs))
-    });
     let samples_view = move || {
         data.with(|d| match d {
             DataState::Ready(summary) => {
@@ -116,6 +190,34 @@ pub fn App() -> impl IntoView {
             _ => None,
         })
     };
+    const P3_TRAINING: &str = "The P3 CNN is training (in its tab); this can start when it has finished or been cancelled.";
+    let p2_blocked = Signal::derive(move || {
+        sweep.busy.get().then(|| "The P2D sweep is training (in its tab); P2 can train when it has finished or been cancelled.".to_string()).or_else(|| p3.busy().then(|| P3_TRAINING.to_string()))
+    });
+    let p2d_blocked = Signal::derive(move || {
+        run.is_running().then(|| "P2 is training (in its tab); the sweep can start when that run has finished or been cancelled.".to_string()).or_else(|| p3.busy().then(|| P3_TRAINING.to_string()))
+    });
+    let p3_blocked = Signal::derive(move || {
+        if run.is_running() {
+            Some("P2 is training (in its tab); the CNN can train when that run has finished or been cancelled.".to_string())
+        } else {
+            sweep.busy.get().then(|| "The P2D sweep is training (in its tab); the CNN can train when it has finished or been cancelled.".to_string())
+        }
+    });
+    let tab = move |id: ExperimentId, text: &'static str, busy: Signal<bool>| {
+        view! {
+            <button type="button" role="tab" class="tab" data-testid=format!("tab-{}", id.as_str())
+                aria-selected=move || (active.get() == id).to_string()
+                class:active=move || active.get() == id
+                on:click=move |_| switch_to(id)>
+                {text}
+                {move || busy.get().then(|| view! { <span class="tab-badge">" training"</span> })}
+            </button>
+        }
+    };
+    let p2_busy = Signal::derive(move || run.is_running());
+    let p2d_busy = Signal::derive(move || sweep.busy.get());
+    let p3_busy = Signal::derive(move || p3.busy());
 
     view! {
         <header class="page-header">
@@ -123,7 +225,7 @@ pub fn App() -> impl IntoView {
             <p class="lede">
                 "The DAT405 neural-network assignment (MNIST, Problems 1 and 2) re-done in Rust: "
                 "the dataset is downloaded and preprocessed here, and the seed notebook's multi-layer "
-                "perceptron is trained with burn in a Web Worker, on your GPU (WebGPU) or CPU. "
+                "perceptrons are trained with burn in Web Workers, on your GPU (WebGPU) or CPU. "
                 "The seed notebook's answers and figures stand beside the live results."
             </p>
         </header>
@@ -135,47 +237,49 @@ pub fn App() -> impl IntoView {
                 {samples_view}
                 <Answer1 />
             </section>
-            <section class="card" id="p2">
-                <h2>"Problem 2 — a multi-layer perceptron"</h2>
-                <div class="two-col">
-                    <div>
-                        <h3>"2A · the model"</h3>
-                        <ModelSummaryTable summary=mlp_summary(&[64, 64]) />
-                        <p class="muted">
-                            "Flatten → Dense(64, ReLU) → Dense(64, ReLU) → Dense(10, softmax); SGD, "
-                            "categorical cross-entropy, the seed's defaults in the controls below."
-                        </p>
-                    </div>
-                    <Answer2A />
-                </div>
-                <h3>"Train it"</h3>
-                <RunControls
-                    query=query
-                    run=run
-                    data_ready=data_ready
-                    on_train=Callback::new(move |()| start_run())
-                    on_cancel=Callback::new(move |()| cancel_run())
-                />
-                <RunProgress run=run />
-                <h3>"Epoch log"</h3>
-                <EpochLog run=run />
-                <div class="two-col">
-                    <div>
-                        <h3>"2C · accuracy per epoch"</h3>
-                        <AccuracyChart history=run.history epochs=chart_epochs />
-                    </div>
-                    <Answer2C />
-                </div>
-                <div class="two-col">
-                    <div>
-                        <h3>"2B · loss per epoch"</h3>
-                        <LossChart history=run.history epochs=chart_epochs />
-                    </div>
-                    <Answer2B />
-                </div>
-                <h3>"Results on the 10,000 test images"</h3>
-                <Results result=run.result />
-            </section>
+            <nav class="tabs" role="tablist" aria-label="Experiments" data-testid="experiment-tabs">
+                {tab(ExperimentId::P2, "Problem 2 · the 64-64 network", p2_busy)}
+                {tab(ExperimentId::P2d, "Problem 2D · weight decay, 500-300", p2d_busy)}
+                {tab(ExperimentId::P3, "Problem 3 · the convolutional network", p3_busy)}
+            </nav>
+            {move || match active.get() {
+                ExperimentId::P2 => view! {
+                    <section class="card tab-panel" id="p2" role="tabpanel">
+                        <P2Panel
+                            query=p2_query
+                            run=run
+                            data_ready=data_ready
+                            blocked=p2_blocked
+                            on_train=Callback::new(move |()| start_run())
+                            on_cancel=Callback::new(move |()| cancel_run())
+                        />
+                    </section>
+                }.into_any(),
+                ExperimentId::P2d => view! {
+                    <section class="card tab-panel" id="p2d" role="tabpanel">
+                        <P2dPanel
+                            sweep=sweep
+                            data_ready=data_ready
+                            blocked=p2d_blocked
+                            on_train=Callback::new(move |()| start_sweep())
+                            on_cancel=Callback::new(move |()| sweep.cancel())
+                        />
+                    </section>
+                }.into_any(),
+                ExperimentId::P3 => view! {
+                    <section class="card tab-panel" id="p3" role="tabpanel">
+                        <P3Panel
+                            p3=p3
+                            p2_run=run
+                            sweep=sweep
+                            data_ready=data_ready
+                            blocked=p3_blocked
+                            on_train=Callback::new(move |()| start_p3())
+                            on_cancel=Callback::new(move |()| p3.cancel())
+                        />
+                    </section>
+                }.into_any(),
+            }}
         </main>
         <footer class="page-footer muted">
             "mnist-lab · Rust, Leptos, burn and plotters compiled to WebAssembly. "

@@ -92,6 +92,11 @@ impl RunState {
         self.status.with(|s| *s == RunStatus::Running)
     }
 
+    /// As [`Self::is_running`], without subscribing (for event handlers).
+    pub fn is_running_untracked(&self) -> bool {
+        self.status.with_untracked(|s| *s == RunStatus::Running)
+    }
+
     /// Clears the previous run's figures and marks a new one running.
     pub fn begin(&self, config: RunConfig) {
         self.phase.set(Some("starting the training worker…".into()));

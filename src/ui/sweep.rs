@@ -89,11 +89,13 @@ pub struct SlotView {
     pub history: RwSignal<Vec<EpochMetrics>>,
     /// The worker's latest status text.
     pub phase: RwSignal<Option<String>>,
+    /// When the running network was handed to the worker ([`web::now_ms`]).
+    pub started_ms: RwSignal<f64>,
 }
 
 impl SlotView {
     fn new() -> Self {
-        Self { network: RwSignal::new(None), step: RwSignal::new(None), history: RwSignal::new(Vec::new()), phase: RwSignal::new(None) }
+        Self { network: RwSignal::new(None), step: RwSignal::new(None), history: RwSignal::new(Vec::new()), phase: RwSignal::new(None), started_ms: RwSignal::new(0.0) }
     }
 
     fn clear(&self) {
@@ -112,18 +114,33 @@ impl SlotView {
         })
     }
 
-    /// Seconds per epoch of the running network: its finished epochs' mean, else the
-    /// running epoch's pace.
-    fn seconds_per_epoch(&self) -> Option<f64> {
+    /// Whether every epoch is done and the worker makes its final pass over the test
+    /// images (test figures and analysis) before it reports the result.
+    pub fn final_pass(&self) -> bool {
+        let epochs = self.network.with(|n| n.as_ref().map_or(usize::MAX, |n| n.config.epochs));
+        self.history.with(Vec::len) >= epochs
+    }
+
+    /// Whether the running epoch's steps are done and the worker is validating on the test
+    /// images (no progress reports come meanwhile).
+    pub fn validating(&self) -> bool {
+        let finished = self.history.with(Vec::len);
+        self.step.with(|s| s.as_ref().is_some_and(|s| s.epoch > finished && s.steps > 0 && s.step == s.steps))
+    }
+
+    /// Seconds per epoch (training and validation) of the running network: its finished
+    /// epochs' mean, else the running epoch's training pace plus `validation` seconds.
+    fn seconds_per_epoch(&self, validation: Option<f64>) -> Option<f64> {
         let finished: Vec<f64> = self.history.with(|h| h.iter().map(|m| m.seconds).collect());
         if !finished.is_empty() {
             return Some(finished.iter().sum::<f64>() / finished.len() as f64);
         }
-        self.step.with(|s| {
+        let training = self.step.with(|s| {
             s.as_ref()
                 .filter(|s| s.step > 0 && s.steps > 0)
                 .map(|s| s.elapsed_seconds * s.steps as f64 / s.step as f64)
-        })
+        })?;
+        Some(training + validation?)
     }
 }
 
@@ -136,6 +153,9 @@ pub struct Session {
     pub last_finished_ms: f64,
     /// Each finished network's own training seconds.
     pub seconds: Vec<f64>,
+    /// Each finished network's wall-clock seconds on its worker, from the `Start` to its
+    /// result: training, validation, the final pass over the test set and messaging.
+    pub walls: Vec<f64>,
     /// Workers used.
     pub workers: usize,
 }
@@ -165,6 +185,8 @@ struct Ctl {
     /// Slots to use now.
     target: usize,
     last_progress_ms: Vec<f64>,
+    /// Ticks `now_ms` while the sweep runs.
+    ticker: Option<leptos::prelude::IntervalHandle>,
 }
 
 /// The sweep's state and controller.
@@ -197,6 +219,11 @@ pub struct Sweep {
     pub stored: RwSignal<usize>,
     /// The network whose log is shown (storage key); `None` = the first.
     pub selected: RwSignal<Option<String>>,
+    /// Seconds one validation pass over the test images took (latest epoch seen), for the
+    /// ETA: a running epoch's step reports cover training only.
+    pub validation_seconds: RwSignal<Option<f64>>,
+    /// The clock the ETA counts from, ticking every second while the sweep runs.
+    pub now_ms: RwSignal<f64>,
     ctl: StoredValue<Ctl, LocalStorage>,
 }
 
@@ -232,6 +259,8 @@ impl Sweep {
             store_error: RwSignal::new(None),
             stored: RwSignal::new(sweep_store::count()),
             selected: RwSignal::new(None),
+            validation_seconds: RwSignal::new(None),
+            now_ms: RwSignal::new(0.0),
             ctl: StoredValue::new_local(Ctl {
                 clients: (0..MAX_WORKERS).map(|_| None).collect(),
                 jobs: vec![None; MAX_WORKERS],
@@ -240,6 +269,7 @@ impl Sweep {
                 data_url,
                 target: 0,
                 last_progress_ms: vec![f64::NEG_INFINITY; MAX_WORKERS],
+                ticker: None,
             }),
         };
         // Whatever this setup already trained (in this browser) shows at once.
@@ -315,26 +345,43 @@ impl Sweep {
         ((self.finished_count() as f64 + running) / total as f64).clamp(0.0, 1.0)
     }
 
-    /// Seconds until the whole sweep is done: the running networks at their pace, then the
-    /// queued ones at the mean time of a finished network, spread over the workers.
+    /// Seconds until the whole sweep is done. A running network has left the larger of
+    /// its epochs still to train at its own pace, and the mean wall time of this sweep's
+    /// finished networks minus its time so far (which covers the final test pass and the
+    /// start-up that epochs do not show); the queued networks take that mean time each, on
+    /// the worker that is free first.
     pub fn eta_seconds(&self) -> Option<f64> {
         if !self.busy.get() {
             return None;
         }
+        let now = self.now_ms.get();
         let epochs = self.query.with(|q| q.config.epochs).max(1) as f64;
         let mean = |v: &[f64]| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
-        // This session's networks ran with today's workers; stored ones are the fallback.
-        let session_seconds = self.session.with(|s| s.as_ref().map(|s| s.seconds.clone()).unwrap_or_default());
+        let (walls, seconds) = self.session.with(|s| s.as_ref().map(|s| (s.walls.clone(), s.seconds.clone())).unwrap_or_default());
+        let wall = mean(&walls);
+        // Before this sweep finished one: the stored networks' training time.
         let stored_seconds: Vec<f64> = self.results().iter().map(|(_, r)| r.seconds).collect();
-        let known = mean(&session_seconds).or_else(|| mean(&stored_seconds));
+        let known = mean(&seconds).or_else(|| mean(&stored_seconds));
+        let validation = self.validation_seconds.get();
         let mut busy_until = Vec::new();
         let mut paces = Vec::new();
         for slot in self.slots.iter().filter(|s| s.network.with(Option::is_some)) {
-            let pace = slot.seconds_per_epoch().or(known.map(|k| k / epochs))?;
-            paces.push(pace);
-            busy_until.push((epochs - slot.epochs_done()).max(0.0) * pace);
+            let pace = slot.seconds_per_epoch(validation).or(known.map(|k| k / epochs));
+            // Steps count training only: a validating epoch still has its validation ahead.
+            let validating = if slot.validating() { validation.unwrap_or(0.0) } else { 0.0 };
+            let by_epochs = pace.map(|p| (epochs - slot.epochs_done()).max(0.0) * p + validating);
+            let elapsed = ((now.max(web::now_ms()) - slot.started_ms.get()) / 1000.0).max(0.0);
+            let by_wall = wall.map(|w| (w - elapsed).max(0.0));
+            let left = match (by_epochs, by_wall) {
+                (Some(a), Some(b)) => a.max(b),
+                (a, b) => a.or(b)?,
+            };
+            if let Some(p) = pace {
+                paces.push(p);
+            }
+            busy_until.push(left);
         }
-        let per_network = known.or_else(|| mean(&paces).map(|p| p * epochs))?;
+        let per_network = wall.or(known).or_else(|| mean(&paces).map(|p| p * epochs))?;
         let workers = self.workers.get().max(1);
         while busy_until.len() < workers {
             busy_until.push(0.0);
@@ -406,17 +453,23 @@ impl Sweep {
         let backend = self.query.with_untracked(|q| q.backend);
         let workers = self.initial_workers(backend);
         let now = web::now_ms();
-        self.session.set(Some(Session { started_ms: now, finished: 0, last_finished_ms: now, seconds: Vec::new(), workers }));
+        self.session.set(Some(Session { started_ms: now, finished: 0, last_finished_ms: now, seconds: Vec::new(), walls: Vec::new(), workers }));
+        self.now_ms.set(now);
         self.workers.set(workers);
         self.queued.set(queue.len());
         self.busy.set(true);
         for slot in &self.slots {
             slot.clear();
         }
+        let now_ms = self.now_ms;
+        let ticker = set_interval_with_handle(move || now_ms.set(web::now_ms()), std::time::Duration::from_secs(1)).ok();
         self.ctl.update_value(|c| {
             c.queue = queue;
             c.backend = backend;
             c.target = workers;
+            if let Some(old) = std::mem::replace(&mut c.ticker, ticker) {
+                old.clear();
+            }
         });
         self.dispatch();
     }
@@ -443,6 +496,7 @@ impl Sweep {
         for (slot, client, network, input) in starts {
             let view = self.slots[slot];
             view.clear();
+            view.started_ms.set(web::now_ms());
             view.network.set(Some(network));
             view.phase.set(Some(if client.is_starting() { "starting the training worker…".into() } else { "starting".into() }));
             if let Err(e) = client.start(input) {
@@ -466,6 +520,9 @@ impl Sweep {
     fn check_idle(&self) {
         let idle = self.ctl.with_value(|c| c.queue.is_empty() && c.jobs.iter().all(Option::is_none));
         if idle && self.busy.get_untracked() {
+            if let Some(ticker) = self.ctl.try_update_value(|c| c.ticker.take()).flatten() {
+                ticker.clear();
+            }
             if self.cancelling.get_untracked() {
                 self.cancelling.set(false);
                 self.cancelled.set(Some(self.plan.with_untracked(|p| self.finished.with_untracked(|f| p.iter().filter(|n| f.contains_key(&n.key)).count()))));
@@ -581,6 +638,11 @@ impl Sweep {
                 if !has_job {
                     return;
                 }
+                // The epoch's seconds minus its training steps' is one validation pass.
+                let trained = view.step.with_untracked(|s| s.as_ref().filter(|s| s.epoch == metrics.epoch && s.step == s.steps).map(|s| s.elapsed_seconds));
+                if let Some(trained) = trained {
+                    self.validation_seconds.set(Some((metrics.seconds - trained).max(0.0)));
+                }
                 view.step.update(|s| {
                     if let Some(s) = s.as_mut().filter(|s| s.epoch == metrics.epoch) {
                         s.step = s.steps;
@@ -593,7 +655,8 @@ impl Sweep {
             WorkerOutput::Done(result) => {
                 let Some(network) = self.ctl.with_value(|c| c.jobs[slot].clone()) else { return };
                 if result.config == network.config {
-                    self.keep(&network, result);
+                    let wall = (web::now_ms() - view.started_ms.get_untracked()) / 1000.0;
+                    self.keep(&network, result, wall);
                     self.release(slot);
                     self.dispatch();
                 } else {
@@ -638,8 +701,10 @@ impl Sweep {
         }
     }
 
-    /// Stores a finished network and counts it.
-    fn keep(&self, network: &PlannedNetwork, result: RunResult) {
+    /// Stores a finished network and counts it. The test-set analysis (confusion matrix,
+    /// mistakes with their pixels: tens of KB) is not used by P2D and is dropped.
+    fn keep(&self, network: &PlannedNetwork, mut result: RunResult, wall_seconds: f64) {
+        result.analysis = None;
         match sweep_store::save(&network.key, &result) {
             Ok(()) => self.stored.set(sweep_store::count()),
             Err(e) => self.store_error.set(Some(e)),
@@ -651,6 +716,7 @@ impl Sweep {
                 s.finished += 1;
                 s.last_finished_ms = now;
                 s.seconds.push(seconds);
+                s.walls.push(wall_seconds);
             }
         });
         self.finished.update(|f| {

@@ -1,0 +1,76 @@
+//! Problem 2's tab: the 64-64 MLP, its controls, progress, log, charts and results.
+
+use leptos::prelude::*;
+
+use super::answers::{Answer2A, Answer2B, Answer2C};
+use super::charts::{AccuracyChart, LossChart};
+use super::controls::RunControls;
+use super::model_table::ModelSummaryTable;
+use super::progress::{EpochLog, RunProgress};
+use super::results::Results;
+use super::state::RunState;
+use crate::experiment::PageQuery;
+use crate::model::summary::mlp_summary;
+
+/// The P2 tab's content.
+#[component]
+pub fn P2Panel(
+    /// The P2 query (the next run's setup), edited by the controls.
+    query: RwSignal<PageQuery>,
+    /// The P2 run.
+    run: RunState,
+    /// Whether the dataset is loaded (Train waits for it).
+    #[prop(into)]
+    data_ready: Signal<bool>,
+    /// Why Train cannot start now besides the dataset (the P2D sweep is training), if so.
+    #[prop(into)]
+    blocked: Signal<Option<String>>,
+    on_train: Callback<()>,
+    on_cancel: Callback<()>,
+) -> impl IntoView {
+    let chart_epochs = Signal::derive(move || {
+        run.config.with(|c| c.as_ref().map(|c| c.epochs)).unwrap_or_else(|| query.with(|q| q.config.epochs))
+    });
+    view! {
+        <h2>"Problem 2 — a multi-layer perceptron"</h2>
+        <div class="two-col">
+            <div>
+                <h3>"2A · the model"</h3>
+                <ModelSummaryTable summary=mlp_summary(&[64, 64]) />
+                <p class="muted">
+                    "Flatten → Dense(64, ReLU) → Dense(64, ReLU) → Dense(10, softmax); SGD, "
+                    "categorical cross-entropy, the seed's defaults in the controls below."
+                </p>
+            </div>
+            <Answer2A />
+        </div>
+        <h3>"Train it"</h3>
+        <RunControls
+            query=query
+            run=run
+            data_ready=data_ready
+            blocked=blocked
+            on_train=on_train
+            on_cancel=on_cancel
+        />
+        <RunProgress run=run />
+        <h3>"Epoch log"</h3>
+        <EpochLog run=run />
+        <div class="two-col">
+            <div>
+                <h3>"2C · accuracy per epoch"</h3>
+                <AccuracyChart history=run.history epochs=chart_epochs />
+            </div>
+            <Answer2C />
+        </div>
+        <div class="two-col">
+            <div>
+                <h3>"2B · loss per epoch"</h3>
+                <LossChart history=run.history epochs=chart_epochs />
+            </div>
+            <Answer2B />
+        </div>
+        <h3>"Results on the 10,000 test images"</h3>
+        <Results result=run.result />
+    }
+}

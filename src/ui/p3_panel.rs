@@ -1,0 +1,291 @@
+//! Problem 3's tab: the seed's CNN, trained in its own worker like P2's network, with its
+//! controls, progress, log, charts and results, then what the trained network does (its
+//! filters, confusion matrix and mistakes, from [`p3_analysis`](super::p3_analysis)) and the
+//! comparison with the two MLPs that answer 3B discusses.
+
+use leptos::prelude::*;
+
+use super::controls::RunControls;
+use super::format;
+use super::model_table::ModelSummaryTable;
+use super::p3_analysis::{Answer3A, Answer3B, ConfusionMatrix, FilterGrid, MistakeGrid, ModelComparison, SEED_P3_SECONDS_PER_EPOCH, Timings};
+use super::p3_charts::{P3AccuracyChart, P3LossChart};
+use super::progress::{EpochLog, RunProgress};
+use super::state::RunState;
+use super::sweep::Sweep;
+use super::worker_client::{CancelOutcome, WorkerClient};
+use crate::experiment::result::seed;
+use crate::experiment::{PageQuery, RunResult};
+use crate::model::summary::cnn_summary;
+use crate::protocol::WorkerInput;
+
+/// The seed's CNN run: 40 epochs of 469 steps.
+const SEED_EPOCHS: usize = 40;
+
+/// P3's run and its worker: the query (the next run's setup), the run's state, and a
+/// worker of its own, started when the tab is shown and reused across runs.
+#[derive(Clone, Copy)]
+pub struct P3Run {
+    /// The P3 query, edited by the tab's controls.
+    pub query: RwSignal<PageQuery>,
+    /// The current (or last) run.
+    pub run: RunState,
+    client: StoredValue<WorkerClient, LocalStorage>,
+    data_url: StoredValue<String>,
+}
+
+impl P3Run {
+    /// Spawns nothing yet; the worker starts with [`Self::warm_up`] or [`Self::start`].
+    pub fn new(query: RwSignal<PageQuery>, data_url: String) -> Self {
+        let run = RunState::new();
+        let client = StoredValue::new_local(WorkerClient::new(move |event| run.apply(event)));
+        Self { query, run, client, data_url: StoredValue::new(data_url) }
+    }
+
+    /// Whether the CNN is training (tracked).
+    pub fn busy(&self) -> bool {
+        self.run.is_running()
+    }
+
+    /// Trains the CNN with the current query (the caller checks the dataset is loaded and
+    /// nothing else is training); nothing if it is already training.
+    pub fn start(&self) {
+        if self.run.is_running_untracked() {
+            return;
+        }
+        let query = self.query.get_untracked();
+        self.run.begin(query.config.clone());
+        let input = WorkerInput::Start { config: query.config, backend: query.backend, data_url: self.data_url.get_value() };
+        if let Err(e) = self.client.get_value().start(input) {
+            self.run.fail(e);
+        }
+    }
+
+    /// Cancels the run after the worker's current step.
+    pub fn cancel(&self) {
+        match self.client.get_value().cancel() {
+            Ok(CancelOutcome::Posted) => self.run.phase.set(Some("cancelling after the current step…".into())),
+            Ok(CancelOutcome::DroppedQueuedStart | CancelOutcome::Nothing) => self.run.cancelled_before_start(),
+            Err(e) => self.run.fail(e),
+        }
+    }
+
+    /// Starts the worker now, so Train answers at once.
+    pub fn warm_up(&self) {
+        if let Err(e) = self.client.get_value().ensure_live() {
+            self.run.fail(e);
+        }
+    }
+
+    /// Ends the worker unless it is training (its results stay on the page).
+    pub fn shut_down_idle(&self) {
+        if !self.run.is_running_untracked() {
+            self.client.get_value().shutdown();
+        }
+    }
+}
+
+/// The P3 tab's content.
+#[component]
+pub fn P3Panel(
+    /// The CNN's run and worker.
+    p3: P3Run,
+    /// P2's run (its time per epoch and accuracy, for 3B).
+    p2_run: RunState,
+    /// The P2D sweep (its networks' time per epoch, for 3B).
+    sweep: Sweep,
+    /// Whether the dataset is loaded (Train waits for it).
+    #[prop(into)]
+    data_ready: Signal<bool>,
+    /// Why Train cannot start now besides the dataset (another experiment is training).
+    #[prop(into)]
+    blocked: Signal<Option<String>>,
+    on_train: Callback<()>,
+    on_cancel: Callback<()>,
+) -> impl IntoView {
+    let run = p3.run;
+    let query = p3.query;
+    let chart_epochs = Signal::derive(move || {
+        run.config.with(|c| c.as_ref().map(|c| c.epochs)).unwrap_or_else(|| query.with(|q| q.config.epochs))
+    });
+    let timings = Signal::derive(move || Timings::read(&run, &p2_run, &sweep));
+    let result: Signal<Option<RunResult>> = run.result.into();
+    let p2_result: Signal<Option<RunResult>> = p2_run.result.into();
+    view! {
+        <h2>"Problem 3 — a convolutional network"</h2>
+        <p class="lede-small">
+            "The seed's CNN: two 3 × 3 convolutions (32 and 64 filters, ReLU), each followed by 2 × 2 max pooling, "
+            "then Flatten, Dense(200) and Dense(128) with ReLU, Dropout(0.5) and a 10-way softmax; SGD lr 0.1, "
+            "batch 128, 40 epochs, validated on the 10,000 test images after every epoch."
+        </p>
+        <div class="two-col">
+            <div>
+                <h3>"3A · the model"</h3>
+                <ModelSummaryTable summary=cnn_summary() />
+                <pre class="inline small">"Conv2D(32, (3, 3), relu, input (28, 28, 1))\nMaxPooling2D((2, 2))\nConv2D(64, (3, 3), relu)\nMaxPooling2D((2, 2))\nFlatten()\nDense(200, relu)\nDense(128, relu)\nDropout(0.5)\nDense(10, softmax)"</pre>
+            </div>
+            <Answer3A result=result />
+        </div>
+        <h3>"Train it"</h3>
+        <RunControls query=query run=run data_ready=data_ready blocked=blocked on_train=on_train on_cancel=on_cancel />
+        <p class="muted small">
+            "A CNN epoch is much heavier than an MLP's (see 3B below): the seed's took 28 s on its machine. On the "
+            "CPU backend in a browser, fewer training images or epochs give a quick first look."
+        </p>
+        <RunProgress run=run />
+        <h3>"Epoch log"</h3>
+        <EpochLog run=run />
+        <div class="chart-grid">
+            <P3AccuracyChart history=run.history epochs=chart_epochs />
+            <P3LossChart history=run.history epochs=chart_epochs />
+        </div>
+        <p class="muted small">"Dashed: the seed notebook's 40 epochs (its Keras log)."</p>
+        <h3>"Results on the 10,000 test images"</h3>
+        <P3Results result=result />
+        <h3>"What the trained CNN does"</h3>
+        <TestSetAnalysis result=result />
+        <h3>"3B · convolutional vs fully-connected layers"</h3>
+        <ModelComparison timings=timings />
+        <Answer3B timings=timings p3_result=result p2_result=p2_result />
+    }
+}
+
+/// The filters, confusion matrix and mistakes of the finished run.
+#[component]
+fn TestSetAnalysis(
+    #[prop(into)]
+    result: Signal<Option<RunResult>>,
+) -> impl IntoView {
+    move || {
+        result.with(|r| match r.as_ref().map(|r| r.analysis.clone()) {
+            None => view! { <p class="muted">"The learned filters, the confusion matrix and the misclassified digits appear when a run finishes."</p> }.into_any(),
+            Some(None) => view! { <p class="muted">"This run carries no analysis of the test set."</p> }.into_any(),
+            Some(Some(analysis)) => {
+                let wrong = analysis
+                    .confusion
+                    .iter()
+                    .enumerate()
+                    .map(|(t, row)| row.iter().enumerate().filter(|&(p, _)| p != t).map(|(_, &c)| c as usize).sum::<usize>())
+                    .sum::<usize>();
+                view! {
+                    <div class="p3-analysis">
+                        <div class="p3-confusion">
+                            <h4>"The confusion matrix"</h4>
+                            <ConfusionMatrix confusion=analysis.confusion />
+                        </div>
+                        <div class="p3-filter-box">
+                            <h4>"The first layer's filters"</h4>
+                            <FilterGrid filters=analysis.filters />
+                        </div>
+                    </div>
+                    <h4>"Misclassified test digits"</h4>
+                    <MistakeGrid mistakes=analysis.mistakes total=wrong />
+                }
+                .into_any()
+            }
+        })
+    }
+}
+
+/// Test loss and accuracy beside the seed's, time, and a JSON download of the result.
+#[component]
+fn P3Results(
+    #[prop(into)]
+    result: Signal<Option<RunResult>>,
+) -> impl IntoView {
+    let url = download_url(result);
+    move || {
+        result.with(|r| match r {
+            None => view! { <p class="muted">"Results appear here when a run finishes."</p> }.into_any(),
+            Some(r) => {
+                // The mean epoch (training and validation), as the epoch log and the 3B table show it;
+                // the total also covers the worker's start and the final evaluation.
+                let per_epoch = r.history.iter().map(|m| m.seconds).sum::<f64>() / r.history.len().max(1) as f64;
+                let file_name = format!("mnist-lab-{}-seed{}-{}epochs.json", r.config.experiment.as_str(), r.config.seed, r.history.len());
+                let seed_total = SEED_P3_SECONDS_PER_EPOCH * SEED_EPOCHS as f64;
+                view! {
+                    <div class="scroll-x">
+                    <table class="compare results">
+                        <thead>
+                            <tr><th></th><th>"this run"</th><th>"seed notebook (Keras)"</th></tr>
+                        </thead>
+                        <tbody>
+                            <tr>
+                                <th>"Test accuracy"</th>
+                                <td class="num big" data-testid="test-accuracy">{format!("{:.4}", r.test_accuracy)}</td>
+                                <td class="num" data-testid="seed-test-accuracy">{format!("{:.4}", seed::P3_TEST_ACCURACY)}</td>
+                            </tr>
+                            <tr>
+                                <th>"Test loss"</th>
+                                <td class="num big" data-testid="test-loss">{format!("{:.4}", r.test_loss)}</td>
+                                <td class="num" data-testid="seed-test-loss">{format!("{:.4}", seed::P3_TEST_LOSS)}</td>
+                            </tr>
+                            <tr>
+                                <th>"Epochs × batch size, lr"</th>
+                                <td class="num">{format!("{} × {}, {}", r.history.len(), r.config.batch_size, r.config.lr)}</td>
+                                <td class="num">{format!("{SEED_EPOCHS} × 128, 0.1")}</td>
+                            </tr>
+                            <tr>
+                                <th>"Training images"</th>
+                                <td class="num">{format::thousands(r.config.train_size)}</td>
+                                <td class="num">"60,000"</td>
+                            </tr>
+                            <tr>
+                                <th>"Total time"</th>
+                                <td class="num"><span data-testid="total-seconds">{format!("{:.1}", r.seconds)}</span>" s"</td>
+                                <td class="num">{format!("≈{seed_total:.0} s")}</td>
+                            </tr>
+                            <tr>
+                                <th>"Seconds per epoch"</th>
+                                <td class="num"><span data-testid="seconds-per-epoch">{format!("{per_epoch:.2}")}</span>" s"</td>
+                                <td class="num">{format!("≈{SEED_P3_SECONDS_PER_EPOCH:.0} s")}</td>
+                            </tr>
+                            <tr>
+                                <th>"Backend"</th>
+                                <td>{r.backend.clone()}</td>
+                                <td>"TensorFlow (Keras)"</td>
+                            </tr>
+                        </tbody>
+                    </table>
+                    </div>
+                    {move || url.get().map(|href| view! {
+                        <p><a class="button" href=href download=file_name.clone() data-testid="download-results">"Download results (JSON)"</a></p>
+                    })}
+                }
+                .into_any()
+            }
+        })
+    }
+}
+
+/// An object URL of the result's JSON, replaced (and the old one revoked) per result.
+fn download_url(result: Signal<Option<RunResult>>) -> RwSignal<Option<String>> {
+    let url = RwSignal::new(None::<String>);
+    Effect::new(move |previous: Option<Option<String>>| {
+        if let Some(Some(old)) = previous {
+            // Revoking only frees the blob; a failure leaks it until the page closes.
+            let _ = web_sys::Url::revoke_object_url(&old);
+        }
+        let next = result.with(|r| {
+            r.as_ref().and_then(|r| match json_object_url(r) {
+                Ok(href) => Some(href),
+                Err(e) => {
+                    web_sys::console::error_1(&format!("cannot prepare the download: {e}").into());
+                    None
+                }
+            })
+        });
+        url.set(next.clone());
+        next
+    });
+    url
+}
+
+fn json_object_url(result: &RunResult) -> Result<String, String> {
+    let json = serde_json::to_string_pretty(result).map_err(|e| e.to_string())?;
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(&json));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/json");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(|e| format!("{e:?}"))?;
+    web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))
+}

@@ -1,5 +1,6 @@
-//! Problem 2C's plot, drawn live with plotters on a canvas: our training and validation
-//! curves per epoch, with the seed notebook's curves dashed and lighter for comparison.
+//! Live training curves (P2C's plot, and P3's), drawn with plotters on a canvas: our
+//! training and validation curves per epoch, with the seed notebook's curves dashed and
+//! lighter for comparison.
 //! Charts redraw only when an epoch ends (the history changes), never per step.
 
 use leptos::html::Canvas;
@@ -9,11 +10,7 @@ use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 
 use crate::experiment::EpochMetrics;
-use crate::experiment::result::seed;
-
-/// The seed's per-epoch `loss` and `val_loss` (its Keras log; not needed elsewhere).
-const SEED_LOSS: [f64; 10] = [0.4695, 0.2281, 0.1744, 0.1428, 0.1210, 0.1047, 0.0919, 0.0813, 0.0742, 0.0674];
-const SEED_VAL_LOSS: [f64; 10] = [0.2515, 0.1797, 0.1535, 0.1297, 0.1169, 0.1149, 0.1089, 0.0998, 0.0915, 0.0961];
+use crate::experiment::result::seed::Curves;
 
 /// matplotlib's first two colours, as in the seed's plot.
 const TRAIN_COLOUR: RGBColor = RGBColor(31, 119, 180);
@@ -36,15 +33,17 @@ struct ChartSpec<'a> {
     accuracy: bool,
 }
 
-/// P2C: training and validation accuracy per epoch, ours and the seed's.
+/// Training and validation accuracy per epoch, ours and the seed's (P2C's plot).
 #[component]
 pub fn AccuracyChart(
     /// Our finished epochs.
     #[prop(into)]
     history: Signal<Vec<EpochMetrics>>,
-    /// Epochs of the run (the x axis covers at least the seed's 10).
+    /// Epochs of the run (the x axis covers at least the seed's).
     #[prop(into)]
     epochs: Signal<usize>,
+    /// The seed notebook's log of the same model.
+    seed: &'static Curves,
 ) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
     Effect::new(move || {
@@ -54,8 +53,8 @@ pub fn AccuracyChart(
             y_desc: "Accuracy",
             ours_train: h.iter().map(|m| m.accuracy).collect(),
             ours_val: h.iter().map(|m| m.val_accuracy).collect(),
-            seed_train: &seed::P2_ACCURACY,
-            seed_val: &seed::P2_VAL_ACCURACY,
+            seed_train: seed.accuracy,
+            seed_val: seed.val_accuracy,
             epochs: epochs.get(),
             accuracy: true,
         });
@@ -73,9 +72,11 @@ pub fn LossChart(
     /// Our finished epochs.
     #[prop(into)]
     history: Signal<Vec<EpochMetrics>>,
-    /// Epochs of the run (the x axis covers at least the seed's 10).
+    /// Epochs of the run (the x axis covers at least the seed's).
     #[prop(into)]
     epochs: Signal<usize>,
+    /// The seed notebook's log of the same model.
+    seed: &'static Curves,
 ) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
     Effect::new(move || {
@@ -85,8 +86,8 @@ pub fn LossChart(
             y_desc: "Loss (categorical cross-entropy)",
             ours_train: h.iter().map(|m| m.loss).collect(),
             ours_val: h.iter().map(|m| m.val_loss).collect(),
-            seed_train: &SEED_LOSS,
-            seed_val: &SEED_VAL_LOSS,
+            seed_train: seed.loss,
+            seed_val: seed.val_loss,
             epochs: epochs.get(),
             accuracy: false,
         });

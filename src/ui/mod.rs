@@ -16,7 +16,7 @@
 //!   [`sweep::Sweep`] on one or more workers, its networks stored by [`sweep_store`], its
 //!   plots in [`sweep_charts`].
 //! - [`p3_panel::P3Panel`]: Problem 3's tab, the CNN trained by [`p3_panel::P3Run`] in a
-//!   worker of its own, its curves in [`p3_charts`], and [`p3_analysis`]: its filters,
+//!   worker of its own, its curves in [`charts`], and [`p3_analysis`]: its filters,
 //!   confusion matrix, mistakes, the comparison with the MLPs (3B) and the answers 3A/3B.
 //! - [`answers`]: the seed's written answers.
 
@@ -30,7 +30,6 @@ pub mod model_table;
 pub mod p2_panel;
 pub mod p2d_panel;
 pub mod p3_analysis;
-pub mod p3_charts;
 pub mod p3_panel;
 pub mod params;
 pub mod progress;

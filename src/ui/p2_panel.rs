@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use super::answers::{Answer2A, Answer2B, Answer2C};
 use super::charts::{AccuracyChart, LossChart};
+use crate::experiment::result::seed;
 use super::controls::RunControls;
 use super::model_table::ModelSummaryTable;
 use super::progress::{EpochLog, RunProgress};
@@ -59,14 +60,14 @@ pub fn P2Panel(
         <div class="two-col">
             <div>
                 <h3>"2C · accuracy per epoch"</h3>
-                <AccuracyChart history=run.history epochs=chart_epochs />
+                <AccuracyChart history=run.history epochs=chart_epochs seed=&seed::P2_CURVES />
             </div>
             <Answer2C />
         </div>
         <div class="two-col">
             <div>
                 <h3>"2B · loss per epoch"</h3>
-                <LossChart history=run.history epochs=chart_epochs />
+                <LossChart history=run.history epochs=chart_epochs seed=&seed::P2_CURVES />
             </div>
             <Answer2B />
         </div>

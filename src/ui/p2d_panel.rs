@@ -151,7 +151,10 @@ fn SweepControls(
                 on_commit=Callback::new(move |raw: String| {
                     if key == "factors" {
                         // Checked here too for a message that names the rule.
-                        SweepSpec::parse_factors(&raw)?;
+                        let factors = SweepSpec::parse_factors(&raw)?;
+                        if factors.iter().enumerate().any(|(i, f)| factors[..i].contains(f)) {
+                            return Err("each factor once".into());
+                        }
                     }
                     commit(query, key, &raw)
                 })
@@ -321,7 +324,7 @@ fn SweepProgress(sweep: Sweep) -> impl IntoView {
                     let epochs = network_epochs(&slot.network.get());
                     let validating = slot.validating();
                     if slot.final_pass() {
-                        return format!("all {epochs} epochs done — final pass over the 10,000 test images…");
+                        return format!("{} done — final pass over the 10,000 test images…", format::epochs(epochs));
                     }
                     slot.step.with(|s| match s {
                         Some(s) if validating => format!("epoch {} of {epochs} — validating on the 10,000 test images…", s.epoch),

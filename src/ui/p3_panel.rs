@@ -9,7 +9,8 @@ use super::controls::RunControls;
 use super::format;
 use super::model_table::ModelSummaryTable;
 use super::p3_analysis::{Answer3A, Answer3B, ConfusionMatrix, FilterGrid, MistakeGrid, ModelComparison, SEED_P3_SECONDS_PER_EPOCH, Timings};
-use super::p3_charts::{P3AccuracyChart, P3LossChart};
+use super::charts::{AccuracyChart, LossChart};
+use super::results::download_url;
 use super::progress::{EpochLog, RunProgress};
 use super::state::RunState;
 use super::sweep::Sweep;
@@ -136,8 +137,8 @@ pub fn P3Panel(
         <h3>"Epoch log"</h3>
         <EpochLog run=run />
         <div class="chart-grid">
-            <P3AccuracyChart history=run.history epochs=chart_epochs />
-            <P3LossChart history=run.history epochs=chart_epochs />
+            <AccuracyChart history=run.history epochs=chart_epochs seed=&seed::P3_CURVES />
+            <LossChart history=run.history epochs=chart_epochs seed=&seed::P3_CURVES />
         </div>
         <p class="muted small">"Dashed: the seed notebook's 40 epochs (its Keras log)."</p>
         <h3>"Results on the 10,000 test images"</h3>
@@ -256,36 +257,4 @@ fn P3Results(
             }
         })
     }
-}
-
-/// An object URL of the result's JSON, replaced (and the old one revoked) per result.
-fn download_url(result: Signal<Option<RunResult>>) -> RwSignal<Option<String>> {
-    let url = RwSignal::new(None::<String>);
-    Effect::new(move |previous: Option<Option<String>>| {
-        if let Some(Some(old)) = previous {
-            // Revoking only frees the blob; a failure leaks it until the page closes.
-            let _ = web_sys::Url::revoke_object_url(&old);
-        }
-        let next = result.with(|r| {
-            r.as_ref().and_then(|r| match json_object_url(r) {
-                Ok(href) => Some(href),
-                Err(e) => {
-                    web_sys::console::error_1(&format!("cannot prepare the download: {e}").into());
-                    None
-                }
-            })
-        });
-        url.set(next.clone());
-        next
-    });
-    url
-}
-
-fn json_object_url(result: &RunResult) -> Result<String, String> {
-    let json = serde_json::to_string_pretty(result).map_err(|e| e.to_string())?;
-    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(&json));
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("application/json");
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(|e| format!("{e:?}"))?;
-    web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))
 }

@@ -80,7 +80,7 @@ pub fn Results(
 }
 
 /// An object URL of the result's JSON, replaced (and the old one revoked) per result.
-fn download_url(result: Signal<Option<RunResult>>) -> RwSignal<Option<String>> {
+pub(super) fn download_url(result: Signal<Option<RunResult>>) -> RwSignal<Option<String>> {
     let url = RwSignal::new(None::<String>);
     Effect::new(move |previous: Option<Option<String>>| {
         if let Some(Some(old)) = previous {

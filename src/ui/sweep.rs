@@ -367,9 +367,11 @@ impl Sweep {
         let mut paces = Vec::new();
         for slot in self.slots.iter().filter(|s| s.network.with(Option::is_some)) {
             let pace = slot.seconds_per_epoch(validation).or(known.map(|k| k / epochs));
-            // Steps count training only: a validating epoch still has its validation ahead.
+            // Steps count training only: a validating epoch still has its validation ahead,
+            // and every network a final pass over the test images (about one validation).
             let validating = if slot.validating() { validation.unwrap_or(0.0) } else { 0.0 };
-            let by_epochs = pace.map(|p| (epochs - slot.epochs_done()).max(0.0) * p + validating);
+            let final_pass = validation.unwrap_or(0.0);
+            let by_epochs = pace.map(|p| (epochs - slot.epochs_done()).max(0.0) * p + validating + final_pass);
             let elapsed = ((now.max(web::now_ms()) - slot.started_ms.get()) / 1000.0).max(0.0);
             let by_wall = wall.map(|w| (w - elapsed).max(0.0));
             let left = match (by_epochs, by_wall) {
@@ -381,7 +383,7 @@ impl Sweep {
             }
             busy_until.push(left);
         }
-        let per_network = wall.or(known).or_else(|| mean(&paces).map(|p| p * epochs))?;
+        let per_network = wall.or(known).or_else(|| mean(&paces).map(|p| p * epochs + validation.unwrap_or(0.0)))?;
         let workers = self.workers.get().max(1);
         while busy_until.len() < workers {
             busy_until.push(0.0);

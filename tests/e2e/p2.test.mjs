@@ -5,27 +5,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { serve } from './server.mjs';
+import { serve, launch, finished as finishedOn, distDir } from './server.mjs';
 
-const here = path.dirname(new URL(import.meta.url).pathname);
-const dist = path.resolve(process.env.DIST ?? path.join(here, '../../dist'));
+const dist = distDir();
 const RUN = 'experiment=p2&epochs=1&batch_size=128&lr=0.1&seed=1&train_size=6000&autostart=1';
 let server, context, page;
 
 before(async () => {
   assert.ok(fs.existsSync(path.join(dist, 'index.html')), `no build in ${dist}: run trunk build first`);
   server = await serve(dist);
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'mnist-lab-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--enable-unsafe-webgpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-quic'],
-  });
-  page = context.pages()[0] ?? await context.newPage();
+  ({ context, page } = await launch());
   page.on('console', (m) => { if (m.type() === 'error') console.log(`[page] ${m.text()}`); });
 });
 
@@ -36,14 +26,7 @@ after(async () => {
 
 const text = (id) => page.getByTestId(id).textContent();
 
-/** Waits until run-status leaves `running`/`idle` for `done` or an error; returns it. */
-async function finished(timeoutMs) {
-  await page.waitForFunction(() => {
-    const s = document.querySelector('[data-testid="run-status"]')?.textContent ?? '';
-    return s === 'done' || s.startsWith('error');
-  }, null, { timeout: timeoutMs, polling: 500 });
-  return text('run-status');
-}
+const finished = (timeoutMs) => finishedOn(page, timeoutMs);
 
 function nativeResult() {
   const file = process.env.NATIVE_P2_JSON;

@@ -2,24 +2,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { serve } from './server.mjs';
+import { serve, launch, finished as finishedOn, distDir } from './server.mjs';
 
-const here = path.dirname(new URL(import.meta.url).pathname);
-const dist = path.resolve(process.env.DIST ?? path.join(here, '../../dist'));
+const dist = distDir();
 let server, context, page;
 
 before(async () => {
+  assert.ok(fs.existsSync(path.join(dist, 'index.html')), `no build in ${dist}: run trunk build first`);
   server = await serve(dist);
-  context = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'mnist-lab-p2d-')), {
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--enable-unsafe-webgpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-quic'],
-  });
-  page = context.pages()[0] ?? await context.newPage();
+  ({ context, page } = await launch());
 });
 
 after(async () => {
@@ -29,13 +21,7 @@ after(async () => {
 
 const SWEEP = 'experiment=p2d&factors=1e-6,1e-4&replicates=2&epochs=1&train_size=6000&seed=1&backend=cpu';
 
-async function finished(timeoutMs) {
-  await page.waitForFunction(() => {
-    const s = document.querySelector('[data-testid="run-status"]')?.textContent ?? '';
-    return s === 'done' || s.startsWith('error');
-  }, null, { timeout: timeoutMs, polling: 500 });
-  return page.getByTestId('run-status').textContent();
-}
+const finished = (timeoutMs) => finishedOn(page, timeoutMs);
 
 /** The sweep table's rows as arrays of cell texts. */
 async function tableRows() {

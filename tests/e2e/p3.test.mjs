@@ -3,24 +3,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { serve } from './server.mjs';
+import { serve, launch, finished as finishedOn, distDir } from './server.mjs';
 
-const here = path.dirname(new URL(import.meta.url).pathname);
-const dist = path.resolve(process.env.DIST ?? path.join(here, '../../dist'));
+const dist = distDir();
 let server, context, page;
 
 before(async () => {
+  assert.ok(fs.existsSync(path.join(dist, 'index.html')), `no build in ${dist}: run trunk build first`);
   server = await serve(dist);
-  context = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'mnist-lab-p3-')), {
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--enable-unsafe-webgpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-quic'],
-  });
-  page = context.pages()[0] ?? await context.newPage();
+  ({ context, page } = await launch());
 });
 
 after(async () => {
@@ -30,11 +22,7 @@ after(async () => {
 
 test('a short CNN run ends with its test figures and confusion matrix', { timeout: 900_000 }, async () => {
   await page.goto(`${server.url}/?experiment=p3&epochs=1&train_size=6000&seed=1&backend=cpu&autostart=1`);
-  await page.waitForFunction(() => {
-    const s = document.querySelector('[data-testid="run-status"]')?.textContent ?? '';
-    return s === 'done' || s.startsWith('error');
-  }, null, { timeout: 890_000, polling: 1000 });
-  assert.equal(await page.getByTestId('run-status').textContent(), 'done');
+  assert.equal(await finishedOn(page, 890_000), 'done');
   assert.equal(await page.getByTestId('param-count').textContent(), '366034');
   const accuracy = Number(await page.getByTestId('test-accuracy').textContent());
   assert.ok(accuracy > 0.6 && accuracy <= 1, `test accuracy ${accuracy}`);

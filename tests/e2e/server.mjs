@@ -2,7 +2,38 @@
 // broken MNIST files for the error-path tests. Node's http module: no dependency.
 import http from 'node:http';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+/** Debian's headless Chromium with WebGPU (SwiftShader), a fresh profile, no network chatter. */
+export async function launch(viewport) {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'mnist-lab-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--enable-unsafe-webgpu', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-quic'],
+    ...(viewport ? { viewport } : {}),
+  });
+  const page = context.pages()[0] ?? await context.newPage();
+  return { context, page };
+}
+
+/** Waits until `run-status` reads `done` or `error…`, and returns it. */
+export async function finished(page, timeoutMs) {
+  await page.waitForFunction(() => {
+    const s = document.querySelector('[data-testid="run-status"]')?.textContent ?? '';
+    return s === 'done' || s.startsWith('error');
+  }, null, { timeout: timeoutMs, polling: 500 });
+  return page.getByTestId('run-status').textContent();
+}
+
+/** The dist/ folder under test. */
+export function distDir() {
+  const here = path.dirname(new URL(import.meta.url).pathname);
+  return path.resolve(process.env.DIST ?? path.join(here, '../../dist'));
+}
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.wasm': 'application/wasm',

@@ -29,12 +29,15 @@ pub const LECUN_500_300_WEIGHT_DECAY_ACCURACY: f64 = 0.9847;
 pub const SEED_BEST_ACCURACY: f64 = 0.9833;
 
 impl SweepSpec {
-    /// `1e-6,1e-4` -> factors; each must be a number in (0, 1].
+    /// `1e-6,1e-4` -> factors; each must be a number in (0, 1], none twice.
     pub fn parse_factors(value: &str) -> Result<Vec<f64>, String> {
         let factors: Result<Vec<f64>, _> = value.split(',').map(|f| f.trim().parse::<f64>()).collect();
         match factors {
-            Ok(f) if !f.is_empty() && f.len() <= 12 && f.iter().all(|v| *v > 0.0 && *v <= 1.0) => Ok(f),
-            _ => Err("comma-separated list of 1 to 12 factors in (0, 1]".into()),
+            Ok(f) if !f.is_empty()
+                && f.len() <= 12
+                && f.iter().all(|v| *v > 0.0 && *v <= 1.0)
+                && f.iter().enumerate().all(|(i, v)| !f[..i].contains(v)) => Ok(f),
+            _ => Err("comma-separated list of 1 to 12 distinct factors in (0, 1]".into()),
         }
     }
 
@@ -194,5 +197,8 @@ mod tests {
         // Deterministic from the run's seed.
         assert_eq!(spec.networks(&RunConfig::p2d())[7].seed, nets[7].seed);
         assert_eq!(spec.factors_string(), "1e-6,1e-5,1e-4,5e-4,1e-3");
+        assert!(SweepSpec::parse_factors("1e-4,1e-4").is_err());
+        assert!(SweepSpec::parse_factors("1e-4,0").is_err());
+        assert_eq!(SweepSpec::parse_factors(" 1e-6, 5e-4"), Ok(vec![1e-6, 5e-4]));
     }
 }

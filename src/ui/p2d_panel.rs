@@ -113,9 +113,10 @@ fn SeedSweep() -> impl IntoView {
                 "val_loss 0.1180, val_accuracy 0.9808. Best of the 15: " {format!("{SEED_BEST_ACCURACY:.4}")} "."
             </p>
             <p class="muted small">
-                "It took about 1–2 s per epoch on its GPU: 15 networks × 40 epochs ≈ 15 minutes. In a browser on "
-                "the CPU backend the full sweep takes far longer; fewer training images or epochs (below) give a "
-                "quick, smaller study, and finished networks are kept, so a sweep can be resumed later."
+                "Its log shows 1–2 s per epoch: 15 networks × 40 epochs took about a quarter of an hour. On this "
+                "page's CPU backend the full sweep takes far longer (networks per minute are measured below while it "
+                "runs); fewer training images or epochs give a quick, smaller study, and finished networks are kept, "
+                "so a sweep can be resumed later."
             </p>
         </aside>
     }

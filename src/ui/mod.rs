@@ -1,4 +1,4 @@
-//! The Leptos page (feature `ui`, no burn): the assignment's Problems 1 and 2, with the
+//! The Leptos page (feature `ui`, no burn): the assignment's Problems 1 to 3, with the
 //! seed notebook's answers beside live results. The page only renders; training runs in
 //! Web Workers ([`worker_client`]), and the page talks to them with [`crate::protocol`].
 //!
@@ -222,9 +222,10 @@ pub fn App() -> impl IntoView {
         <header class="page-header">
             <h1>{TITLE}</h1>
             <p class="lede">
-                "The DAT405 neural-network assignment (MNIST, Problems 1 and 2) re-done in Rust: "
+                "The DAT405 neural-network assignment (MNIST, Problems 1 to 3) re-done in Rust: "
                 "the dataset is downloaded and preprocessed here, and the seed notebook's multi-layer "
-                "perceptrons are trained with burn in Web Workers, on your GPU (WebGPU) or CPU. "
+                "perceptrons, weight-decay study and convolutional network are trained with burn in "
+                "Web Workers, on your GPU (WebGPU) or CPU. "
                 "The seed notebook's answers and figures stand beside the live results."
             </p>
         </header>

@@ -6,11 +6,10 @@
 use leptos::prelude::*;
 
 use super::controls::RunControls;
-use super::format;
 use super::model_table::ModelSummaryTable;
 use super::p3_analysis::{Answer3A, Answer3B, ConfusionMatrix, FilterGrid, MistakeGrid, ModelComparison, SEED_P3_SECONDS_PER_EPOCH, Timings};
 use super::charts::{AccuracyChart, LossChart};
-use super::results::download_url;
+use super::results::{Results, SeedRun};
 use super::progress::{EpochLog, RunProgress};
 use super::state::RunState;
 use super::sweep::Sweep;
@@ -21,7 +20,13 @@ use crate::model::summary::cnn_summary;
 use crate::protocol::WorkerInput;
 
 /// The seed's CNN run: 40 epochs of 469 steps.
-const SEED_EPOCHS: usize = 40;
+/// The seed's P3: 40 epochs of about 28 s each (its Keras log).
+const P3_SEED: SeedRun = SeedRun {
+    test_accuracy: seed::P3_TEST_ACCURACY,
+    test_loss: seed::P3_TEST_LOSS,
+    epochs: 40,
+    seconds_per_epoch: SEED_P3_SECONDS_PER_EPOCH,
+};
 
 /// P3's run and its worker: the query (the next run's setup), the run's state, and a
 /// worker of its own, started when the tab is shown and reused across runs.
@@ -142,7 +147,7 @@ pub fn P3Panel(
         </div>
         <p class="muted small">"Dashed: the seed notebook's 40 epochs (its Keras log)."</p>
         <h3>"Results on the 10,000 test images"</h3>
-        <P3Results result=result />
+        <Results result=result seed=&P3_SEED />
         <h3>"What the trained CNN does"</h3>
         <TestSetAnalysis result=result />
         <h3>"3B · convolutional vs fully-connected layers"</h3>
@@ -181,77 +186,6 @@ fn TestSetAnalysis(
                     </div>
                     <h4>"Misclassified test digits"</h4>
                     <MistakeGrid mistakes=analysis.mistakes total=wrong />
-                }
-                .into_any()
-            }
-        })
-    }
-}
-
-/// Test loss and accuracy beside the seed's, time, and a JSON download of the result.
-#[component]
-fn P3Results(
-    #[prop(into)]
-    result: Signal<Option<RunResult>>,
-) -> impl IntoView {
-    let url = download_url(result);
-    move || {
-        result.with(|r| match r {
-            None => view! { <p class="muted">"Results appear here when a run finishes."</p> }.into_any(),
-            Some(r) => {
-                // The mean epoch (training and validation), as the epoch log and the 3B table show it;
-                // the total also covers the worker's start and the final evaluation.
-                let per_epoch = r.history.iter().map(|m| m.seconds).sum::<f64>() / r.history.len().max(1) as f64;
-                let file_name = format!("mnist-lab-{}-seed{}-{}epochs.json", r.config.experiment.as_str(), r.config.seed, r.history.len());
-                let seed_total = SEED_P3_SECONDS_PER_EPOCH * SEED_EPOCHS as f64;
-                view! {
-                    <div class="scroll-x">
-                    <table class="compare results">
-                        <thead>
-                            <tr><th></th><th>"this run"</th><th>"seed notebook (Keras)"</th></tr>
-                        </thead>
-                        <tbody>
-                            <tr>
-                                <th>"Test accuracy"</th>
-                                <td class="num big" data-testid="test-accuracy">{format!("{:.4}", r.test_accuracy)}</td>
-                                <td class="num" data-testid="seed-test-accuracy">{format!("{:.4}", seed::P3_TEST_ACCURACY)}</td>
-                            </tr>
-                            <tr>
-                                <th>"Test loss"</th>
-                                <td class="num big" data-testid="test-loss">{format!("{:.4}", r.test_loss)}</td>
-                                <td class="num" data-testid="seed-test-loss">{format!("{:.4}", seed::P3_TEST_LOSS)}</td>
-                            </tr>
-                            <tr>
-                                <th>"Epochs × batch size, lr"</th>
-                                <td class="num">{format!("{} × {}, {}", r.history.len(), r.config.batch_size, r.config.lr)}</td>
-                                <td class="num">{format!("{SEED_EPOCHS} × 128, 0.1")}</td>
-                            </tr>
-                            <tr>
-                                <th>"Training images"</th>
-                                <td class="num">{format::thousands(r.config.train_size)}</td>
-                                <td class="num">"60,000"</td>
-                            </tr>
-                            <tr>
-                                <th>"Total time"</th>
-                                <td class="num"><span data-testid="total-seconds">{format!("{:.1}", r.seconds)}</span>" s"</td>
-                                <td class="num">{format!("≈{seed_total:.0} s")}</td>
-                            </tr>
-                            <tr>
-                                <th>"Seconds per epoch"</th>
-                                <td class="num"><span data-testid="seconds-per-epoch">{format!("{per_epoch:.2}")}</span>" s"</td>
-                                <td class="num">{format!("≈{SEED_P3_SECONDS_PER_EPOCH:.0} s")}</td>
-                            </tr>
-                            <tr>
-                                <th>"Backend"</th>
-                                <td>{r.backend.clone()}</td>
-                                <td>"TensorFlow (Keras)"</td>
-                            </tr>
-                        </tbody>
-                    </table>
-                    </div>
-                    {move || url.get().map(|href| view! {
-                        <p><a class="button" href=href download=file_name.clone() data-testid="download-results">"Download results (JSON)"</a></p>
-                    })}
                 }
                 .into_any()
             }

@@ -3,7 +3,7 @@
 
 use burn::tensor::{Device, Tensor, TensorData};
 use js_sys::{Function, Reflect};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 
 use crate::experiment::BackendChoice;
 
@@ -20,8 +20,6 @@ pub struct Gpu {
     pub device: Device,
     /// e.g. `webgpu (swiftshader)`.
     pub name: String,
-    /// Whether the device has the `subgroups` feature (see [`enable_subgroups_on_request_device`]).
-    pub subgroups: bool,
 }
 
 thread_local! {
@@ -62,9 +60,8 @@ pub async fn webgpu() -> Result<Gpu, String> {
         .map_err(|e| format!("no usable WebGPU adapter: {e}"))?;
     let gpu_device: JsValue = setup.device.as_webgpu().map(|d| AsRef::<JsValue>::as_ref(d).clone()).unwrap_or(JsValue::UNDEFINED);
     let name = format!("webgpu ({})", adapter_label(&gpu_device, &setup.adapter.get_info().name));
-    let subgroups = has_subgroups(&gpu_device);
     self_check(&device).await?;
-    let gpu = Gpu { device, name, subgroups };
+    let gpu = Gpu { device, name };
     WEBGPU.with(|w| *w.borrow_mut() = Some(gpu.clone()));
     Ok(gpu)
 }
@@ -129,15 +126,4 @@ async fn self_check(device: &Device) -> Result<(), String> {
         return Err(format!("WebGPU gives wrong results on this adapter (matmul off by {worst}); using the CPU backend"));
     }
     Ok(())
-}
-
-/// Whether the device burn created has the `subgroups` feature.
-fn has_subgroups(gpu_device: &JsValue) -> bool {
-    Reflect::get(gpu_device, &"features".into())
-        .ok()
-        .and_then(|features| {
-            let has: Function = Reflect::get(&features, &"has".into()).ok()?.dyn_into().ok()?;
-            has.call1(&features, &"subgroups".into()).ok()?.as_bool()
-        })
-        .unwrap_or(false)
 }

@@ -2,6 +2,8 @@
 //!
 //! `cargo run --release -- run p2 --epochs 10 --seed 1 --json out.json`
 //! `cargo run --release -- run p2d --factors 1e-6,1e-4 --replicates 2 --epochs 1 --train-size 6000`
+//! `cargo run --release -- run p3 --save-model cnn.safetensors`
+//! `cargo run --release -- run p4 --cnn cnn.safetensors --json p4.json`
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,6 +12,8 @@ use clap::{Parser, Subcommand};
 use mnist_lab::burn::tensor::Device;
 use mnist_lab::data::Mnist;
 use mnist_lab::experiment::p2d::{SweepReport, SweepSpec};
+use mnist_lab::experiment::p4::{P4Result, crossing_level, run_p4};
+use mnist_lab::experiment::run::{export_cnn, import_cnn, run_p3};
 use mnist_lab::experiment::{EpochMetrics, ExperimentId, RunConfig, RunResult, run};
 use mnist_lab::train::{StepProgress, TrainObserver};
 
@@ -39,6 +43,18 @@ enum Command {
         /// Train on the first N training images.
         #[arg(long)]
         train_size: Option<usize>,
+        /// Validate (and measure P4's 4C) on the first N test images.
+        #[arg(long)]
+        test_size: Option<usize>,
+        /// P3: write the trained CNN to this safetensors file (the page's download format).
+        #[arg(long)]
+        save_model: Option<PathBuf>,
+        /// P4: the CNN for 4C/4D, a safetensors file from `run p3 --save-model` or the page.
+        #[arg(long)]
+        cnn: Option<PathBuf>,
+        /// P4 without --cnn: train P3's CNN first for this many epochs (default: P3's 40).
+        #[arg(long)]
+        cnn_epochs: Option<usize>,
         /// P2D: comma-separated L2 factors (default: the seed's five).
         #[arg(long)]
         factors: Option<String>,
@@ -63,7 +79,16 @@ struct Printer {
 impl TrainObserver for Printer {
     fn progress(&mut self, _: &StepProgress) {}
     fn epoch_end(&mut self, m: &EpochMetrics) {
-        println!("{}", m.keras_lines(self.epochs, self.steps));
+        if m.accuracy.is_nan() {
+            // The autoencoder: Keras prints losses only.
+            let ms = 1000.0 * m.seconds / self.steps.max(1) as f64;
+            println!("Epoch {}/{}\n{s}/{s} - {:.0}s {ms:.0}ms/step - loss: {:.4} - val_loss: {:.4}", m.epoch, self.epochs, m.seconds, m.loss, m.val_loss, s = self.steps);
+        } else {
+            println!("{}", m.keras_lines(self.epochs, self.steps));
+        }
+    }
+    fn phase(&mut self, description: &str) {
+        println!("{description}");
     }
 }
 
@@ -85,6 +110,33 @@ fn train(config: &RunConfig, mnist: &Mnist) -> Result<RunResult, String> {
     Ok(result)
 }
 
+fn train_cnn(config: &RunConfig, mnist: &Mnist) -> Result<(RunResult, mnist_lab::model::cnn::Cnn), String> {
+    let mut printer = Printer { epochs: config.epochs, steps: config.steps_per_epoch() };
+    let (result, cnn) = pollster::block_on(run_p3(config, mnist, &Device::flex(), BACKEND, &mut printer)).map_err(|e| e.to_string())?;
+    println!("Test loss: {}, Test accuracy {}", result.test_loss, result.test_accuracy);
+    println!("({:.1} s on {})", result.seconds, result.backend);
+    Ok((result, cnn))
+}
+
+fn p4(config: &RunConfig, mnist: &Mnist, cnn: (mnist_lab::model::cnn::Cnn, String)) -> Result<P4Result, String> {
+    let mut printer = Printer { epochs: config.epochs, steps: config.steps_per_epoch() };
+    let (result, _) = pollster::block_on(run_p4(config, mnist, Some(cnn), &Device::flex(), BACKEND, &mut printer)).map_err(|e| e.to_string())?;
+    println!("val_loss {:.4} (seed 0.1199); {:.1} s of training on {}", result.val_loss, result.seconds, result.backend);
+    if let Some(source) = &result.cnn {
+        println!("4C with {source}\nnoise   noisy    denoised");
+        for row in &result.denoising {
+            println!("{:.1}     {:.4}   {:.4}", row.level, row.noisy_accuracy, row.denoised_accuracy);
+        }
+        match crossing_level(&result.denoising) {
+            Some(level) => println!("denoising helps the CNN from noise {level:.2} on"),
+            None => println!("denoising never helps the CNN here"),
+        }
+    }
+    let labels: Vec<String> = result.sampled.digits.iter().map(|d| d.label.map_or("?".into(), |l| l.to_string())).collect();
+    println!("4D: the CNN reads the {} sampled digits as {}", labels.len(), labels.join(" "));
+    Ok(result)
+}
+
 fn write_json<T: serde::Serialize>(path: Option<PathBuf>, value: &T) -> Result<(), String> {
     let Some(path) = path else { return Ok(()) };
     let text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
@@ -92,19 +144,45 @@ fn write_json<T: serde::Serialize>(path: Option<PathBuf>, value: &T) -> Result<(
 }
 
 fn execute(cli: Cli) -> Result<(), String> {
-    let Command::Run { experiment, epochs, batch_size, lr, seed, train_size, factors, replicates, data, json } = cli.command;
-    let id = ExperimentId::parse(&experiment).ok_or_else(|| format!("unknown experiment '{experiment}' (this build runs: p2, p2d, p3)"))?;
+    let Command::Run { experiment, epochs, batch_size, lr, seed, train_size, test_size, save_model, cnn, cnn_epochs, factors, replicates, data, json } = cli.command;
+    let id = ExperimentId::parse(&experiment).ok_or_else(|| format!("unknown experiment '{experiment}' (this build runs: p2, p2d, p3, p4)"))?;
     let mut config = RunConfig::for_experiment(id);
     config.epochs = epochs.unwrap_or(config.epochs);
     config.batch_size = batch_size.unwrap_or(config.batch_size);
     config.lr = lr.unwrap_or(config.lr);
     config.seed = seed.unwrap_or(config.seed);
     config.train_size = train_size.unwrap_or(config.train_size);
+    config.test_size = test_size.unwrap_or(config.test_size);
     config.validate().map_err(|e| e.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))?;
     let mnist = Mnist::load_dir(&data, true).map_err(|e| e.to_string())?;
 
     match id {
-        ExperimentId::P2 | ExperimentId::P3 => write_json(json, &train(&config, &mnist)?),
+        ExperimentId::P2 => write_json(json, &train(&config, &mnist)?),
+        ExperimentId::P3 => {
+            let (result, cnn) = train_cnn(&config, &mnist)?;
+            if let Some(path) = save_model {
+                let bytes = pollster::block_on(export_cnn(&cnn, &result)).map_err(|e| e.to_string())?;
+                std::fs::write(&path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                println!("CNN written to {}", path.display());
+            }
+            write_json(json, &result)
+        }
+        ExperimentId::P4 => {
+            let cnn = match cnn {
+                Some(path) => {
+                    let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                    import_cnn(&bytes, &Device::flex()).map_err(|e| format!("{}: {e}", path.display()))?
+                }
+                None => {
+                    let p3 = RunConfig { epochs: cnn_epochs.unwrap_or(RunConfig::p3().epochs), seed: config.seed, train_size: config.train_size, test_size: config.test_size, ..RunConfig::p3() };
+                    println!("Training P3's CNN for 4C first ({} epochs)", p3.epochs);
+                    let (result, cnn) = train_cnn(&p3, &mnist)?;
+                    (cnn, format!("P3's CNN trained here: {} epochs, test accuracy {:.4}", p3.epochs, result.test_accuracy))
+                }
+            };
+            let result = p4(&config, &mnist, cnn)?;
+            write_json(json, &result)
+        }
         ExperimentId::P2d => {
             let mut spec = SweepSpec::default();
             if let Some(f) = factors {

@@ -20,6 +20,8 @@ pub enum ExperimentId {
     P2d,
     /// P3: the CNN (2 conv + 2 pool + 200 + 128 + dropout + 10).
     P3,
+    /// P4: the denoising autoencoder 784-128-96-128-784 (and, for 4C/4D, P3's CNN).
+    P4,
 }
 
 impl ExperimentId {
@@ -28,6 +30,7 @@ impl ExperimentId {
             Self::P2 => "p2",
             Self::P2d => "p2d",
             Self::P3 => "p3",
+            Self::P4 => "p4",
         }
     }
 
@@ -36,6 +39,7 @@ impl ExperimentId {
             "p2" => Some(Self::P2),
             "p2d" => Some(Self::P2d),
             "p3" => Some(Self::P3),
+            "p4" => Some(Self::P4),
             _ => None,
         }
     }
@@ -70,15 +74,23 @@ pub struct RunConfig {
     pub batch_size: usize,
     pub lr: f64,
     pub seed: u64,
-    /// Train on the first `train_size` training images (validation always uses all 10,000
-    /// test images).
+    /// Train on the first `train_size` training images.
     pub train_size: usize,
+    /// Validate (and, in P4, measure 4C) on the first `test_size` test images; the seed
+    /// uses all 10,000.
+    #[serde(default = "all_test_images")]
+    pub test_size: usize,
     /// Keras `kernel_regularizer=l2(f)` factor on the hidden kernels (P2D; 0 for P2).
     #[serde(default)]
     pub l2: f64,
 }
 
 pub const TRAIN_IMAGES: usize = 60_000;
+pub const TEST_IMAGES: usize = 10_000;
+
+fn all_test_images() -> usize {
+    TEST_IMAGES
+}
 /// Largest seed a JavaScript number holds exactly (2^53 - 1): seeds travel through worker
 /// messages, JSON and URLs.
 pub const MAX_SEED: u64 = (1 << 53) - 1;
@@ -86,7 +98,7 @@ pub const MAX_SEED: u64 = (1 << 53) - 1;
 impl RunConfig {
     /// The seed notebook's P2 setup: SGD lr 0.1, batch 128, 10 epochs, all 60,000 images.
     pub fn p2() -> Self {
-        Self { experiment: ExperimentId::P2, epochs: 10, batch_size: 128, lr: 0.1, seed: 1, train_size: TRAIN_IMAGES, l2: 0.0 }
+        Self { experiment: ExperimentId::P2, epochs: 10, batch_size: 128, lr: 0.1, seed: 1, train_size: TRAIN_IMAGES, test_size: TEST_IMAGES, l2: 0.0 }
     }
 
     /// The seed's P2D network: as P2 but 40 epochs (the factor is set per network).
@@ -99,11 +111,17 @@ impl RunConfig {
         Self { experiment: ExperimentId::P3, epochs: 40, ..Self::p2() }
     }
 
+    /// The seed's P4 autoencoder: Adam (lr 1e-3), batch 64, 32 epochs.
+    pub fn p4() -> Self {
+        Self { experiment: ExperimentId::P4, epochs: 32, batch_size: 64, lr: 1e-3, ..Self::p2() }
+    }
+
     pub fn for_experiment(id: ExperimentId) -> Self {
         match id {
             ExperimentId::P2 => Self::p2(),
             ExperimentId::P2d => Self::p2d(),
             ExperimentId::P3 => Self::p3(),
+            ExperimentId::P4 => Self::p4(),
         }
     }
 
@@ -113,6 +131,7 @@ impl RunConfig {
         check_range(&mut errors, "epochs", self.epochs as f64, 1.0, 200.0);
         check_range(&mut errors, "batch_size", self.batch_size as f64, 1.0, 8192.0);
         check_range(&mut errors, "train_size", self.train_size as f64, 1.0, TRAIN_IMAGES as f64);
+        check_range(&mut errors, "test_size", self.test_size as f64, 1.0, TEST_IMAGES as f64);
         if self.seed > MAX_SEED {
             errors.push(ParamError::OutOfRange { key: "seed".into(), value: self.seed.to_string(), range: format!("0 to {MAX_SEED}") });
         }
@@ -147,11 +166,14 @@ pub struct PageQuery {
     pub data: Option<String>,
     /// P2D's sweep (factors x replicates); the seed's by default.
     pub sweep: SweepSpec,
+    /// P4: epochs of the CNN that P4 trains first when none is stored (default: the
+    /// autoencoder's `epochs`).
+    pub cnn_epochs: Option<usize>,
 }
 
 impl Default for PageQuery {
     fn default() -> Self {
-        Self { config: RunConfig::p2(), backend: BackendChoice::Auto, autostart: false, data: None, sweep: SweepSpec::default() }
+        Self { config: RunConfig::p2(), backend: BackendChoice::Auto, autostart: false, data: None, sweep: SweepSpec::default(), cnn_epochs: None }
     }
 }
 
@@ -184,7 +206,7 @@ impl PageQuery {
         let experiment = match pairs.iter().find(|(k, _)| k == "experiment").map(|(_, v)| v.as_str()) {
             None => ExperimentId::P2,
             Some(value) => ExperimentId::parse(value).unwrap_or_else(|| {
-                errors.push(ParamError::Invalid { key: "experiment".into(), value: value.into(), expected: "experiment (this build runs: p2, p2d, p3)".into() });
+                errors.push(ParamError::Invalid { key: "experiment".into(), value: value.into(), expected: "experiment (this build runs: p2, p2d, p3, p4)".into() });
                 ExperimentId::P2
             }),
         };
@@ -199,6 +221,13 @@ impl PageQuery {
                 }),
                 "seed" => parse_num(key, value, "whole number").map(|v| query.config.seed = v),
                 "train_size" => parse_num(key, value, "whole number").map(|v| query.config.train_size = v),
+                "test_size" => parse_num(key, value, "whole number").map(|v| query.config.test_size = v),
+                "cnn_epochs" if experiment != ExperimentId::P4 => {
+                    Err(ParamError::Invalid { key: key.clone(), value: value.clone(), expected: "parameter here: it belongs to experiment=p4".into() })
+                }
+                "cnn_epochs" => parse_num(key, value, "whole number").and_then(|v: usize| {
+                    if (1..=200).contains(&v) { query.cnn_epochs = Some(v); Ok(()) } else { Err(ParamError::OutOfRange { key: key.clone(), value: value.clone(), range: "1 to 200".into() }) }
+                }),
                 "backend" => match value.as_str() {
                     "auto" => Ok(query.backend = BackendChoice::Auto),
                     "webgpu" => Ok(query.backend = BackendChoice::Webgpu),
@@ -242,6 +271,7 @@ impl PageQuery {
                         "epochs" => query.config.epochs = defaults.epochs,
                         "batch_size" => query.config.batch_size = defaults.batch_size,
                         "train_size" => query.config.train_size = defaults.train_size,
+                        "test_size" => query.config.test_size = defaults.test_size,
                         "lr" => query.config.lr = defaults.lr,
                         "seed" => query.config.seed = defaults.seed,
                         _ => {}
@@ -260,8 +290,14 @@ impl PageQuery {
             "experiment={}&epochs={}&batch_size={}&lr={}&seed={}&train_size={}&backend={}",
             c.experiment.as_str(), c.epochs, c.batch_size, c.lr, c.seed, c.train_size, self.backend.as_str()
         );
+        if c.test_size != TEST_IMAGES {
+            s.push_str(&format!("&test_size={}", c.test_size));
+        }
         if c.experiment == ExperimentId::P2d {
             s.push_str(&format!("&factors={}&replicates={}", self.sweep.factors_string(), self.sweep.replicates));
+        }
+        if let (ExperimentId::P4, Some(epochs)) = (c.experiment, self.cnn_epochs) {
+            s.push_str(&format!("&cnn_epochs={epochs}"));
         }
         if self.autostart {
             s.push_str("&autostart=1");
@@ -346,6 +382,25 @@ mod tests {
         assert_eq!(errors.len(), 2, "{errors:?}");
         let (_, errors) = PageQuery::parse([("factors", "1e-4")]);
         assert_eq!(errors.len(), 1, "{errors:?}");
+    }
+
+    #[test]
+    fn p4_parameters() {
+        let (q, errors) = PageQuery::parse([("experiment", "p4"), ("epochs", "1"), ("train_size", "6000"), ("seed", "1"), ("autostart", "1"), ("test_size", "1000"), ("cnn_epochs", "2")]);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!((q.config.epochs, q.config.batch_size, q.config.lr), (1, 64, 1e-3));
+        assert_eq!((q.config.test_size, q.cnn_epochs), (1000, Some(2)));
+        let (again, errors) = PageQuery::parse(q.to_query_string().split('&').filter_map(|kv| kv.split_once('=')));
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(again, q);
+        let (q, _) = PageQuery::parse([("experiment", "p4")]);
+        assert_eq!(q.config, RunConfig::p4());
+        assert_eq!((q.config.epochs, q.config.test_size, q.cnn_epochs), (32, 10_000, None));
+        let (_, errors) = PageQuery::parse([("experiment", "p3"), ("cnn_epochs", "2")]);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let (q, errors) = PageQuery::parse([("experiment", "p4"), ("test_size", "0"), ("cnn_epochs", "999")]);
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert_eq!((q.config.test_size, q.cnn_epochs), (10_000, None));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! are plain data (the page uses them without burn); running needs the `ml` feature.
 pub mod config;
 pub mod p2d;
+pub mod p4;
 pub mod result;
 
 #[cfg(feature = "ml")]

@@ -1,7 +1,10 @@
-//! Models of the assignment. Summaries are plain data (shown by the page without burn);
-//! the burn modules themselves need the `ml` feature.
+//! Models of the assignment. Summaries and the weights-file format are plain data (the page
+//! uses them without burn); the burn modules themselves need the `ml` feature.
 pub mod summary;
+pub mod weights;
 
+#[cfg(feature = "ml")]
+pub mod autoencoder;
 #[cfg(feature = "ml")]
 pub mod cnn;
 #[cfg(feature = "ml")]

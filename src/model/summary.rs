@@ -78,9 +78,30 @@ pub fn cnn_summary() -> ModelSummary {
     }
 }
 
+/// The seed's P4 autoencoder, a Keras functional model: Input(784) → Dense 128 ReLU →
+/// Dense 96 ReLU (the latent code) → Dense 128 ReLU → Dense 784 sigmoid.
+pub fn autoencoder_summary() -> ModelSummary {
+    ModelSummary {
+        layers: vec![
+            layer("input_1", "InputLayer", "[(None, 784)]", 0, None),
+            layer("dense", "Dense", "(None, 128)", PIXELS * 128 + 128, Some("relu")),
+            layer("dense_1", "Dense", "(None, 96)", 128 * 96 + 96, Some("relu")),
+            layer("dense_2", "Dense", "(None, 128)", 96 * 128 + 128, Some("relu")),
+            layer("dense_3", "Dense", "(None, 784)", 128 * PIXELS + PIXELS, Some("sigmoid")),
+        ],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn autoencoder_summary_total() {
+        let params: Vec<usize> = autoencoder_summary().layers.iter().map(|l| l.params).collect();
+        assert_eq!(params, vec![0, 100_480, 12_384, 12_416, 101_136]);
+        assert_eq!(autoencoder_summary().total_params(), 226_416);
+    }
 
     #[test]
     fn cnn_summary_total() {

@@ -1,5 +1,6 @@
-//! Categorical cross-entropy as Keras computes it for a softmax output and one-hot targets,
-//! averaged over the batch, in the stable log-softmax form.
+//! The losses of the assignment, as Keras computes them: categorical cross-entropy for a
+//! softmax output and one-hot targets (P2, P3), binary cross-entropy for the autoencoder's
+//! sigmoid output and pixel targets (P4), both averaged over the batch in their stable forms.
 
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Int, Tensor};
@@ -13,6 +14,18 @@ pub fn cross_entropy(logits: Tensor<2>, labels: Tensor<1, Int>) -> Tensor<1> {
     let [batch, _] = logits.dims();
     let picked = log_softmax(logits, 1).gather(1, labels.reshape([batch, 1]));
     picked.mean().neg()
+}
+
+/// Keras' `binary_crossentropy` for a sigmoid output, from its logits `z`: for a target
+/// `y` in [0, 1], `max(z, 0) - z·y + log(1 + e^-|z|)`, averaged over the pixels and then the
+/// batch, shape `[1]`. Keras (TensorFlow) computes it this way when the output comes from a
+/// sigmoid (`sigmoid_cross_entropy_with_logits`), which never takes the log of 0.
+///
+/// # Shapes
+/// - logits, targets: `[batch, pixels]`
+pub fn binary_cross_entropy_with_logits(logits: Tensor<2>, targets: Tensor<2>) -> Tensor<1> {
+    let softplus_neg_abs = logits.clone().abs().neg().exp().log1p();
+    (logits.clone().clamp_min(0.0) - logits * targets + softplus_neg_abs).mean()
 }
 
 #[cfg(test)]
@@ -31,5 +44,29 @@ mod tests {
         let row0 = -(e.powi(3) / (e + e * e + e.powi(3))).ln();
         let row1 = 3.0f32.ln();
         assert!((loss - (row0 + row1) / 2.0).abs() < 1e-6, "{loss}");
+    }
+
+    #[test]
+    fn binary_cross_entropy_equals_the_formula() {
+        let device = Device::flex();
+        let z = [-3.0f32, -0.5, 0.0, 0.7, 2.0, 40.0];
+        let y = [0.0f32, 1.0, 0.3, 1.0, 0.0, 1.0];
+        let logits = Tensor::<2>::from_data(TensorData::new(z.to_vec(), [2, 3]), &device);
+        let targets = Tensor::<2>::from_data(TensorData::new(y.to_vec(), [2, 3]), &device);
+        let loss = binary_cross_entropy_with_logits(logits, targets).into_data().try_into_vec::<f32>().expect("f32")[0];
+        // -(y log p + (1 - y) log(1 - p)) with p = sigmoid(z), in f64.
+        let expected: f64 = z
+            .iter()
+            .zip(&y)
+            .map(|(&z, &y)| {
+                let p = 1.0 / (1.0 + (-f64::from(z)).exp());
+                let (y, q) = (f64::from(y), 1.0 - p);
+                // log(1 - p) for z = 40 underflows in the naive form: use -z - log(1 + e^-z).
+                let log_q = if q > 0.0 { q.ln() } else { -f64::from(z) };
+                -(y * p.ln() + (1.0 - y) * log_q)
+            })
+            .sum::<f64>()
+            / 6.0;
+        assert!((f64::from(loss) - expected).abs() < 1e-6, "{loss} vs {expected}");
     }
 }

@@ -7,6 +7,7 @@
 //! stalled by a readback at every step.
 
 pub mod batches;
+pub mod denoise;
 pub mod loss;
 
 use std::future::Future;
@@ -78,6 +79,8 @@ pub struct StepProgress {
 pub trait TrainObserver {
     fn progress(&mut self, progress: &StepProgress);
     fn epoch_end(&mut self, metrics: &EpochMetrics);
+    /// A phase of a run that is not an epoch (noising data, computing a table), to name it.
+    fn phase(&mut self, _description: &str) {}
     /// Checked before every step.
     fn should_stop(&self) -> bool {
         false

@@ -1,0 +1,114 @@
+//! Training P4's denoising autoencoder: noisy images in, clean images as targets, binary
+//! cross-entropy, Adam. The same shape of loop as [`super::fit`] (metrics summed on the
+//! device and read every `read_every` steps), without classes or accuracy.
+
+use burn::module::Module;
+use burn::optim::{GradientsParams, ModuleOptimizer};
+use burn::tensor::{Device, Tensor, TensorData, Transaction};
+use web_time::Instant;
+
+use super::batches::{Batch, ShuffledBatches};
+use super::loss::binary_cross_entropy_with_logits;
+use super::{StepProgress, TrainError, TrainObserver, TrainOptions};
+use crate::data::{MnistSplit, PIXELS};
+use crate::experiment::EpochMetrics;
+use crate::model::autoencoder::Autoencoder;
+
+/// Noisy inputs and the clean images they came from: the same digits in the same order.
+#[derive(Clone, Copy)]
+pub struct NoisyPairs<'a> {
+    pub noisy: &'a MnistSplit,
+    pub clean: &'a MnistSplit,
+}
+
+impl NoisyPairs<'_> {
+    pub fn len(&self) -> usize {
+        self.noisy.len().min(self.clean.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Inputs and targets `[n, 784]` on `device`.
+    fn tensors(&self, indices: &[usize], device: &Device) -> (Tensor<2>, Tensor<2>) {
+        let n = indices.len();
+        let input = Batch::gather(self.noisy, indices).pixels;
+        let target = Batch::gather(self.clean, indices).pixels;
+        (
+            Tensor::from_data(TensorData::new(input, [n, PIXELS]), device),
+            Tensor::from_data(TensorData::new(target, [n, PIXELS]), device),
+        )
+    }
+}
+
+async fn read_scalar(sum: Tensor<1>) -> Result<f64, TrainError> {
+    let data = Transaction::default().register(sum).execute_async().await?;
+    Ok(data[0].iter::<f64>().next().unwrap_or(f64::NAN))
+}
+
+/// Mean binary cross-entropy of the reconstructions of `pairs.noisy` against `pairs.clean`
+/// (the seed's `val_loss`). `model` in evaluation mode, on a plain device.
+pub async fn reconstruction_loss(model: &Autoencoder, pairs: NoisyPairs<'_>, batch_size: usize, device: &Device) -> Result<f64, TrainError> {
+    let mut sum = Tensor::<1>::zeros([1], device);
+    let batch_size = batch_size.max(1);
+    for start in (0..pairs.len()).step_by(batch_size) {
+        let indices: Vec<usize> = (start..(start + batch_size).min(pairs.len())).collect();
+        let (x, y) = pairs.tensors(&indices, device);
+        sum = sum + binary_cross_entropy_with_logits(model.reconstruction_logits(x), y) * indices.len() as f32;
+    }
+    Ok(read_scalar(sum).await? / pairs.len().max(1) as f64)
+}
+
+/// Trains the autoencoder on `train` (shuffled every epoch), validating on `validation`
+/// after every epoch. `device` must be an autodiff device holding the model. The epochs'
+/// `accuracy` fields are NaN: an autoencoder has none.
+pub async fn fit_autoencoder<O: TrainObserver>(
+    mut model: Autoencoder,
+    optimizer: &mut ModuleOptimizer,
+    train: NoisyPairs<'_>,
+    validation: NoisyPairs<'_>,
+    options: &TrainOptions,
+    device: &Device,
+    observer: &mut O,
+) -> Result<(Autoencoder, Vec<EpochMetrics>), TrainError> {
+    if !device.is_autodiff() {
+        return Err(TrainError::Config("training needs an autodiff device".into()));
+    }
+    if options.batch_size == 0 || train.is_empty() {
+        return Err(TrainError::Config("empty training set or zero batch size".into()));
+    }
+    let plain = device.clone().inner();
+    let mut shuffles = ShuffledBatches::new(train.len(), options.batch_size, options.shuffle_seed);
+    let steps = shuffles.steps_per_epoch();
+    let read_every = options.read_every.max(1);
+    let mut history = Vec::with_capacity(options.epochs);
+    for epoch in 1..=options.epochs {
+        let started = Instant::now();
+        let mut loss_sum = Tensor::<1>::zeros([1], &plain);
+        let mut seen = 0usize;
+        for (step, indices) in shuffles.next_epoch().into_iter().enumerate() {
+            if observer.should_stop() {
+                return Err(TrainError::Cancelled { completed: epoch - 1 });
+            }
+            let (x, y) = train.tensors(&indices, device);
+            let loss = binary_cross_entropy_with_logits(model.reconstruction_logits(x), y);
+            loss_sum = loss_sum + loss.clone().inner() * indices.len() as f32;
+            seen += indices.len();
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optimizer.step(options.lr, model, grads);
+            let step = step + 1;
+            if step % read_every == 0 || step == steps {
+                let loss = read_scalar(loss_sum.clone()).await? / seen as f64;
+                observer.progress(&StepProgress { epoch, step, steps, loss, accuracy: f64::NAN, elapsed_seconds: started.elapsed().as_secs_f64() });
+            }
+            observer.pause().await;
+        }
+        let loss = read_scalar(loss_sum).await? / seen as f64;
+        let val_loss = reconstruction_loss(&model.valid(), validation, options.eval_batch_size, &plain).await?;
+        let metrics = EpochMetrics { epoch, loss, accuracy: f64::NAN, val_loss, val_accuracy: f64::NAN, seconds: started.elapsed().as_secs_f64() };
+        observer.epoch_end(&metrics);
+        history.push(metrics);
+    }
+    Ok((model, history))
+}

@@ -3,16 +3,24 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::experiment::p4::{Generated, NoiseGrid, P4Result};
 use crate::experiment::{BackendChoice, EpochMetrics, RunConfig, RunResult};
 
 /// Page -> worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum WorkerInput {
     /// Train. The worker loads the dataset itself (from the browser cache the page filled,
-    /// else from `data_url`), so no 50 MB array crosses the message channel.
+    /// else from `data_url`), so no 50 MB array crosses the message channel. P3 keeps its
+    /// trained CNN in the browser; P4 uses the kept CNN for 4C and 4D.
     Start { config: RunConfig, backend: BackendChoice, data_url: String },
     /// Stop after the current step; what finished is kept and reported.
     Cancel,
+    /// 4B again for other training digits or another noise draw (after a P4 run).
+    NoiseGrid { digits: Vec<usize>, seed: u64 },
+    /// 4D: decode `count` codes sampled from the latent distribution (after a P4 run).
+    Sample { count: usize, seed: u64 },
+    /// 4D: decode `steps` codes between those of training digits `from` and `to`.
+    Interpolate { from: usize, to: usize, steps: usize },
 }
 
 /// Worker -> page.
@@ -24,10 +32,20 @@ pub enum WorkerOutput {
     Status(String),
     /// The backend chosen, and why, if it is not the one asked for.
     Backend { name: String, fallback_reason: Option<String> },
-    /// Progress within an epoch; `loss` and `accuracy` are the running averages so far.
+    /// Progress within an epoch; `loss` and `accuracy` are the running averages so far
+    /// (`accuracy` is NaN for P4's autoencoder).
     Progress { epoch: usize, step: usize, steps: usize, loss: f64, accuracy: f64, elapsed_seconds: f64 },
     EpochEnd(EpochMetrics),
     Done(RunResult),
+    /// P3's CNN was kept in the browser (`description` says how it was trained), or could
+    /// not be (`stored: false`, `description` says why; the run's results are unaffected).
+    ModelStored { stored: bool, description: String },
+    P4Done(Box<P4Result>),
+    NoiseGrid(NoiseGrid),
+    Generated(Generated),
+    /// A `NoiseGrid`, `Sample` or `Interpolate` request could not be served; the run and
+    /// its results are unaffected.
+    RequestFailed(String),
     /// Cancelled by the page after `completed` epochs.
     Cancelled { completed: usize },
     Error(String),

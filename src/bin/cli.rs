@@ -79,13 +79,7 @@ struct Printer {
 impl TrainObserver for Printer {
     fn progress(&mut self, _: &StepProgress) {}
     fn epoch_end(&mut self, m: &EpochMetrics) {
-        if m.accuracy.is_nan() {
-            // The autoencoder: Keras prints losses only.
-            let ms = 1000.0 * m.seconds / self.steps.max(1) as f64;
-            println!("Epoch {}/{}\n{s}/{s} - {:.0}s {ms:.0}ms/step - loss: {:.4} - val_loss: {:.4}", m.epoch, self.epochs, m.seconds, m.loss, m.val_loss, s = self.steps);
-        } else {
-            println!("{}", m.keras_lines(self.epochs, self.steps));
-        }
+        println!("{}", m.keras_lines(self.epochs, self.steps));
     }
     fn phase(&mut self, description: &str) {
         println!("{description}");

@@ -130,6 +130,9 @@ pub mod seed {
     /// 4C: the seed's "denoised score" and "seasoned score" at noise 0, 0.1, ..., 1.0.
     pub const DENOISED_ACCURACY: [f64; 11] = [0.9539, 0.9528, 0.9505, 0.9408, 0.9192, 0.8621, 0.7292, 0.5143, 0.3191, 0.1758, 0.1012];
     pub const NOISY_ACCURACY: [f64; 11] = [0.9909, 0.9651, 0.8956, 0.7867, 0.6482, 0.4901, 0.3310, 0.2289, 0.1612, 0.1209, 0.0981];
+    /// The loss curves in the form the page's charts take (an autoencoder has no accuracy).
+    pub const CURVES: crate::experiment::result::seed::Curves =
+        crate::experiment::result::seed::Curves { loss: &LOSS, accuracy: &[], val_loss: &VAL_LOSS_CURVE, val_accuracy: &[] };
 }
 
 #[cfg(feature = "ml")]

@@ -21,9 +21,16 @@ pub struct EpochMetrics {
 }
 
 impl EpochMetrics {
-    /// The two lines Keras' `fit(verbose=1)` prints at the end of an epoch.
+    /// The two lines Keras' `fit(verbose=1)` prints at the end of an epoch (losses only for
+    /// a model without accuracy, P4's autoencoder, whose accuracies are NaN).
     pub fn keras_lines(&self, epochs: usize, steps: usize) -> String {
         let ms_per_step = if steps > 0 { 1000.0 * self.seconds / steps as f64 } else { 0.0 };
+        if self.accuracy.is_nan() {
+            return format!(
+                "Epoch {}/{}\n{steps}/{steps} [==============================] - {:.0}s {:.0}ms/step - loss: {:.4} - val_loss: {:.4}",
+                self.epoch, epochs, self.seconds, ms_per_step, self.loss, self.val_loss
+            );
+        }
         format!(
             "Epoch {}/{}\n{steps}/{steps} [==============================] - {:.0}s {:.0}ms/step - loss: {:.4} - accuracy: {:.4} - val_loss: {:.4} - val_accuracy: {:.4}",
             self.epoch, epochs, self.seconds, ms_per_step, self.loss, self.accuracy, self.val_loss, self.val_accuracy

@@ -17,7 +17,7 @@ use crate::data::Mnist;
 use crate::model::cnn::Cnn;
 use crate::model::mlp::{Mlp, P2_HIDDEN, P2D_HIDDEN};
 use crate::model::summary::{ModelSummary, cnn_summary};
-use crate::model::weights::{self, WeightsError, WeightsInfo};
+use crate::model::weights::{self, WeightsError};
 use crate::train::{self, Classifier, TrainError, TrainObserver, TrainOptions};
 
 /// Salt mixed into the run seed for the shuffling stream, so that initial weights and batch
@@ -107,13 +107,7 @@ pub async fn export_cnn(cnn: &Cnn, result: &RunResult) -> Result<Vec<u8>, Weight
 pub fn import_cnn(bytes: &[u8], device: &Device) -> Result<(Cnn, String), WeightsError> {
     let info = weights::inspect(bytes, weights::CNN_MODEL, &weights::cnn_tensor_shapes())?;
     let cnn = weights::import(Cnn::new(&mut StdRng::seed_from_u64(0), device), bytes, weights::CNN_MODEL)?;
-    Ok((cnn, describe_cnn(&info)))
-}
-
-/// "P3's CNN: 40 epochs on 60000 digits, test accuracy 0.9919 (cpu)" from a file's header.
-pub fn describe_cnn(info: &WeightsInfo) -> String {
-    let get = |k: &str| info.metadata.get(k).map_or("?", String::as_str);
-    format!("P3's CNN: {} epoch(s) on {} digits, test accuracy {} ({})", get("epochs"), get("train_size"), get("test_accuracy"), get("backend"))
+    Ok((cnn, info.describe()))
 }
 
 async fn train_and_report<M: Classifier, O: TrainObserver>(

@@ -10,7 +10,9 @@
 //! tensors synchronously, which panics on WebGPU in a browser, so the export here reads all
 //! parameters in one asynchronous transaction instead.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+#[cfg(feature = "ml")]
+use std::collections::HashMap;
 
 use safetensors::{Dtype, SafeTensors};
 use serde::{Deserialize, Serialize};
@@ -47,6 +49,15 @@ pub struct WeightsInfo {
     pub params: usize,
     /// The rest of `__metadata__` (training figures, configuration).
     pub metadata: BTreeMap<String, String>,
+}
+
+impl WeightsInfo {
+    /// "P3's CNN: 40 epoch(s) on 60000 digits, test accuracy 0.9919 (cpu)", from the header
+    /// [`crate::experiment::run::export_cnn`] writes.
+    pub fn describe(&self) -> String {
+        let get = |k: &str| self.metadata.get(k).map_or("?", String::as_str);
+        format!("P3's CNN: {} epoch(s) on {} digits, test accuracy {} ({})", get("epochs"), get("train_size"), get("test_accuracy"), get("backend"))
+    }
 }
 
 /// The P3 CNN's tensors and their shapes.

@@ -77,13 +77,16 @@ pub fn LossChart(
     epochs: Signal<usize>,
     /// The seed notebook's log of the same model.
     seed: &'static Curves,
+    /// The loss's name on the y axis.
+    #[prop(default = "Loss (categorical cross-entropy)")]
+    y_desc: &'static str,
 ) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
     Effect::new(move || {
         let Some(element) = canvas.get() else { return };
         let spec = history.with(|h| ChartSpec {
             title: "Train and validation loss per epoch",
-            y_desc: "Loss (categorical cross-entropy)",
+            y_desc,
             ours_train: h.iter().map(|m| m.loss).collect(),
             ours_val: h.iter().map(|m| m.val_loss).collect(),
             seed_train: seed.loss,
@@ -105,8 +108,9 @@ fn report(result: Result<(), String>) {
     }
 }
 
+/// `(epoch, value)` pairs; epochs without a value (NaN: missing from a seed log) are left out.
 fn points(values: &[f64]) -> Vec<(usize, f64)> {
-    values.iter().enumerate().map(|(i, v)| (i + 1, *v)).collect()
+    values.iter().enumerate().filter(|(_, v)| v.is_finite()).map(|(i, v)| (i + 1, *v)).collect()
 }
 
 fn y_range(spec: &ChartSpec) -> (f64, f64) {

@@ -18,8 +18,12 @@ fn pairs_of(query: &PageQuery) -> Vec<(String, String)> {
         ("lr".to_string(), c.lr.to_string()),
         ("seed".to_string(), c.seed.to_string()),
         ("train_size".to_string(), c.train_size.to_string()),
+        ("test_size".to_string(), c.test_size.to_string()),
         ("backend".to_string(), query.backend.as_str().to_string()),
     ];
+    if let (ExperimentId::P4, Some(epochs)) = (c.experiment, query.cnn_epochs) {
+        pairs.push(("cnn_epochs".into(), epochs.to_string()));
+    }
     if c.experiment == ExperimentId::P2d {
         pairs.push(("factors".into(), query.sweep.factors_string()));
         pairs.push(("replicates".into(), query.sweep.replicates.to_string()));
@@ -88,15 +92,17 @@ pub fn RunControls(
             <div class="fields">
                 {field("epochs", "Epochs", "1–200", |q| q.config.epochs.to_string())}
                 {field("batch_size", "Batch size", "1–8192", |q| q.config.batch_size.to_string())}
-                {field("lr", "Learning rate (SGD)", "0 < lr ≤ 10", |q| q.config.lr.to_string())}
+                {field("lr", "Learning rate", "0 < lr ≤ 10", |q| q.config.lr.to_string())}
                 {field("seed", "Seed", "any whole number", |q| q.config.seed.to_string())}
                 {field("train_size", "Training images", "1–60000", |q| q.config.train_size.to_string())}
+                {field("test_size", "Test images", "1–10000", |q| q.config.test_size.to_string())}
                 <BackendSelect query=query disabled=running />
             </div>
             <p class="muted">
                 {move || query.with(|q| format!(
-                    "{} steps per epoch; validation on all 10,000 test images after every epoch.",
-                    format::thousands(q.config.steps_per_epoch())
+                    "{} steps per epoch; validation on {} test images after every epoch.",
+                    format::thousands(q.config.steps_per_epoch()),
+                    if q.config.test_size == crate::experiment::config::TEST_IMAGES { "all 10,000".to_string() } else { format!("the first {}", format::thousands(q.config.test_size)) }
                 ))}
             </p>
             <div class="buttons">

@@ -1,4 +1,4 @@
-//! The Leptos page (feature `ui`, no burn): the assignment's Problems 1 to 3, with the
+//! The Leptos page (feature `ui`, no burn): the assignment's Problems 1 to 4, with the
 //! seed notebook's answers beside live results. The page only renders; training runs in
 //! Web Workers ([`worker_client`]), and the page talks to them with [`crate::protocol`].
 //!
@@ -18,6 +18,9 @@
 //! - [`p3_panel::P3Panel`]: Problem 3's tab, the CNN trained by [`p3_panel::P3Run`] in a
 //!   worker of its own, its curves in [`charts`], and [`p3_analysis`]: its filters,
 //!   confusion matrix, mistakes, the comparison with the MLPs (3B) and the answers 3A/3B.
+//! - [`p4_panel::P4Panel`]: Problem 4's tab, the denoising autoencoder trained by
+//!   [`p4_panel::P4Run`] (after P3's CNN when none is kept), its figures in [`p4_figures`].
+//! - [`stored_cnn`]: the trained CNN kept in the browser (download, upload, forget).
 //! - [`answers`]: the seed's written answers.
 
 pub mod answers;
@@ -31,10 +34,13 @@ pub mod p2_panel;
 pub mod p2d_panel;
 pub mod p3_analysis;
 pub mod p3_panel;
+pub mod p4_figures;
+pub mod p4_panel;
 pub mod params;
 pub mod progress;
 pub mod results;
 pub mod state;
+pub mod stored_cnn;
 pub mod sweep;
 pub mod sweep_charts;
 pub mod sweep_store;
@@ -48,6 +54,8 @@ use digits::{DigitGrid, Preprocessing};
 use p2_panel::P2Panel;
 use p2d_panel::P2dPanel;
 use p3_panel::{P3Panel, P3Run};
+use p4_panel::{P4Panel, P4Run};
+use stored_cnn::StoredCnn;
 use params::ParamErrors;
 use state::{RunState, RunStatus};
 use sweep::Sweep;
@@ -76,12 +84,13 @@ pub fn App() -> impl IntoView {
         if initial.config.experiment == id {
             initial.clone()
         } else {
-            PageQuery { config: RunConfig::for_experiment(id), backend: initial.backend, autostart: false, data: initial.data.clone(), sweep: SweepSpec::default() }
+            PageQuery { config: RunConfig::for_experiment(id), backend: initial.backend, autostart: false, data: initial.data.clone(), sweep: SweepSpec::default(), cnn_epochs: None }
         }
     };
     let p2_query = RwSignal::new(query_for(ExperimentId::P2));
     let p2d_query = RwSignal::new(query_for(ExperimentId::P2d));
     let p3_query = RwSignal::new(query_for(ExperimentId::P3));
+    let p4_query = RwSignal::new(query_for(ExperimentId::P4));
     let active = RwSignal::new(initial.config.experiment);
     let files = RwSignal::new(FileProgress::default());
     let data = RwSignal::new(DataState::Loading);
@@ -89,11 +98,13 @@ pub fn App() -> impl IntoView {
     let client = StoredValue::new_local(WorkerClient::new(move |event| run.apply(event)));
     let worker_data_url = StoredValue::new(data_url.clone());
     let sweep = Sweep::new(p2d_query, data_url.clone());
-    let p3 = P3Run::new(p3_query, data_url.clone());
+    let stored_cnn = StoredCnn::new();
+    let p3 = P3Run::new(p3_query, data_url.clone(), stored_cnn);
+    let p4 = P4Run::new(p4_query, data_url.clone(), stored_cnn);
     let data_ready = Signal::derive(move || data.with(DataState::is_ready));
 
     let start_run = move || {
-        if !data.with_untracked(DataState::is_ready) || run.status.with_untracked(|s| *s == RunStatus::Running) || sweep.busy.get_untracked() || p3.run.is_running_untracked() {
+        if !data.with_untracked(DataState::is_ready) || run.status.with_untracked(|s| *s == RunStatus::Running) || sweep.busy.get_untracked() || p3.run.is_running_untracked() || p4.run.is_running_untracked() {
             return;
         }
         let q = p2_query.get_untracked();
@@ -109,13 +120,18 @@ pub fn App() -> impl IntoView {
         Err(e) => run.fail(e),
     };
     let start_sweep = move || {
-        if data.with_untracked(DataState::is_ready) && !run.is_running_untracked() && !p3.run.is_running_untracked() {
+        if data.with_untracked(DataState::is_ready) && !run.is_running_untracked() && !p3.run.is_running_untracked() && !p4.run.is_running_untracked() {
             sweep.start();
         }
     };
     let start_p3 = move || {
-        if data.with_untracked(DataState::is_ready) && !run.is_running_untracked() && !sweep.busy.get_untracked() {
+        if data.with_untracked(DataState::is_ready) && !run.is_running_untracked() && !sweep.busy.get_untracked() && !p4.run.is_running_untracked() {
             p3.start();
+        }
+    };
+    let start_p4 = move || {
+        if data.with_untracked(DataState::is_ready) && !run.is_running_untracked() && !sweep.busy.get_untracked() && !p3.run.is_running_untracked() {
+            p4.start();
         }
     };
     // Start the shown experiment's worker(s) now, so Train answers at once.
@@ -127,6 +143,7 @@ pub fn App() -> impl IntoView {
         }
         ExperimentId::P2d => sweep.warm_up(),
         ExperimentId::P3 => p3.warm_up(),
+        ExperimentId::P4 => p4.warm_up(),
     };
     let switch_to = move |id: ExperimentId| {
         if active.get_untracked() == id {
@@ -136,11 +153,13 @@ pub fn App() -> impl IntoView {
         p2_query.update(|q| q.autostart = false);
         p2d_query.update(|q| q.autostart = false);
         p3_query.update(|q| q.autostart = false);
+        p4_query.update(|q| q.autostart = false);
         active.set(id);
         let query = match id {
             ExperimentId::P2 => p2_query,
             ExperimentId::P2d => p2d_query,
             ExperimentId::P3 => p3_query,
+            ExperimentId::P4 => p4_query,
         };
         web::replace_query(&query.with_untracked(PageQuery::to_query_string));
         // Idle workers of the hidden experiment go; its results stay on the page.
@@ -153,6 +172,7 @@ pub fn App() -> impl IntoView {
         if id != ExperimentId::P3 {
             p3.shut_down_idle();
         }
+        // P4's worker holds the trained autoencoder for 4B/4D requests: it stays.
         if data.with_untracked(DataState::is_ready) {
             warm_up();
         }
@@ -165,6 +185,7 @@ pub fn App() -> impl IntoView {
                 ExperimentId::P2 => start_run(),
                 ExperimentId::P2d => start_sweep(),
                 ExperimentId::P3 => start_p3(),
+                ExperimentId::P4 => start_p4(),
             }
         }
     });
@@ -189,20 +210,23 @@ pub fn App() -> impl IntoView {
             _ => None,
         })
     };
-    const P3_TRAINING: &str = "The P3 CNN is training (in its tab); this can start when it has finished or been cancelled.";
-    let p2_blocked = Signal::derive(move || {
-        sweep.busy.get().then(|| "The P2D sweep is training (in its tab); P2 can train when it has finished or been cancelled.".to_string()).or_else(|| p3.busy().then(|| P3_TRAINING.to_string()))
-    });
-    let p2d_blocked = Signal::derive(move || {
-        run.is_running().then(|| "P2 is training (in its tab); the sweep can start when that run has finished or been cancelled.".to_string()).or_else(|| p3.busy().then(|| P3_TRAINING.to_string()))
-    });
-    let p3_blocked = Signal::derive(move || {
-        if run.is_running() {
-            Some("P2 is training (in its tab); the CNN can train when that run has finished or been cancelled.".to_string())
-        } else {
-            sweep.busy.get().then(|| "The P2D sweep is training (in its tab); the CNN can train when it has finished or been cancelled.".to_string())
-        }
-    });
+    // One experiment trains at a time (they would share the machine's cores or GPU): Train
+    // elsewhere says which one is busy.
+    let training_elsewhere = move |id: ExperimentId| {
+        let busy = [
+            (ExperimentId::P2, run.is_running(), "P2 is training"),
+            (ExperimentId::P2d, sweep.busy.get(), "The P2D sweep is training"),
+            (ExperimentId::P3, p3.busy(), "The P3 CNN is training"),
+            (ExperimentId::P4, p4.busy(), "P4 is training"),
+        ];
+        busy.into_iter()
+            .find(|&(other, training, _)| other != id && training)
+            .map(|(_, _, what)| format!("{what} (in its tab); this can start when it has finished or been cancelled."))
+    };
+    let p2_blocked = Signal::derive(move || training_elsewhere(ExperimentId::P2));
+    let p2d_blocked = Signal::derive(move || training_elsewhere(ExperimentId::P2d));
+    let p3_blocked = Signal::derive(move || training_elsewhere(ExperimentId::P3));
+    let p4_blocked = Signal::derive(move || training_elsewhere(ExperimentId::P4));
     let tab = move |id: ExperimentId, text: &'static str, busy: Signal<bool>| {
         view! {
             <button type="button" role="tab" class="tab" data-testid=format!("tab-{}", id.as_str())
@@ -217,12 +241,13 @@ pub fn App() -> impl IntoView {
     let p2_busy = Signal::derive(move || run.is_running());
     let p2d_busy = Signal::derive(move || sweep.busy.get());
     let p3_busy = Signal::derive(move || p3.busy());
+    let p4_busy = Signal::derive(move || p4.busy());
 
     view! {
         <header class="page-header">
             <h1>{TITLE}</h1>
             <p class="lede">
-                "The DAT405 neural-network assignment (MNIST, Problems 1 to 3) re-done in Rust: "
+                "The DAT405 neural-network assignment (MNIST, Problems 1 to 4) re-done in Rust: "
                 "the dataset is downloaded and preprocessed here, and the seed notebook's multi-layer "
                 "perceptrons, weight-decay study and convolutional network are trained with burn in "
                 "Web Workers, on your GPU (WebGPU) or CPU. "
@@ -241,6 +266,7 @@ pub fn App() -> impl IntoView {
                 {tab(ExperimentId::P2, "Problem 2 · the 64-64 network", p2_busy)}
                 {tab(ExperimentId::P2d, "Problem 2D · weight decay, 500-300", p2d_busy)}
                 {tab(ExperimentId::P3, "Problem 3 · the convolutional network", p3_busy)}
+                {tab(ExperimentId::P4, "Problem 4 · denoising autoencoder", p4_busy)}
             </nav>
             {move || match active.get() {
                 ExperimentId::P2 => view! {
@@ -276,6 +302,17 @@ pub fn App() -> impl IntoView {
                             blocked=p3_blocked
                             on_train=Callback::new(move |()| start_p3())
                             on_cancel=Callback::new(move |()| p3.cancel())
+                        />
+                    </section>
+                }.into_any(),
+                ExperimentId::P4 => view! {
+                    <section class="card tab-panel" id="p4" role="tabpanel">
+                        <P4Panel
+                            p4=p4
+                            data_ready=data_ready
+                            blocked=p4_blocked
+                            on_train=Callback::new(move |()| start_p4())
+                            on_cancel=Callback::new(move |()| p4.cancel())
                         />
                     </section>
                 }.into_any(),

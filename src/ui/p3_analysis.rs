@@ -178,7 +178,7 @@ pub fn FilterGrid(
     }
 }
 
-fn context_2d(canvas: &HtmlCanvasElement) -> Result<CanvasRenderingContext2d, JsValue> {
+pub(super) fn context_2d(canvas: &HtmlCanvasElement) -> Result<CanvasRenderingContext2d, JsValue> {
     canvas.get_context("2d")?.ok_or_else(|| JsValue::from_str("no 2d context"))?.dyn_into().map_err(JsValue::from)
 }
 
@@ -216,7 +216,7 @@ fn draw_filters(canvas: &HtmlCanvasElement, filters: &[Vec<f32>]) -> Result<(), 
 // The misclassified digits
 // ---------------------------------------------------------------------------------------
 
-const DIGIT_SCALE: usize = 2;
+pub(super) const DIGIT_SCALE: usize = 2;
 
 /// The first misclassified test digits, each captioned "true 4 → predicted 9".
 #[component]
@@ -265,7 +265,7 @@ fn MistakeDigit(mistake: Mistake) -> impl IntoView {
 }
 
 /// Dark ink on white, as the P1 digits are drawn (a short pixel list draws as blank).
-fn draw_digit(canvas: &HtmlCanvasElement, pixels: &[u8]) -> Result<(), JsValue> {
+pub(super) fn draw_digit(canvas: &HtmlCanvasElement, pixels: &[u8]) -> Result<(), JsValue> {
     let context = context_2d(canvas)?;
     let side = ROWS * DIGIT_SCALE;
     let mut rgba = vec![0u8; side * side * 4];

@@ -13,11 +13,12 @@ use super::results::{Results, SeedRun};
 use super::progress::{EpochLog, RunProgress};
 use super::state::RunState;
 use super::sweep::Sweep;
-use super::worker_client::{CancelOutcome, WorkerClient};
+use super::stored_cnn::{StoredCnn, StoredCnnCard};
+use super::worker_client::{CancelOutcome, WorkerClient, WorkerEvent};
 use crate::experiment::result::seed;
 use crate::experiment::{PageQuery, RunResult};
 use crate::model::summary::cnn_summary;
-use crate::protocol::WorkerInput;
+use crate::protocol::{WorkerInput, WorkerOutput};
 
 /// The seed's CNN run: 40 epochs of 469 steps.
 /// The seed's P3: 40 epochs of about 28 s each (its Keras log).
@@ -38,14 +39,25 @@ pub struct P3Run {
     pub run: RunState,
     client: StoredValue<WorkerClient, LocalStorage>,
     data_url: StoredValue<String>,
+    /// The trained CNN kept in the browser (this tab's run replaces it).
+    pub stored: StoredCnn,
 }
 
 impl P3Run {
     /// Spawns nothing yet; the worker starts with [`Self::warm_up`] or [`Self::start`].
-    pub fn new(query: RwSignal<PageQuery>, data_url: String) -> Self {
+    /// `stored` is re-read when the worker has kept the trained CNN.
+    pub fn new(query: RwSignal<PageQuery>, data_url: String, stored: StoredCnn) -> Self {
         let run = RunState::new();
-        let client = StoredValue::new_local(WorkerClient::new(move |event| run.apply(event)));
-        Self { query, run, client, data_url: StoredValue::new(data_url) }
+        let client = StoredValue::new_local(WorkerClient::new(move |event| {
+            if let WorkerEvent::Output(WorkerOutput::ModelStored { stored: kept, description }) = &event {
+                stored.refresh();
+                if !kept {
+                    stored.message.set(Some(format!("the CNN could not be kept: {description}")));
+                }
+            }
+            run.apply(event)
+        }));
+        Self { query, run, client, data_url: StoredValue::new(data_url), stored }
     }
 
     /// Whether the CNN is training (tracked).
@@ -148,6 +160,8 @@ pub fn P3Panel(
         <p class="muted small">"Dashed: the seed notebook's 40 epochs (its Keras log)."</p>
         <h3>"Results on the 10,000 test images"</h3>
         <Results result=result seed=&P3_SEED />
+        <h3>"The trained CNN, kept for P4"</h3>
+        <StoredCnnCard stored=p3.stored busy=Signal::derive(move || run.is_running()) />
         <h3>"What the trained CNN does"</h3>
         <TestSetAnalysis result=result />
         <h3>"3B · convolutional vs fully-connected layers"</h3>

@@ -88,7 +88,7 @@ pub fn Results(
 }
 
 /// An object URL of the result's JSON, replaced (and the old one revoked) per result.
-pub(super) fn download_url(result: Signal<Option<RunResult>>) -> RwSignal<Option<String>> {
+pub(super) fn download_url<T: serde::Serialize + Send + Sync + 'static>(result: Signal<Option<T>>) -> RwSignal<Option<String>> {
     let url = RwSignal::new(None::<String>);
     Effect::new(move |previous: Option<Option<String>>| {
         if let Some(Some(old)) = previous {
@@ -108,7 +108,7 @@ pub(super) fn download_url(result: Signal<Option<RunResult>>) -> RwSignal<Option
     url
 }
 
-fn json_object_url(result: &RunResult) -> Result<String, String> {
+fn json_object_url<T: serde::Serialize>(result: &T) -> Result<String, String> {
     let json = serde_json::to_string_pretty(result).map_err(|e| e.to_string())?;
     let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(&json));
     let options = web_sys::BlobPropertyBag::new();

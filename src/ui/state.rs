@@ -189,6 +189,21 @@ impl RunState {
                 self.status.set(RunStatus::Idle);
             }
             WorkerOutput::Error(message) => self.fail(message),
+            // P4's results, 4B/4D answers and the stored model are the P4 tab's and the
+            // stored-model card's business (see `p4_panel`, `stored_cnn`).
+            WorkerOutput::P4Done(_)
+            | WorkerOutput::NoiseGrid(_)
+            | WorkerOutput::Generated(_)
+            | WorkerOutput::RequestFailed(_)
+            | WorkerOutput::ModelStored { .. } => {}
+        }
+    }
+
+    /// Marks the run finished when its result is kept elsewhere (P4).
+    pub fn finish(&self) {
+        if self.is_running_untracked() {
+            self.phase.set(Some("finished".into()));
+            self.status.set(RunStatus::Done);
         }
     }
 

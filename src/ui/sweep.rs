@@ -679,6 +679,12 @@ impl Sweep {
                 };
                 self.fail(message);
             }
+            // Sweep networks are MLPs: no models kept, no P4 answers.
+            WorkerOutput::P4Done(_)
+            | WorkerOutput::NoiseGrid(_)
+            | WorkerOutput::Generated(_)
+            | WorkerOutput::RequestFailed(_)
+            | WorkerOutput::ModelStored { .. } => {}
         }
     }
 

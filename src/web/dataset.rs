@@ -44,7 +44,7 @@ pub struct DownloadProgress {
     pub done: bool,
 }
 
-fn js_error(value: JsValue) -> String {
+pub(crate) fn js_error(value: JsValue) -> String {
     value
         .dyn_ref::<js_sys::Error>()
         .map(|e| String::from(e.message()))
@@ -68,10 +68,10 @@ async fn fetch(url: &str) -> Result<Response, LoadError> {
 
 /// The Cache Storage bucket, or `None` where the browser has none (e.g. an insecure
 /// origin): the app then simply refetches.
-async fn open_cache() -> Option<Cache> {
+pub(crate) async fn open_cache(name: &str) -> Option<Cache> {
     let caches = Reflect::get(&js_sys::global(), &JsValue::from_str("caches")).ok()?;
     let caches: CacheStorage = caches.dyn_into().ok()?;
-    let cache = JsFuture::from(caches.open(CACHE_NAME)).await.ok()?;
+    let cache = JsFuture::from(caches.open(name)).await.ok()?;
     cache.dyn_into().ok()
 }
 
@@ -93,14 +93,14 @@ fn cache_key(gz_url: &str) -> String {
     format!("{gz_url}#decompressed")
 }
 
-async fn read_cached(cache: &Cache, key: &str) -> Option<Vec<u8>> {
+pub(crate) async fn read_cached(cache: &Cache, key: &str) -> Option<Vec<u8>> {
     let hit = JsFuture::from(cache.match_with_str(key)).await.ok()?;
     let response: Response = hit.dyn_into().ok()?;
     let buffer = JsFuture::from(response.array_buffer().ok()?).await.ok()?;
     Some(Uint8Array::new(&buffer).to_vec())
 }
 
-async fn write_cached(cache: &Cache, key: &str, bytes: &[u8]) {
+pub(crate) async fn write_cached(cache: &Cache, key: &str, bytes: &[u8]) {
     let array = Uint8Array::from(bytes);
     let Ok(response) = Response::new_with_opt_buffer_source(Some(&array)) else { return };
     // A full or unavailable cache only costs a refetch next time.
@@ -172,7 +172,7 @@ async fn load_file(
 /// but cannot be checksummed. Files are cached only once the whole dataset has parsed, so
 /// a corrupt file is never kept.
 pub async fn load_mnist(base: &str, mut on_progress: impl FnMut(&DownloadProgress)) -> Result<Mnist, LoadError> {
-    let cache = open_cache().await;
+    let cache = open_cache(CACHE_NAME).await;
     let verify = base.trim_end_matches('/') == DEFAULT_DATA_URL;
     let mut raw = Vec::with_capacity(4);
     for file in MnistFile::ALL {

@@ -1,8 +1,10 @@
 //! Browser edges shared by the page and the worker: the dataset's fetch and cache, the
-//! URL query, and the typed `postMessage` codec. No burn here.
+//! trained models kept in the browser, the URL query, and the typed `postMessage` codec.
+//! No burn here.
 
 pub mod dataset;
 pub mod messages;
+pub mod model_store;
 
 use wasm_bindgen::JsCast;
 

@@ -12,7 +12,11 @@ use wasm_bindgen::prelude::Closure;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use crate::data::Mnist;
-use crate::experiment::{EpochMetrics, RunConfig, run as experiment};
+use crate::experiment::p4::{P4Session, run_p4};
+use crate::experiment::run::{export_cnn, import_cnn, run_p3};
+use crate::experiment::{EpochMetrics, ExperimentId, RunConfig, run as experiment};
+use crate::model::weights::{CNN_MODEL, cnn_tensor_shapes, inspect};
+use crate::web::model_store;
 use crate::protocol::{WorkerInput, WorkerOutput};
 use crate::train::{StepProgress, TrainError, TrainObserver};
 use crate::web::{dataset, messages, now_ms};
@@ -38,6 +42,8 @@ struct Worker {
     running: Cell<bool>,
     /// The dataset, loaded once per base URL.
     data: RefCell<Option<(String, Rc<Mnist>)>>,
+    /// The last P4 run's models, for 4B/4D requests.
+    p4: RefCell<Option<Rc<P4Session>>>,
 }
 
 /// Entry point of the worker binary.
@@ -64,6 +70,10 @@ pub fn start() {
                 });
             }
             Ok(WorkerInput::Cancel) => worker.cancel.set(true),
+            Ok(request @ (WorkerInput::NoiseGrid { .. } | WorkerInput::Sample { .. } | WorkerInput::Interpolate { .. })) => {
+                let worker = worker.clone();
+                wasm_bindgen_futures::spawn_local(async move { post(&serve_p4(&worker, request).await) });
+            }
             Err(e) => post(&WorkerOutput::Error(e)),
         }
     });
@@ -97,11 +107,83 @@ async fn run(worker: &Worker, config: &RunConfig, backend: BackendChoice, data_u
     post(&WorkerOutput::Backend { name: chosen.name.clone(), fallback_reason: chosen.fallback_reason.clone() });
     post(&WorkerOutput::Status(format!("training on {}", chosen.name)));
     let mut observer = Poster { worker, last_pause_ms: now_ms() };
-    match experiment::run(config, &data, &chosen.device, &chosen.name, &mut observer).await {
-        Ok(result) => WorkerOutput::Done(result),
+    let outcome = match config.experiment {
+        ExperimentId::P3 => match run_p3(config, &data, &chosen.device, &chosen.name, &mut observer).await {
+            Ok((result, cnn)) => {
+                post(&keep_cnn(&cnn, &result).await);
+                Ok(WorkerOutput::Done(result))
+            }
+            Err(e) => Err(e),
+        },
+        ExperimentId::P4 => {
+            let cnn = stored_cnn(&chosen.device).await;
+            match run_p4(config, &data, cnn, &chosen.device, &chosen.name, &mut observer).await {
+                Ok((result, session)) => {
+                    *worker.p4.borrow_mut() = Some(Rc::new(session));
+                    Ok(WorkerOutput::P4Done(Box::new(result)))
+                }
+                Err(e) => Err(e),
+            }
+        }
+        _ => experiment::run(config, &data, &chosen.device, &chosen.name, &mut observer).await.map(WorkerOutput::Done),
+    };
+    match outcome {
+        Ok(output) => output,
         Err(TrainError::Cancelled { completed }) => WorkerOutput::Cancelled { completed },
         Err(e) => WorkerOutput::Error(e.to_string()),
     }
+}
+
+/// Stores P3's trained CNN in the browser for P4 and later visits.
+async fn keep_cnn(cnn: &crate::model::cnn::Cnn, result: &crate::experiment::RunResult) -> WorkerOutput {
+    let stored = match export_cnn(cnn, result).await {
+        Ok(bytes) => match inspect(&bytes, CNN_MODEL, &cnn_tensor_shapes()) {
+            Ok(info) => model_store::save(model_store::CNN_FILE, &bytes).await.map(|()| info.describe()),
+            Err(e) => Err(e.to_string()),
+        },
+        Err(e) => Err(e.to_string()),
+    };
+    match stored {
+        Ok(description) => WorkerOutput::ModelStored { stored: true, description },
+        Err(reason) => WorkerOutput::ModelStored { stored: false, description: reason },
+    }
+}
+
+/// The CNN kept by P3 (or uploaded), if there is a usable one; a kept file that cannot be
+/// used is named in a status line and P4 runs without 4C.
+async fn stored_cnn(device: &burn::tensor::Device) -> Option<(crate::model::cnn::Cnn, String)> {
+    match model_store::load(model_store::CNN_FILE).await {
+        Ok(Some(bytes)) => match import_cnn(&bytes, device) {
+            Ok(cnn) => Some(cnn),
+            Err(e) => {
+                post(&WorkerOutput::Status(format!("the stored CNN cannot be used ({e}); P4 runs without 4C")));
+                None
+            }
+        },
+        Ok(None) => None,
+        Err(e) => {
+            post(&WorkerOutput::Status(format!("{e}; P4 runs without 4C")));
+            None
+        }
+    }
+}
+
+/// Serves a 4B/4D request from the last P4 run's session.
+async fn serve_p4(worker: &Worker, request: WorkerInput) -> WorkerOutput {
+    let Some(session) = worker.p4.borrow().clone() else {
+        return WorkerOutput::RequestFailed("train P4 first: this worker holds no autoencoder".into());
+    };
+    let data = match worker.data.borrow().as_ref() {
+        Some((_, data)) => data.clone(),
+        None => return WorkerOutput::RequestFailed("the dataset is not loaded".into()),
+    };
+    let outcome = match request {
+        WorkerInput::NoiseGrid { digits, seed } => session.noise_grid(&data.train, &digits, seed).await.map(WorkerOutput::NoiseGrid),
+        WorkerInput::Sample { count, seed } => session.sample(count, seed).await.map(WorkerOutput::Generated),
+        WorkerInput::Interpolate { from, to, steps } => session.interpolate(&data.train, from, to, steps).await.map(WorkerOutput::Generated),
+        _ => return WorkerOutput::RequestFailed("not a P4 request".into()),
+    };
+    outcome.unwrap_or_else(|e| WorkerOutput::RequestFailed(e.to_string()))
 }
 
 /// Forwards the loop's reports to the page and lets cancellation in.
@@ -128,6 +210,10 @@ impl TrainObserver for Poster<'_> {
 
     fn epoch_end(&mut self, metrics: &EpochMetrics) {
         post(&WorkerOutput::EpochEnd(metrics.clone()));
+    }
+
+    fn phase(&mut self, description: &str) {
+        post(&WorkerOutput::Status(description.to_string()));
     }
 
     fn should_stop(&self) -> bool {

@@ -222,8 +222,40 @@ impl TrainObserver for Poster<'_> {
 
     async fn pause(&mut self) {
         if now_ms() - self.last_pause_ms > MAX_BUSY_MS {
-            gloo_timers::future::TimeoutFuture::new(0).await;
+            yield_to_event_loop().await;
             self.last_pause_ms = now_ms();
         }
+    }
+}
+
+thread_local! {
+    /// One channel for every yield: a message to ourselves is a new task.
+    static YIELD_CHANNEL: Option<web_sys::MessageChannel> = web_sys::MessageChannel::new().ok();
+}
+
+/// Lets the worker's event loop run once (so a `Cancel` message is delivered). A message
+/// through a `MessageChannel` is queued as a task at once, whereas chained `setTimeout(0)`s
+/// are clamped to 4 ms each after five levels of nesting (the HTML spec) — 8% of the CPU
+/// backend's training time at one yield per 50 ms. Falls back to `setTimeout` without a
+/// channel.
+async fn yield_to_event_loop() {
+    let promise = YIELD_CHANNEL.with(|channel| {
+        let channel = channel.as_ref()?;
+        let port = channel.port1();
+        let sender = channel.port2();
+        Some(js_sys::Promise::new(&mut |resolve, _reject| {
+            port.set_onmessage(Some(&resolve));
+            // Posting `null` to our own channel cannot fail in practice; if it did, the
+            // `setTimeout` below keeps the loop going.
+            if sender.post_message(&wasm_bindgen::JsValue::NULL).is_err() {
+                let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+            }
+        }))
+    });
+    match promise {
+        Some(promise) => {
+            let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+        }
+        None => gloo_timers::future::TimeoutFuture::new(0).await,
     }
 }

@@ -496,7 +496,10 @@ mod tests {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/mnist");
         let data = Mnist::load_dir(&dir, false).expect("committed MNIST");
         let device = Device::flex();
-        let cnn_config = RunConfig { epochs: 1, train_size: 3000, test_size: 500, ..RunConfig::p3() };
+        // As `p3_converges_on_a_subset`: 2 epochs on 6,000 digits reliably reach ~0.89 (one
+        // epoch on 3,000 is too close to the start: dropout draws from a generator the
+        // parallel tests share, and one such run stayed at 0.34).
+        let cnn_config = RunConfig { epochs: 2, train_size: 6000, test_size: 500, ..RunConfig::p3() };
         let (cnn_result, cnn) = pollster::block_on(run_p3(&cnn_config, &data, &device, "cpu", &mut Silent)).expect("cnn");
         let config = RunConfig { epochs: 3, train_size: 3000, test_size: 500, ..RunConfig::p4() };
         let (result, session) = pollster::block_on(run_p4(&config, &data, Some((cnn, "test".into())), &device, "cpu", &mut Silent)).expect("p4");
@@ -518,6 +521,7 @@ mod tests {
 
         assert_eq!(result.denoising.len(), 11);
         assert!((result.denoising[0].noisy_accuracy - cnn_result.test_accuracy).abs() < 1e-9, "{:?} vs {}", result.denoising[0], cnn_result.test_accuracy);
+        assert!(cnn_result.test_accuracy > 0.7, "the CNN learned: {}", cnn_result.test_accuracy);
         assert!(result.denoising.iter().all(|r| (0.0..=1.0).contains(&r.noisy_accuracy) && (0.0..=1.0).contains(&r.denoised_accuracy)));
         // Heavy noise hurts the CNN far more than light noise.
         assert!(result.denoising[9].noisy_accuracy < result.denoising[1].noisy_accuracy - 0.2, "{:?}", result.denoising);

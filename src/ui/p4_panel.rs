@@ -186,14 +186,6 @@ impl P4Run {
             self.run.fail(e);
         }
     }
-
-    /// Ends the worker unless it is training. Its models go with it: 4B/4D requests then
-    /// ask for a new run (the results on the page stay).
-    pub fn shut_down_idle(&self) {
-        if !self.run.is_running_untracked() {
-            self.client.with_value(|c| c.as_ref().map(WorkerClient::shutdown));
-        }
-    }
 }
 
 /// The P4 tab's content.

@@ -1,4 +1,5 @@
-// Regenerates the README's screenshot: a full P2 run (seed's setup) in headless Chromium.
+// Regenerates the README's screenshots: a run in headless Chromium (default: the full P2
+// run, seed's setup), captured when it has finished.
 // Usage: node tests/e2e/screenshot.mjs [out.png] [query]   (needs a dist/ build)
 import path from 'node:path';
 import { serve, launch, finished, distDir } from './server.mjs';
@@ -10,8 +11,9 @@ const server = await serve(distDir());
 const { context, page } = await launch({ width: 1280, height: 900 });
 await page.goto(`${server.url}/?${query}`);
 await finished(page, 1_800_000);
-console.log('run-status:', await page.getByTestId('run-status').textContent(), 'backend:', await page.getByTestId('backend').textContent(),
-  'test accuracy:', await page.getByTestId('test-accuracy').textContent(), 'epoch log:\n' + await page.getByTestId('epoch-log').textContent());
+// Whatever figures this experiment shows (P4 has a validation loss, not a test accuracy).
+const shown = async (id) => ((await page.getByTestId(id).count()) ? page.getByTestId(id).first().textContent() : '—');
+for (const id of ['run-status', 'backend', 'test-accuracy', 'val-loss', 'epoch-log']) console.log(`${id}: ${await shown(id)}`);
 await page.screenshot({ path: out, fullPage: true });
 await context.close();
 server.close();

@@ -386,7 +386,7 @@ mod session {
         if config.experiment != ExperimentId::P4 {
             return Err(TrainError::Config("run_p4 runs experiment p4 only".into()));
         }
-        config.validate().map_err(|errors| TrainError::Config(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")))?;
+        config.validate().map_err(|e| TrainError::from_params(&e))?;
         let train = data.train.take(config.train_size);
         let test = data.test.take(config.test_size);
         observer.phase("adding salt-and-pepper noise (0.4) to the training and test digits");
@@ -473,14 +473,9 @@ mod tests {
     #[test]
     fn cholesky_of_a_known_matrix() {
         // [[4, 2], [2, 3]] = L Lᵀ with L = [[2, 0], [1, √2]].
-        let l = session_cholesky(&[4.0, 2.0, 2.0, 3.0], 2).expect("positive definite");
+        let l = session::cholesky(&[4.0, 2.0, 2.0, 3.0], 2).expect("positive definite");
         assert!((l[0] - 2.0).abs() < 1e-12 && l[1] == 0.0 && (l[2] - 1.0).abs() < 1e-12 && (l[3] - 2f64.sqrt()).abs() < 1e-12);
-        assert!(session_cholesky(&[1.0, 2.0, 2.0, 1.0], 2).is_none());
-    }
-
-    #[cfg(feature = "ml")]
-    fn session_cholesky(a: &[f64], n: usize) -> Option<Vec<f64>> {
-        session::cholesky(a, n)
+        assert!(session::cholesky(&[1.0, 2.0, 2.0, 1.0], 2).is_none());
     }
 
     /// P4 end to end on a subset, natively: the autoencoder's loss falls, 4B has the seed's

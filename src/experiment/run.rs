@@ -45,27 +45,20 @@ pub async fn run<O: TrainObserver>(
     backend: &str,
     observer: &mut O,
 ) -> Result<RunResult, TrainError> {
-    config.validate().map_err(|errors| {
-        TrainError::Config(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
-    })?;
+    match config.experiment {
+        ExperimentId::P3 => return run_p3(config, data, device, backend, observer).await.map(|(result, _)| result),
+        ExperimentId::P4 => return Err(TrainError::Config("P4 is run by experiment::p4::run_p4".into())),
+        ExperimentId::P2 | ExperimentId::P2d => {}
+    }
+    config.validate().map_err(|e| TrainError::from_params(&e))?;
     let train_device = device.clone().autodiff();
     // Dropout draws from the device's generator: seed it too, so runs repeat.
     train_device.seed(config.seed);
     let mut rng = StdRng::seed_from_u64(config.seed);
-    match config.experiment {
-        ExperimentId::P2 => {
-            let model = Mlp::new(&P2_HIDDEN, &mut rng, &train_device);
-            let summary = model.summary();
-            train_and_report(model, summary, config, data, &train_device, backend, observer).await.map(|(result, _)| result)
-        }
-        ExperimentId::P2d => {
-            let model = Mlp::new(&P2D_HIDDEN, &mut rng, &train_device);
-            let summary = model.summary();
-            train_and_report(model, summary, config, data, &train_device, backend, observer).await.map(|(result, _)| result)
-        }
-        ExperimentId::P3 => run_p3(config, data, device, backend, observer).await.map(|(result, _)| result),
-        ExperimentId::P4 => Err(TrainError::Config("P4 is run by experiment::p4::run_p4".into())),
-    }
+    let hidden = if config.experiment == ExperimentId::P2 { &P2_HIDDEN } else { &P2D_HIDDEN };
+    let model = Mlp::new(hidden, &mut rng, &train_device);
+    let summary = model.summary();
+    train_and_report(model, summary, config, data, &train_device, backend, observer).await.map(|(result, _)| result)
 }
 
 /// P3: trains the CNN and returns it with the result, to be kept (see [`export_cnn`]).
@@ -79,9 +72,7 @@ pub async fn run_p3<O: TrainObserver>(
     if config.experiment != ExperimentId::P3 {
         return Err(TrainError::Config("run_p3 runs experiment p3 only".into()));
     }
-    config.validate().map_err(|errors| {
-        TrainError::Config(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
-    })?;
+    config.validate().map_err(|e| TrainError::from_params(&e))?;
     let train_device = device.clone().autodiff();
     train_device.seed(config.seed);
     let model = Cnn::new(&mut StdRng::seed_from_u64(config.seed), &train_device);

@@ -7,7 +7,7 @@ use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData, Transaction};
 use web_time::Instant;
 
-use super::batches::{Batch, ShuffledBatches};
+use super::batches::Batch;
 use super::loss::binary_cross_entropy_with_logits;
 use super::{StepProgress, TrainError, TrainObserver, TrainOptions};
 use crate::data::{MnistSplit, PIXELS};
@@ -72,14 +72,7 @@ pub async fn fit_autoencoder<O: TrainObserver>(
     device: &Device,
     observer: &mut O,
 ) -> Result<(Autoencoder, Vec<EpochMetrics>), TrainError> {
-    if !device.is_autodiff() {
-        return Err(TrainError::Config("training needs an autodiff device".into()));
-    }
-    if options.batch_size == 0 || train.is_empty() {
-        return Err(TrainError::Config("empty training set or zero batch size".into()));
-    }
-    let plain = device.clone().inner();
-    let mut shuffles = ShuffledBatches::new(train.len(), options.batch_size, options.shuffle_seed);
+    let (plain, mut shuffles) = super::prepare_loop(device, train.len(), options)?;
     let steps = shuffles.steps_per_epoch();
     let read_every = options.read_every.max(1);
     let mut history = Vec::with_capacity(options.epochs);

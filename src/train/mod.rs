@@ -58,6 +58,26 @@ pub enum TrainError {
     Config(String),
 }
 
+impl TrainError {
+    /// A configuration refused by [`crate::experiment::RunConfig::validate`], as one error.
+    pub fn from_params(errors: &[crate::experiment::ParamError]) -> Self {
+        Self::Config(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
+    }
+}
+
+/// What every training loop checks and sets up first: an autodiff `device` (returned with
+/// its plain inner device, for metrics and validation), a non-empty training set and a
+/// batch size, and the seeded per-epoch shuffles.
+fn prepare_loop(device: &Device, examples: usize, options: &TrainOptions) -> Result<(Device, ShuffledBatches), TrainError> {
+    if !device.is_autodiff() {
+        return Err(TrainError::Config("training needs an autodiff device".into()));
+    }
+    if options.batch_size == 0 || examples == 0 {
+        return Err(TrainError::Config("empty training set or zero batch size".into()));
+    }
+    Ok((device.clone().inner(), ShuffledBatches::new(examples, options.batch_size, options.shuffle_seed)))
+}
+
 impl From<burn::tensor::ExecutionError> for TrainError {
     fn from(e: burn::tensor::ExecutionError) -> Self {
         Self::Backend(e.to_string())
@@ -204,14 +224,7 @@ where
     M: Classifier,
     O: TrainObserver,
 {
-    if !device.is_autodiff() {
-        return Err(TrainError::Config("training needs an autodiff device".into()));
-    }
-    if options.batch_size == 0 || train.is_empty() {
-        return Err(TrainError::Config("empty training set or zero batch size".into()));
-    }
-    let plain = device.clone().inner();
-    let mut shuffles = ShuffledBatches::new(train.len(), options.batch_size, options.shuffle_seed);
+    let (plain, mut shuffles) = prepare_loop(device, train.len(), options)?;
     let steps = shuffles.steps_per_epoch();
     let read_every = options.read_every.max(1);
     let mut history = Vec::with_capacity(options.epochs);

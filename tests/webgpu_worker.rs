@@ -2,7 +2,7 @@
 //! burn's WebGPU backend (SwiftShader in headless Chromium) and on its CPU backend, from
 //! the same weights and batches, give the same losses and accuracies.
 //!
-//! Run (see .ci/test): `cargo test --release --target wasm32-unknown-unknown
+//! Run (see .ci/test): `cargo test --profile web --target wasm32-unknown-unknown
 //! --no-default-features --features worker --test webgpu_worker`.
 #![cfg(target_arch = "wasm32")]
 
@@ -56,4 +56,27 @@ async fn webgpu_device_is_reused_within_a_worker() {
     let first = backend::webgpu().await.expect("webgpu");
     let second = backend::webgpu().await.expect("webgpu again");
     assert_eq!(first.name, second.name);
+}
+
+/// Pixel arrays cross to the page as one `Uint8Array` each (a plain `Vec<u8>` would become
+/// a JS array built one number at a time: seconds for a P4 result), and decode back equal.
+#[wasm_bindgen_test]
+fn pixel_arrays_cross_as_uint8_arrays() {
+    use mnist_lab::experiment::p4::{Generated, GeneratedDigit, Generation};
+    use mnist_lab::protocol::WorkerOutput;
+    use mnist_lab::web::messages::{from_js, to_js};
+    use wasm_bindgen::JsCast;
+
+    let pixels: Vec<u8> = (0..784).map(|i| (i % 256) as u8).collect();
+    let message = WorkerOutput::Generated(Generated {
+        how: Generation::Sampled { seed: 3 },
+        digits: vec![GeneratedDigit { pixels: pixels.clone(), label: Some(7), confidence: Some(0.5) }],
+    });
+    let encoded = to_js(&message).expect("encode");
+    let get = |value: &wasm_bindgen::JsValue, key: &str| js_sys::Reflect::get(value, &key.into()).expect(key);
+    let first = get(&get(&get(&encoded, "Generated"), "digits"), "0");
+    let encoded_pixels = get(&first, "pixels");
+    let bytes = encoded_pixels.dyn_ref::<js_sys::Uint8Array>().expect("pixels encoded as a Uint8Array");
+    assert_eq!(bytes.to_vec(), pixels);
+    assert_eq!(from_js::<WorkerOutput>(encoded).expect("decode"), message);
 }

@@ -64,6 +64,7 @@ pub struct Mistake {
     pub label: u8,
     pub predicted: u8,
     /// The digit's 784 pixels, so the page can draw it without the dataset.
+    #[serde(with = "serde_bytes")]
     pub pixels: Vec<u8>,
 }
 

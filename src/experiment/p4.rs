@@ -433,8 +433,12 @@ mod session {
         observer.phase("4B: noising and denoising four training digits");
         observer.pause().await;
         let grid = session.noise_grid(&data.train, &SEED_GRID_DIGITS, config.seed).await?;
-        let mut levels = Vec::new();
-        let denoising = session.denoising_table(&test, config.seed, |level| levels.push(level)).await?;
+        let denoising = session
+            .denoising_table(&test, config.seed, |level| {
+                let done = NOISE_LEVELS.iter().position(|&l| l == level).unwrap_or(0);
+                observer.phase(&format!("4C: the CNN on {} test digits noised at {level:.1}, and denoised ({done} of {} levels done)", test.len(), NOISE_LEVELS.len()));
+            })
+            .await?;
         observer.phase("4D: generating digits from the latent space");
         let sampled = session.sample(SAMPLES, config.seed).await?;
         let (from, to) = DEFAULT_INTERPOLATION;

@@ -4,6 +4,8 @@
 //! 4C table and 4D digits are drawn by [`p4_figures`](super::p4_figures); re-noising other
 //! digits and sampling or interpolating new ones ask the worker, which keeps the models.
 
+use std::time::Duration;
+
 use leptos::prelude::*;
 
 use super::answers::{Answer4A, Answer4B, Answer4C, Answer4D};
@@ -85,14 +87,22 @@ impl P4Run {
                 if !self.run.is_running_untracked() {
                     return;
                 }
-                self.grid.set(Some(result.grid.clone()));
-                self.sampled.set(Some(result.sampled.clone()));
-                self.interpolated.set(Some(result.interpolated.clone()));
+                let (grid, sampled, interpolated) = (result.grid.clone(), result.sampled.clone(), result.interpolated.clone());
                 if self.run.history.with_untracked(|h| h.len() < result.history.len()) {
                     self.run.history.set(result.history.iter().map(|e| crate::experiment::EpochMetrics { epoch: e.epoch, loss: e.loss, accuracy: f64::NAN, val_loss: e.val_loss, val_accuracy: f64::NAN, seconds: e.seconds }).collect());
                 }
                 self.result.set(Some(*result));
                 self.run.finish();
+                // The 4B grid and the 4D digits are drawn in tasks of their own: drawn with
+                // the rest in one task they kept the main thread busy for 67-100 ms.
+                set_timeout(move || self.grid.set(Some(grid)), Duration::ZERO);
+                set_timeout(
+                    move || {
+                        self.sampled.set(Some(sampled));
+                        self.interpolated.set(Some(interpolated));
+                    },
+                    Duration::ZERO,
+                );
             }
             WorkerOutput::NoiseGrid(grid) => {
                 self.pending.set(false);

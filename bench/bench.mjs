@@ -1,6 +1,7 @@
 // mnist-lab's benchmark: seconds per epoch of the assignment's models, natively, in the
-// app's page (CPU and WebGPU backends) and in TensorFlow.js 4.22 on the same Chromium, in
-// one run so that the ratios hold on a noisy machine. See bench/README.md (and USAGE).
+// app's page (CPU and WebGPU backends), in TensorFlow.js 4.22 on the same Chromium and in
+// PyTorch on the CPU, in one run so that the ratios hold on a noisy machine. See
+// bench/README.md (and USAGE).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,6 +11,7 @@ import { serve, profileDir, chromiumPath } from './lib/server.mjs';
 import { runNative } from './lib/native.mjs';
 import { runPage, prime } from './lib/page.mjs';
 import { runTfjs, webgpuAdapter } from './lib/tfjs.mjs';
+import { runTorch, torchPython } from './lib/torch.mjs';
 import { summarise, markdown, median, derive } from './lib/report.mjs';
 
 const BENCH = path.dirname(new URL(import.meta.url).pathname);
@@ -26,7 +28,13 @@ const COLUMNS = {
   'tfjs-webgl': { kind: 'tfjs', backend: 'webgl', gpu: true },
   'tfjs-webgpu': { kind: 'tfjs', backend: 'webgpu', gpu: true },
   'tfjs-cpu': { kind: 'tfjs', backend: 'cpu' },
+  // PyTorch on the CPU outside the browser (bench/torch/train.py): torch's default threads
+  // (one per core), and one thread.
+  torch: { kind: 'torch' },
+  'torch-1t': { kind: 'torch', threads: 1 },
 };
+/** Columns that run in Chromium (the others are processes of their own). */
+const BROWSER_KINDS = ['page', 'tfjs'];
 const DEFAULT_COLUMNS = 'native,page-cpu,page-webgpu,tfjs-wasm,tfjs-webgl,tfjs-webgpu';
 const MODELS = ['p2', 'p2d', 'p3', 'p4'];
 
@@ -50,7 +58,8 @@ const USAGE = `usage: node bench/bench.mjs [--epochs 1] [--repeats 3] [--train-s
        node bench/bench.mjs --rerender bench/results/latest.json   (the Markdown again, no runs)
 columns: ${Object.keys(COLUMNS).join(', ')}
 env: BENCH_DIST (default dist/), BENCH_NATIVE_BIN (default $CARGO_TARGET_DIR/release/mnist-lab),
-     CHROMIUM (default /usr/bin/chromium)`;
+     CHROMIUM (default /usr/bin/chromium),
+     BENCH_TORCH_PYTHON (default $MNIST_LAB_CACHE/torch-venv/bin/python: bench/run installs it for torch columns)`;
 
 function usage(message) {
   if (message) console.error(`error: ${message}\n`);
@@ -170,11 +179,15 @@ async function main() {
   const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(os.homedir(), '.cache/mnist-lab/target');
   const nativeBin = path.resolve(process.env.BENCH_NATIVE_BIN ?? path.join(targetDir, 'release/mnist-lab'));
   const mnist = path.join(ROOT, 'assets/mnist');
-  const browserColumns = options.columns.filter((c) => COLUMNS[c].kind !== 'native');
+  const browserColumns = options.columns.filter((c) => BROWSER_KINDS.includes(COLUMNS[c].kind));
+  const python = torchPython();
   if (options.columns.some((c) => COLUMNS[c].kind === 'page') && !fs.existsSync(path.join(dist, 'index.html'))) {
     usage(`no build in ${dist} (trunk build --release, or BENCH_DIST)`);
   }
   if (options.columns.includes('native') && !fs.existsSync(nativeBin)) usage(`no native runner at ${nativeBin} (cargo build --release, or BENCH_NATIVE_BIN)`);
+  if (options.columns.some((c) => COLUMNS[c].kind === 'torch') && !fs.existsSync(python)) {
+    usage(`no PyTorch python at ${python} (bash bench/run with a torch column installs it, or BENCH_TORCH_PYTHON)`);
+  }
 
   const env = environment(argv);
   const server = await serve({ dist, tfjsPage: path.join(BENCH, 'tfjs'), tensorflow: path.join(BENCH, 'node_modules/@tensorflow'), mnist });
@@ -208,6 +221,7 @@ async function main() {
           const started = Date.now();
           let outcome;
           if (spec.kind === 'native') outcome = await runNative(nativeBin, mnist, asked, options.timeoutMs);
+          else if (spec.kind === 'torch') outcome = await runTorch(python, mnist, { ...asked, threads: spec.threads }, options.timeoutMs);
           else if (spec.kind === 'page') outcome = await runPage(profiles[column], server.url, { ...asked, backend: spec.backend }, options.timeoutMs);
           else outcome = await runTfjs(profiles[column], server.url, { ...asked, backend: spec.backend, isolated: spec.isolated, threads: spec.threads }, options.timeoutMs);
           Object.assign(run, outcome, { wallSeconds: (Date.now() - started) / 1000 });

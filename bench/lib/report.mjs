@@ -9,6 +9,8 @@ export const MODEL_NAMES = {
 
 /** The column every ratio is taken against. */
 export const REFERENCE = 'tfjs-wasm';
+/** The second reference, when the run has it: PyTorch on the CPU (the issue's native target). */
+export const TORCH_REFERENCE = 'torch';
 
 const thousands = (n) => (n == null ? '—' : Number(n).toLocaleString('en-US'));
 const sec = (s) => (s == null ? '—' : s >= 100 ? s.toFixed(0) : s >= 10 ? s.toFixed(1) : s.toFixed(2));
@@ -66,9 +68,13 @@ export function summarise(runs, models, columns) {
       });
     }
   }
+  const ratio = (row, column) => {
+    const ref = rows.find((r) => r.model === row.model && r.column === column);
+    return row.median != null && ref?.median != null && ref.targetImages === row.targetImages ? row.median / ref.median : null;
+  };
   for (const row of rows) {
-    const ref = rows.find((r) => r.model === row.model && r.column === REFERENCE);
-    row.ratio = row.median != null && ref?.median != null && ref.targetImages === row.targetImages ? row.median / ref.median : null;
+    row.ratio = ratio(row, REFERENCE);
+    row.torchRatio = ratio(row, TORCH_REFERENCE);
   }
   return rows;
 }
@@ -99,7 +105,7 @@ function notes(row) {
     }
     const firsts = row.ok.map((x) => x.d.firstEpoch).filter((v) => v != null);
     if (firsts.length) parts.push(`warm-up epoch excluded (first epoch: ${sec(median(firsts))} s)`);
-    if (first.run.source && !/^results JSON|^native JSON history$|^model\.fit/.test(first.run.source)) parts.push(`from ${first.run.source}`);
+    if (first.run.source && !/^results JSON|^native JSON history$|^torch JSON history$|^model\.fit/.test(first.run.source)) parts.push(`from ${first.run.source}`);
   }
   return parts.join('; ');
 }
@@ -107,6 +113,7 @@ function notes(row) {
 /** The Markdown report. */
 export function markdown({ rows, runs, env, options, pageFigures }) {
   const lines = [];
+  const withTorch = rows.some((r) => r.column === TORCH_REFERENCE);
   lines.push(`# mnist-lab benchmark, ${env.date}`);
   lines.push('');
   lines.push(`Machine: ${env.nproc} cores (${env.cpu}), ${env.memoryGiB} GiB; load average at start ${env.loadStart}, at end ${env.loadEnd}. ` +
@@ -116,14 +123,16 @@ export function markdown({ rows, runs, env, options, pageFigures }) {
     `10,000 test images (the URL contract and the native runner have no way to shrink validation). ` +
     `Seconds per epoch: median over ${options.repeats} repeat(s) of each run's mean epoch` +
     `${options.epochs > 1 ? ` (${options.epochs} epochs per run)` : ''}; runs of all columns interleaved, repeat by repeat. ` +
-    `"÷ ${REFERENCE}": this row's time over TF.js-wasm's for the same model (below 1: faster than TF.js).`);
+    `"÷ ${REFERENCE}": this row's time over TF.js-wasm's for the same model (below 1: faster than TF.js)` +
+    `${withTorch ? `; "÷ ${TORCH_REFERENCE}": over PyTorch's on the CPU (default threads), the same way` : ''}.`);
   lines.push('');
-  lines.push(`| model | column | s/epoch (median) | min | max | repeats | images | ÷ ${REFERENCE} | notes |`);
-  lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+  lines.push(`| model | column | s/epoch (median) | min | max | repeats | images | ÷ ${REFERENCE} |${withTorch ? ` ÷ ${TORCH_REFERENCE} |` : ''} notes |`);
+  lines.push(`| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |${withTorch ? ' ---: |' : ''} --- |`);
   for (const r of rows) {
     const images = r.images === r.targetImages ? thousands(r.images) : `${thousands(r.images)} → ${thousands(r.targetImages)}`;
     const ratio = r.column === REFERENCE && r.median != null ? '1' : r.ratio == null ? '—' : r.ratio.toFixed(2);
-    lines.push(`| ${MODEL_NAMES[r.model] ?? r.model} | ${r.column} | ${sec(r.median)} | ${sec(r.min)} | ${sec(r.max)} | ${r.repeats} | ${images} | ${ratio} | ${notes(r).replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`);
+    const torchRatio = r.column === TORCH_REFERENCE && r.median != null ? '1' : r.torchRatio == null ? '—' : r.torchRatio.toFixed(2);
+    lines.push(`| ${MODEL_NAMES[r.model] ?? r.model} | ${r.column} | ${sec(r.median)} | ${sec(r.min)} | ${sec(r.max)} | ${r.repeats} | ${images} | ${ratio} |${withTorch ? ` ${torchRatio} |` : ''} ${notes(r).replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`);
   }
   if (pageFigures.length) {
     lines.push('');

@@ -47,9 +47,10 @@ const DEFAULT_MEASURE_SIZES = ['page-webgpu=1280', 'tfjs-webgpu=1280', 'tfjs-cpu
 
 /**
  * Cells left out unless `--skip none`: the CNN on SwiftShader (TF.js' WebGL took minutes per
- * epoch on 1,280 images, most of it validating the 10,000 test images).
+ * epoch on 1,280 images, most of it validating the 10,000 test images), and the page's P4 on
+ * SwiftShader (after training, its 4C runs the CNN 22 times over the 10,000 test digits).
  */
-const DEFAULT_SKIP = ['page-webgpu:p3', 'tfjs-webgl:p3', 'tfjs-webgpu:p3'];
+const DEFAULT_SKIP = ['page-webgpu:p3', 'tfjs-webgl:p3', 'tfjs-webgpu:p3', 'page-webgpu:p4'];
 
 const USAGE = `usage: node bench/bench.mjs [--epochs 1] [--repeats 3] [--train-size 60000]
     [--models p2,p2d,p3,p4] [--columns ${DEFAULT_COLUMNS}]

@@ -120,7 +120,7 @@ export function markdown({ rows, runs, env, options, pageFigures }) {
     `${env.chromium}; WebGPU adapter: ${env.adapter ?? 'none'}. Node ${env.node}. App commit ${env.commit}.`);
   lines.push('');
   lines.push(`Command: \`${env.command}\`. Every epoch is training on the given number of images plus validation on the ` +
-    `10,000 test images (the URL contract and the native runner have no way to shrink validation). ` +
+    `10,000 test images (the bench never passes \`test_size\`, which would shrink it). ` +
     `Seconds per epoch: median over ${options.repeats} repeat(s) of each run's mean epoch` +
     `${options.epochs > 1 ? ` (${options.epochs} epochs per run)` : ''}; runs of all columns interleaved, repeat by repeat. ` +
     `"÷ ${REFERENCE}": this row's time over TF.js-wasm's for the same model (below 1: faster than TF.js)` +

@@ -67,7 +67,9 @@ test('P4: CNN, autoencoder, the 4B grid, the 4C table and 4D digits', { timeout:
   assert.ok(rows[10][1] < rows[0][1] - 0.3);
   assert.match(await text('crossing'), /seed's series cross at ≈ 0\.12/);
 
-  // 4D: 32 sampled digits, each read by the CNN; an interpolation on request.
+  // 4D: 32 sampled digits, each read by the CNN; an interpolation on request. (The page
+  // draws them in a task after the run's end.)
+  await page.locator('[data-testid="sampled-digits"] figure').nth(31).waitFor({ timeout: 10_000 });
   assert.equal(await page.locator('[data-testid="sampled-digits"] figure').count(), 32);
   assert.match(await page.locator('[data-testid="sampled-digits"] figcaption').first().textContent(), /^\d \(\d+ %\)$/);
   await page.getByTestId('interpolate-from').fill('0');

@@ -304,13 +304,13 @@ mod session {
         }
 
         /// 4C: the CNN's accuracy on `test` noised at every level, and on the denoised
-        /// images. `on_level` is told each level as it starts.
-        pub async fn denoising_table(&self, test: &MnistSplit, seed: u64, mut on_level: impl FnMut(f64)) -> Result<Vec<DenoiseRow>, TrainError> {
+        /// images. `on_level` is told each level (and how many are done) as it starts.
+        pub async fn denoising_table(&self, test: &MnistSplit, seed: u64, mut on_level: impl FnMut(usize, f64)) -> Result<Vec<DenoiseRow>, TrainError> {
             let Some(cnn) = &self.cnn else { return Ok(Vec::new()) };
             let n = test.len().max(1) as f64;
             let mut rows = Vec::with_capacity(NOISE_LEVELS.len());
             for (i, &level) in NOISE_LEVELS.iter().enumerate() {
-                on_level(level);
+                on_level(i, level);
                 let noised = noised_split(test, level, seed ^ TABLE_SALT ^ (i as u64) << 24);
                 let mut correct_noisy = Tensor::<1, Int>::zeros([1], &self.device);
                 let mut correct_denoised = Tensor::<1, Int>::zeros([1], &self.device);
@@ -434,8 +434,7 @@ mod session {
         observer.pause().await;
         let grid = session.noise_grid(&data.train, &SEED_GRID_DIGITS, config.seed).await?;
         let denoising = session
-            .denoising_table(&test, config.seed, |level| {
-                let done = NOISE_LEVELS.iter().position(|&l| l == level).unwrap_or(0);
+            .denoising_table(&test, config.seed, |done, level| {
                 observer.phase(&format!("4C: the CNN on {} test digits noised at {level:.1}, and denoised ({done} of {} levels done)", test.len(), NOISE_LEVELS.len()));
             })
             .await?;

@@ -2,27 +2,14 @@
 // Run by .ci/test after `trunk build`; needs Debian's chromium. Env:
 //   DIST (default ../../dist), CHROMIUM (default /usr/bin/chromium),
 //   NATIVE_P2_JSON: the native runner's result for the same config, to compare with.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
-import { serve, launch, finished as finishedOn, distDir } from './server.mjs';
+import { openApp, finished as finishedOn } from './server.mjs';
 
-const dist = distDir();
 const RUN = 'experiment=p2&epochs=1&batch_size=128&lr=0.1&seed=1&train_size=6000&autostart=1';
-let server, context, page;
-
-before(async () => {
-  assert.ok(fs.existsSync(path.join(dist, 'index.html')), `no build in ${dist}: run trunk build first`);
-  server = await serve(dist);
-  ({ context, page } = await launch());
-  page.on('console', (m) => { if (m.type() === 'error') console.log(`[page] ${m.text()}`); });
-});
-
-after(async () => {
-  await context?.close();
-  server?.close();
-});
+let url, page;
+openApp((app) => ({ url, page } = app));
 
 const text = (id) => page.getByTestId(id).textContent();
 
@@ -34,7 +21,7 @@ function nativeResult() {
 }
 
 test('P2 trains in the page on the CPU backend and matches the native runner', { timeout: 600_000 }, async () => {
-  await page.goto(`${server.url}/?${RUN}&backend=cpu`);
+  await page.goto(`${url}/?${RUN}&backend=cpu`);
   assert.equal(await finished(590_000), 'done');
   assert.equal(await text('backend'), 'cpu');
   assert.equal(await text('param-count'), '55050');
@@ -52,7 +39,7 @@ test('P2 trains in the page on the CPU backend and matches the native runner', {
 });
 
 test('P2 trains in the page on WebGPU (SwiftShader) with results that agree', { timeout: 600_000 }, async () => {
-  await page.goto(`${server.url}/?${RUN}&backend=webgpu`);
+  await page.goto(`${url}/?${RUN}&backend=webgpu`);
   const status = await finished(590_000);
   assert.equal(status, 'done', status);
   assert.match(await text('backend'), /^webgpu \(.+\)$/);
@@ -65,14 +52,14 @@ test('P2 trains in the page on WebGPU (SwiftShader) with results that agree', { 
 });
 
 test('a reload reads the dataset from the cache', { timeout: 120_000 }, async () => {
-  await page.goto(`${server.url}/?experiment=p2`);
+  await page.goto(`${url}/?experiment=p2`);
   await page.waitForFunction(() => document.querySelector('[data-testid="data-status"]')?.textContent?.startsWith('ready'), null, { timeout: 110_000 });
   assert.match(await page.locator('body').textContent(), /from cache/);
   assert.equal(await text('run-status'), 'idle');
 });
 
 test('bad URL parameters are named in the page', { timeout: 60_000 }, async () => {
-  await page.goto(`${server.url}/?epochs=0&backend=tpu&colour=red`);
+  await page.goto(`${url}/?epochs=0&backend=tpu&colour=red`);
   const banner = page.locator('.param-errors');
   await banner.waitFor({ timeout: 50_000 });
   const message = await banner.textContent();
@@ -84,7 +71,7 @@ test('bad URL parameters are named in the page', { timeout: 60_000 }, async () =
 
 test('missing and corrupt data give a clear message', { timeout: 120_000 }, async () => {
   for (const [base, expected] of [['/no-such-folder', /404/], ['/broken', /gzip|checksum|IDX/i]]) {
-    await page.goto(`${server.url}/?data=${encodeURIComponent(server.url + base)}&autostart=1`);
+    await page.goto(`${url}/?data=${encodeURIComponent(url + base)}&autostart=1`);
     await page.waitForFunction(() => document.querySelector('[data-testid="data-status"]')?.textContent?.startsWith('error'), null, { timeout: 50_000 });
     assert.match(await text('data-status'), expected);
     assert.notEqual(await text('run-status'), 'running');
@@ -92,7 +79,7 @@ test('missing and corrupt data give a clear message', { timeout: 120_000 }, asyn
 });
 
 test('cancel stops a run and keeps what finished', { timeout: 300_000 }, async () => {
-  await page.goto(`${server.url}/?experiment=p2&epochs=50&train_size=60000&backend=cpu&autostart=1`);
+  await page.goto(`${url}/?experiment=p2&epochs=50&train_size=60000&backend=cpu&autostart=1`);
   await page.waitForFunction(() => /Epoch 1\//.test(document.querySelector('[data-testid="epoch-log"]')?.textContent ?? ''), null, { timeout: 240_000 });
   await page.getByTestId('cancel-button').click();
   await page.waitForFunction(() => document.querySelector('[data-testid="run-status"]')?.textContent === 'idle', null, { timeout: 30_000 });

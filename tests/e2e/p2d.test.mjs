@@ -1,23 +1,10 @@
 // End to end: a tiny P2D sweep through the URL contract, in headless Chromium.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { serve, launch, finished as finishedOn, distDir } from './server.mjs';
+import { openApp, finished as finishedOn } from './server.mjs';
 
-const dist = distDir();
-let server, context, page;
-
-before(async () => {
-  assert.ok(fs.existsSync(path.join(dist, 'index.html')), `no build in ${dist}: run trunk build first`);
-  server = await serve(dist);
-  ({ context, page } = await launch());
-});
-
-after(async () => {
-  await context?.close();
-  server?.close();
-});
+let url, page;
+openApp((app) => ({ url, page } = app));
 
 const SWEEP = 'experiment=p2d&factors=1e-6,1e-4&replicates=2&epochs=1&train_size=6000&seed=1&backend=cpu';
 
@@ -30,7 +17,7 @@ async function tableRows() {
 }
 
 test('a tiny sweep runs end to end and fills the table', { timeout: 600_000 }, async () => {
-  await page.goto(`${server.url}/?${SWEEP}&autostart=1`);
+  await page.goto(`${url}/?${SWEEP}&autostart=1`);
   assert.equal(await finished(590_000), 'done');
   const rows = await tableRows();
   assert.equal(rows.length, 2, JSON.stringify(rows));
@@ -44,7 +31,7 @@ test('a tiny sweep runs end to end and fills the table', { timeout: 600_000 }, a
 });
 
 test('a reload shows the finished networks without training again', { timeout: 120_000 }, async () => {
-  await page.goto(`${server.url}/?${SWEEP}`);
+  await page.goto(`${url}/?${SWEEP}`);
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="sweep-table"] tbody tr').length === 2, null, { timeout: 110_000 });
   // Nothing trains: every network of this sweep is already stored.
   await page.waitForTimeout(2000);

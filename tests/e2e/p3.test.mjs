@@ -1,27 +1,14 @@
 // End to end: a short P3 (CNN) run through the URL contract, in headless Chromium (CPU
 // backend: SwiftShader's WebGPU is too slow for the CNN within a test's time).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { serve, launch, finished as finishedOn, distDir } from './server.mjs';
+import { openApp, finished as finishedOn } from './server.mjs';
 
-const dist = distDir();
-let server, context, page;
-
-before(async () => {
-  assert.ok(fs.existsSync(path.join(dist, 'index.html')), `no build in ${dist}: run trunk build first`);
-  server = await serve(dist);
-  ({ context, page } = await launch());
-});
-
-after(async () => {
-  await context?.close();
-  server?.close();
-});
+let url, page;
+openApp((app) => ({ url, page } = app));
 
 test('a short CNN run ends with its test figures and confusion matrix', { timeout: 900_000 }, async () => {
-  await page.goto(`${server.url}/?experiment=p3&epochs=1&train_size=6000&seed=1&backend=cpu&autostart=1`);
+  await page.goto(`${url}/?experiment=p3&epochs=1&train_size=6000&seed=1&backend=cpu&autostart=1`);
   assert.equal(await finishedOn(page, 890_000), 'done');
   assert.equal(await page.getByTestId('param-count').textContent(), '366034');
   const accuracy = Number(await page.getByTestId('test-accuracy').textContent());

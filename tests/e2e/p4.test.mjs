@@ -2,33 +2,21 @@
 // profile no CNN is kept, so the run first trains P3's CNN (1 epoch, as the URL's epochs),
 // keeps it in the browser, then trains the autoencoder and computes 4B, 4C and 4D. Then the
 // kept CNN is downloaded, refused when corrupt, and accepted again on upload.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { serve, launch, finished, distDir } from './server.mjs';
+import { openApp, finished } from './server.mjs';
 
-const dist = distDir();
-let server, context, page;
-
-before(async () => {
-  assert.ok(fs.existsSync(path.join(dist, 'index.html')), `no build in ${dist}: run trunk build first`);
-  server = await serve(dist);
-  ({ context, page } = await launch());
-  page.on('console', (m) => { if (m.type() === 'error') console.log(`[page] ${m.text()}`); });
-});
-
-after(async () => {
-  await context?.close();
-  server?.close();
-});
+let url, page;
+openApp((app) => ({ url, page } = app));
 
 const text = (id) => page.getByTestId(id).textContent();
 
 test('P4: CNN, autoencoder, the 4B grid, the 4C table and 4D digits', { timeout: 900_000 }, async () => {
   // test_size keeps the 22 CNN passes of 4C short on the CPU backend.
-  await page.goto(`${server.url}/?experiment=p4&epochs=1&train_size=6000&seed=1&autostart=1&backend=cpu&test_size=2000`);
+  await page.goto(`${url}/?experiment=p4&epochs=1&train_size=6000&seed=1&autostart=1&backend=cpu&test_size=2000`);
   assert.equal(await finished(page, 890_000), 'done');
   assert.match(await text('stored-cnn'), /^P3's CNN: 1 epoch\(s\) on 6000 digits, test accuracy 0\.\d{4} \(cpu\)$/);
 
@@ -101,6 +89,6 @@ test('the kept CNN downloads, a corrupt upload is refused, the real file is acce
   await page.getByTestId('cnn-upload').setInputFiles(good);
   await page.waitForFunction(() => /^P3's CNN: 1 epoch/.test(document.querySelector('[data-testid="stored-cnn"]')?.textContent ?? ''));
   // Kept across a reload (Cache Storage).
-  await page.goto(`${server.url}/?experiment=p3`);
+  await page.goto(`${url}/?experiment=p3`);
   await page.waitForFunction(() => /^P3's CNN: 1 epoch/.test(document.querySelector('[data-testid="stored-cnn"]')?.textContent ?? ''));
 });

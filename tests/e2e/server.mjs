@@ -4,6 +4,8 @@ import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import assert from 'node:assert/strict';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 /** Debian's headless Chromium with WebGPU (SwiftShader), a fresh profile, no network chatter. */
@@ -27,6 +29,28 @@ export async function finished(page, timeoutMs) {
     return s === 'done' || s.startsWith('error');
   }, null, { timeout: timeoutMs, polling: 500 });
   return page.getByTestId('run-status').textContent();
+}
+
+/**
+ * The built app served and one Chromium page open for a test file's tests: registers
+ * node:test's `before` (which hands `{url, page}` to `opened`) and `after` hooks. The page's
+ * console errors are echoed into the test output.
+ */
+export function openApp(opened) {
+  let server, context;
+  before(async () => {
+    const dist = distDir();
+    assert.ok(fs.existsSync(path.join(dist, 'index.html')), `no build in ${dist}: run trunk build first`);
+    server = await serve(dist);
+    let page;
+    ({ context, page } = await launch());
+    page.on('console', (m) => { if (m.type() === 'error') console.log(`[page] ${m.text()}`); });
+    opened({ url: server.url, page });
+  });
+  after(async () => {
+    await context?.close();
+    server?.close();
+  });
 }
 
 /** The dist/ folder under test. */

@@ -12,15 +12,30 @@ pub enum WorkerInput {
     /// Train. The worker loads the dataset itself (from the browser cache the page filled,
     /// else from `data_url`), so no 50 MB array crosses the message channel. P3 keeps its
     /// trained CNN in the browser; P4 uses the kept CNN for 4C and 4D.
-    Start { config: RunConfig, backend: BackendChoice, data_url: String },
+    /// P4 only: `cnn` says to train P3's CNN first, in the same run (else P4 uses the CNN
+    /// kept in the browser, or runs without 4C when none is).
+    Start { config: RunConfig, backend: BackendChoice, data_url: String, #[serde(default)] cnn: Option<CnnStage> },
     /// Stop after the current step; what finished is kept and reported.
     Cancel,
+    /// Hold the run after the current step: the worker waits (no CPU) until `Resume` or
+    /// `Cancel`. A resumed run ends exactly as an uninterrupted one.
+    Pause,
+    Resume,
     /// 4B again for other training digits or another noise draw (after a P4 run).
     NoiseGrid { digits: Vec<usize>, seed: u64 },
     /// 4D: decode `count` codes sampled from the latent distribution (after a P4 run).
     Sample { count: usize, seed: u64 },
     /// 4D: decode `steps` codes between those of training digits `from` and `to`.
     Interpolate { from: usize, to: usize, steps: usize },
+}
+
+/// P4's first stage: the CNN it trains for 4C and 4D when the visitor chose not to use a
+/// kept one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CnnStage {
+    pub config: RunConfig,
+    /// Keep the trained CNN in the browser (replacing a kept one) once it is trained.
+    pub keep: bool,
 }
 
 /// Worker -> page.
@@ -30,6 +45,11 @@ pub enum WorkerOutput {
     Ready,
     /// A phase the page should name (loading data, initialising the GPU, compiling kernels).
     Status(String),
+    /// A run of several networks (P4 with its CNN) begins network `index` (0-based) of
+    /// `count`, trained with `config`; what follows (progress, epochs) is that network's.
+    Stage { index: usize, count: usize, name: String, config: RunConfig },
+    /// The run is held after a `Pause` (`true`) or goes on after a `Resume` (`false`).
+    Paused(bool),
     /// The backend chosen, and why, if it is not the one asked for.
     Backend { name: String, fallback_reason: Option<String> },
     /// Progress within an epoch; `loss` and `accuracy` are the running averages so far

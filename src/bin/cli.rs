@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand};
 use mnist_lab::burn::tensor::Device;
 use mnist_lab::data::Mnist;
 use mnist_lab::experiment::p2d::{SweepReport, SweepSpec};
-use mnist_lab::experiment::p4::{P4Result, crossing_level, run_p4};
+use mnist_lab::experiment::p4::{CnnInput, P4Result, cnn_stage_config, crossing_level, run_p4_pipeline};
 use mnist_lab::experiment::run::{export_cnn, import_cnn, run_p3};
 use mnist_lab::experiment::{EpochMetrics, ExperimentId, RunConfig, RunResult, run};
 use mnist_lab::train::{StepProgress, TrainObserver};
@@ -76,6 +76,12 @@ struct Printer {
     steps: usize,
 }
 
+impl Printer {
+    fn new(config: &RunConfig) -> Self {
+        Self { epochs: config.epochs, steps: config.steps_per_epoch() }
+    }
+}
+
 impl TrainObserver for Printer {
     fn progress(&mut self, _: &StepProgress) {}
     fn epoch_end(&mut self, m: &EpochMetrics) {
@@ -83,6 +89,10 @@ impl TrainObserver for Printer {
     }
     fn phase(&mut self, description: &str) {
         println!("{description}");
+    }
+    fn stage(&mut self, _index: usize, _count: usize, name: &str, config: &RunConfig) {
+        println!("{name} ({} epochs)", config.epochs);
+        *self = Self::new(config);
     }
 }
 
@@ -97,7 +107,7 @@ fn main() -> ExitCode {
 }
 
 fn train(config: &RunConfig, mnist: &Mnist) -> Result<RunResult, String> {
-    let mut printer = Printer { epochs: config.epochs, steps: config.steps_per_epoch() };
+    let mut printer = Printer::new(config);
     let result = pollster::block_on(run::run(config, mnist, &Device::flex(), BACKEND, &mut printer)).map_err(|e| e.to_string())?;
     println!("Test loss: {}, Test accuracy {}", result.test_loss, result.test_accuracy);
     println!("({:.1} s on {})", result.seconds, result.backend);
@@ -105,16 +115,17 @@ fn train(config: &RunConfig, mnist: &Mnist) -> Result<RunResult, String> {
 }
 
 fn train_cnn(config: &RunConfig, mnist: &Mnist) -> Result<(RunResult, mnist_lab::model::cnn::Cnn), String> {
-    let mut printer = Printer { epochs: config.epochs, steps: config.steps_per_epoch() };
+    let mut printer = Printer::new(config);
     let (result, cnn) = pollster::block_on(run_p3(config, mnist, &Device::flex(), BACKEND, &mut printer)).map_err(|e| e.to_string())?;
     println!("Test loss: {}, Test accuracy {}", result.test_loss, result.test_accuracy);
     println!("({:.1} s on {})", result.seconds, result.backend);
     Ok((result, cnn))
 }
 
-fn p4(config: &RunConfig, mnist: &Mnist, cnn: (mnist_lab::model::cnn::Cnn, String)) -> Result<P4Result, String> {
-    let mut printer = Printer { epochs: config.epochs, steps: config.steps_per_epoch() };
-    let (result, _) = pollster::block_on(run_p4(config, mnist, Some(cnn), &Device::flex(), BACKEND, &mut printer)).map_err(|e| e.to_string())?;
+/// P4 through the same entry point the page's worker uses.
+fn p4(config: &RunConfig, mnist: &Mnist, cnn: CnnInput) -> Result<P4Result, String> {
+    let mut printer = Printer::new(config);
+    let (result, _, _) = pollster::block_on(run_p4_pipeline(config, mnist, cnn, &Device::flex(), BACKEND, &mut printer)).map_err(|e| e.to_string())?;
     println!("val_loss {:.4} (seed 0.1199); {:.1} s of training on {}", result.val_loss, result.seconds, result.backend);
     if let Some(source) = &result.cnn {
         println!("4C with {source}\nnoise   noisy    denoised");
@@ -165,14 +176,10 @@ fn execute(cli: Cli) -> Result<(), String> {
             let cnn = match cnn {
                 Some(path) => {
                     let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-                    import_cnn(&bytes, &Device::flex()).map_err(|e| format!("{}: {e}", path.display()))?
+                    let (cnn, source) = import_cnn(&bytes, &Device::flex()).map_err(|e| format!("{}: {e}", path.display()))?;
+                    CnnInput::Given(cnn, source)
                 }
-                None => {
-                    let p3 = RunConfig { epochs: cnn_epochs.unwrap_or(RunConfig::p3().epochs), seed: config.seed, train_size: config.train_size, test_size: config.test_size, ..RunConfig::p3() };
-                    println!("Training P3's CNN for 4C first ({} epochs)", p3.epochs);
-                    let (result, cnn) = train_cnn(&p3, &mnist)?;
-                    (cnn, format!("P3's CNN trained here: {} epochs, test accuracy {:.4}", p3.epochs, result.test_accuracy))
-                }
+                None => CnnInput::Train(cnn_stage_config(&config, cnn_epochs)),
             };
             let result = p4(&config, &mnist, cnn)?;
             write_json(json, &result)

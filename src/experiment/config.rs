@@ -86,6 +86,8 @@ pub struct RunConfig {
 }
 
 pub const TRAIN_IMAGES: usize = 60_000;
+/// Most P2D networks trained at once, one worker each.
+pub const MAX_SWEEP_WORKERS: usize = 4;
 pub const TEST_IMAGES: usize = 10_000;
 
 fn all_test_images() -> usize {
@@ -169,11 +171,18 @@ pub struct PageQuery {
     /// P4: epochs of the CNN that P4 trains first when none is stored (default: the
     /// autoencoder's `epochs`).
     pub cnn_epochs: Option<usize>,
+    /// P2D: how many CPU workers train networks at once (default: the page's choice from
+    /// the visitor's cores).
+    #[serde(default)]
+    pub workers: Option<usize>,
+    /// `report=full|quick`: run the whole report (P2 → P2D → P3 → P4) from this page.
+    #[serde(default)]
+    pub report: Option<super::report::ReportPreset>,
 }
 
 impl Default for PageQuery {
     fn default() -> Self {
-        Self { config: RunConfig::p2(), backend: BackendChoice::Auto, autostart: false, data: None, sweep: SweepSpec::default(), cnn_epochs: None }
+        Self { config: RunConfig::p2(), backend: BackendChoice::Auto, autostart: false, data: None, sweep: SweepSpec::default(), cnn_epochs: None, workers: None, report: None }
     }
 }
 
@@ -185,6 +194,8 @@ pub enum ParamError {
     Invalid { key: String, value: String, expected: String },
     #[error("'{key}={value}' is out of range ({range})")]
     OutOfRange { key: String, value: String, range: String },
+    #[error("URL parameter '{0}' is given more than once (the first is used)")]
+    Duplicate(String),
 }
 
 fn parse_num<T: std::str::FromStr>(key: &str, value: &str, expected: &str) -> Result<T, ParamError> {
@@ -211,7 +222,15 @@ impl PageQuery {
             }),
         };
         let mut query = PageQuery { config: RunConfig::for_experiment(experiment), ..PageQuery::default() };
+        let mut seen: Vec<&str> = Vec::new();
         for (key, value) in &pairs {
+            // A key given twice is ambiguous (which one did the link's author mean?): the
+            // first is used, the others are refused by name.
+            if seen.contains(&key.as_str()) {
+                errors.push(ParamError::Duplicate(key.clone()));
+                continue;
+            }
+            seen.push(key.as_str());
             let result = match key.as_str() {
                 "experiment" => Ok(()),
                 "epochs" => parse_num(key, value, "whole number").map(|v| query.config.epochs = v),
@@ -239,6 +258,15 @@ impl PageQuery {
                     "0" | "false" => Ok(query.autostart = false),
                     _ => Err(ParamError::Invalid { key: key.clone(), value: value.clone(), expected: "flag (0 or 1)".into() }),
                 },
+                "workers" if experiment != ExperimentId::P2d => {
+                    Err(ParamError::Invalid { key: key.clone(), value: value.clone(), expected: "parameter here: it belongs to experiment=p2d".into() })
+                }
+                "workers" => parse_num(key, value, "whole number").and_then(|v: usize| {
+                    if (1..=MAX_SWEEP_WORKERS).contains(&v) { query.workers = Some(v); Ok(()) } else { Err(ParamError::OutOfRange { key: key.clone(), value: value.clone(), range: format!("1 to {MAX_SWEEP_WORKERS}") }) }
+                }),
+                "report" => super::report::ReportPreset::parse(value)
+                    .map(|preset| query.report = Some(preset))
+                    .ok_or_else(|| ParamError::Invalid { key: key.clone(), value: value.clone(), expected: "report (full or quick)".into() }),
                 "factors" | "replicates" if experiment != ExperimentId::P2d => {
                     Err(ParamError::Invalid { key: key.clone(), value: value.clone(), expected: "parameter here: it belongs to experiment=p2d".into() })
                 }
@@ -283,37 +311,55 @@ impl PageQuery {
         (query, errors)
     }
 
-    /// The query string that reproduces this run (without the leading `?`).
-    pub fn to_query_string(&self) -> String {
+    /// The URL pairs (unencoded) that reproduce this query: the one codec of the page's
+    /// setup, which [`Self::parse`] reads back. Values at their defaults are left out
+    /// where the URL has always left them out.
+    pub fn to_pairs(&self) -> Vec<(String, String)> {
         let c = &self.config;
-        let mut s = format!(
-            "experiment={}&epochs={}&batch_size={}&lr={}&seed={}&train_size={}&backend={}",
-            c.experiment.as_str(), c.epochs, c.batch_size, c.lr, c.seed, c.train_size, self.backend.as_str()
-        );
+        let mut pairs: Vec<(String, String)> = vec![
+            ("experiment".into(), c.experiment.as_str().into()),
+            ("epochs".into(), c.epochs.to_string()),
+            ("batch_size".into(), c.batch_size.to_string()),
+            ("lr".into(), c.lr.to_string()),
+            ("seed".into(), c.seed.to_string()),
+            ("train_size".into(), c.train_size.to_string()),
+            ("backend".into(), self.backend.as_str().into()),
+        ];
         if c.test_size != TEST_IMAGES {
-            s.push_str(&format!("&test_size={}", c.test_size));
+            pairs.push(("test_size".into(), c.test_size.to_string()));
         }
         if c.experiment == ExperimentId::P2d {
-            s.push_str(&format!("&factors={}&replicates={}", self.sweep.factors_string(), self.sweep.replicates));
+            pairs.push(("factors".into(), self.sweep.factors_string()));
+            pairs.push(("replicates".into(), self.sweep.replicates.to_string()));
         }
         if let (ExperimentId::P4, Some(epochs)) = (c.experiment, self.cnn_epochs) {
-            s.push_str(&format!("&cnn_epochs={epochs}"));
+            pairs.push(("cnn_epochs".into(), epochs.to_string()));
+        }
+        if let (ExperimentId::P2d, Some(workers)) = (c.experiment, self.workers) {
+            pairs.push(("workers".into(), workers.to_string()));
+        }
+        if let Some(report) = self.report {
+            pairs.push(("report".into(), report.as_str().into()));
         }
         if self.autostart {
-            s.push_str("&autostart=1");
+            pairs.push(("autostart".into(), "1".into()));
         }
         if let Some(data) = &self.data {
-            s.push_str("&data=");
-            s.push_str(&percent_encode(data));
+            pairs.push(("data".into(), data.clone()));
         }
-        s
+        pairs
+    }
+
+    /// The query string that reproduces this run (without the leading `?`).
+    pub fn to_query_string(&self) -> String {
+        self.to_pairs().iter().map(|(k, v)| format!("{k}={}", percent_encode(v))).collect::<Vec<_>>().join("&")
     }
 }
 
 /// Percent-encodes a query value (only what a URL needs; no crate for seven characters).
 fn percent_encode(value: &str) -> String {
     value.bytes().map(|b| match b {
-        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' | b':' => (b as char).to_string(),
+        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' | b':' | b',' => (b as char).to_string(),
         _ => format!("%{b:02X}"),
     }).collect()
 }
@@ -401,6 +447,30 @@ mod tests {
         let (q, errors) = PageQuery::parse([("experiment", "p4"), ("test_size", "0"), ("cnn_epochs", "999")]);
         assert_eq!(errors.len(), 2, "{errors:?}");
         assert_eq!((q.config.test_size, q.cnn_epochs), (10_000, None));
+    }
+
+    #[test]
+    fn duplicate_keys_are_refused_by_name() {
+        let (q, errors) = PageQuery::parse([("epochs", "3"), ("epochs", "7"), ("lr", "0.05")]);
+        assert_eq!(errors, vec![ParamError::Duplicate("epochs".into())]);
+        assert_eq!(q.config.epochs, 3);
+        assert_eq!(q.config.lr, 0.05);
+    }
+
+    #[test]
+    fn workers_and_report_keys() {
+        let (q, errors) = PageQuery::parse([("experiment", "p2d"), ("workers", "3"), ("report", "quick")]);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!((q.workers, q.report), (Some(3), Some(super::super::report::ReportPreset::Quick)));
+        let (again, errors) = PageQuery::parse(q.to_query_string().split('&').filter_map(|kv| kv.split_once('=')));
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(again, q);
+        let (_, errors) = PageQuery::parse([("experiment", "p2d"), ("workers", "9")]);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let (_, errors) = PageQuery::parse([("workers", "2")]);
+        assert_eq!(errors.len(), 1, "workers belongs to p2d: {errors:?}");
+        let (_, errors) = PageQuery::parse([("report", "everything")]);
+        assert_eq!(errors.len(), 1, "{errors:?}");
     }
 
     #[test]

@@ -22,6 +22,14 @@ pub const INTERPOLATION_STEPS: usize = 10;
 /// The default 4D interpolation: training digit 1 (a 0) to training digit 3 (a 1).
 pub const DEFAULT_INTERPOLATION: (usize, usize) = (1, 3);
 
+/// The CNN that P4 trains first when it is not given one: P3's network and optimizer with
+/// P4's seed and data sizes, for `cnn_epochs` epochs (default: the seed's P3, 40). The CLI
+/// and the page both call this, so they train the same CNN.
+pub fn cnn_stage_config(config: &RunConfig, cnn_epochs: Option<usize>) -> RunConfig {
+    let p3 = RunConfig::p3();
+    RunConfig { epochs: cnn_epochs.unwrap_or(p3.epochs), seed: config.seed, train_size: config.train_size, test_size: config.test_size, ..p3 }
+}
+
 /// The autoencoder's losses in one epoch (Keras' `loss` and `val_loss`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LossEpoch {
@@ -141,7 +149,7 @@ pub mod seed {
 }
 
 #[cfg(feature = "ml")]
-pub use session::{P4Session, run_p4};
+pub use session::{CnnInput, P4Session, run_p4, run_p4_pipeline};
 
 #[cfg(feature = "ml")]
 mod session {
@@ -157,7 +165,8 @@ mod session {
     use crate::data::noise::{NOISE_LEVELS, TRAIN_NOISE_LEVEL, noised_split};
     use crate::data::{Mnist, MnistSplit, PIXELS};
     use crate::experiment::ExperimentId;
-    use crate::experiment::run::train_options;
+    use crate::experiment::RunResult;
+    use crate::experiment::run::{run_p3, train_options};
     use crate::model::autoencoder::{Autoencoder, LATENT};
     use crate::model::cnn::Cnn;
     use crate::train::batches::{Batch, in_order};
@@ -305,16 +314,21 @@ mod session {
 
         /// 4C: the CNN's accuracy on `test` noised at every level, and on the denoised
         /// images. `on_level` is told each level (and how many are done) as it starts.
-        pub async fn denoising_table(&self, test: &MnistSplit, seed: u64, mut on_level: impl FnMut(usize, f64)) -> Result<Vec<DenoiseRow>, TrainError> {
+        pub async fn denoising_table<O: TrainObserver>(&self, test: &MnistSplit, seed: u64, observer: &mut O) -> Result<Vec<DenoiseRow>, TrainError> {
             let Some(cnn) = &self.cnn else { return Ok(Vec::new()) };
             let n = test.len().max(1) as f64;
             let mut rows = Vec::with_capacity(NOISE_LEVELS.len());
             for (i, &level) in NOISE_LEVELS.iter().enumerate() {
-                on_level(i, level);
+                observer.phase(&format!("4C: the CNN on {} test digits noised at {level:.1}, and denoised ({i} of {} levels done)", test.len(), NOISE_LEVELS.len()));
                 let noised = noised_split(test, level, seed ^ TABLE_SALT ^ (i as u64) << 24);
                 let mut correct_noisy = Tensor::<1, Int>::zeros([1], &self.device);
                 let mut correct_denoised = Tensor::<1, Int>::zeros([1], &self.device);
                 for batch in in_order(&noised, EVAL_BATCH) {
+                    // 4C is 22 CNN passes over the test set: a cancel is honoured here too.
+                    if observer.should_stop() {
+                        return Err(TrainError::Cancelled { completed: 0 });
+                    }
+                    observer.pause().await;
                     let count = batch.len();
                     let (x, y) = batch.into_tensors(&self.device);
                     let hits = |logits: Tensor<2>| logits.argmax(1).reshape([count]).equal(y.clone()).int().sum();
@@ -418,7 +432,7 @@ mod session {
         .await?;
         let seconds = started.elapsed().as_secs_f64();
         let val_loss = history.last().map(|m| m.val_loss).ok_or_else(|| TrainError::Config("zero epochs".into()))?;
-        let history = history.iter().map(|m| LossEpoch { epoch: m.epoch, loss: m.loss, val_loss: m.val_loss, seconds: m.seconds }).collect();
+        let history: Vec<LossEpoch> = history.iter().map(|m| LossEpoch { epoch: m.epoch, loss: m.loss, val_loss: m.val_loss, seconds: m.seconds }).collect();
 
         let plain = device.clone();
         let autoencoder = model.valid();
@@ -433,11 +447,11 @@ mod session {
         observer.phase("4B: noising and denoising four training digits");
         observer.pause().await;
         let grid = session.noise_grid(&data.train, &SEED_GRID_DIGITS, config.seed).await?;
-        let denoising = session
-            .denoising_table(&test, config.seed, |done, level| {
-                observer.phase(&format!("4C: the CNN on {} test digits noised at {level:.1}, and denoised ({done} of {} levels done)", test.len(), NOISE_LEVELS.len()));
-            })
-            .await?;
+        let epochs = history.len();
+        let denoising = session.denoising_table(&test, config.seed, observer).await.map_err(|e| match e {
+            TrainError::Cancelled { .. } => TrainError::Cancelled { completed: epochs },
+            e => e,
+        })?;
         observer.phase("4D: generating digits from the latent space");
         let sampled = session.sample(SAMPLES, config.seed).await?;
         let (from, to) = DEFAULT_INTERPOLATION;
@@ -456,6 +470,43 @@ mod session {
             interpolated,
         };
         Ok((result, session))
+    }
+
+    /// Where P4's CNN comes from.
+    pub enum CnnInput {
+        /// A CNN already trained (kept in the browser, uploaded, or read from a file), with a
+        /// sentence saying how it was trained.
+        Given(Cnn, String),
+        /// Train P3's CNN with this config first, in the same run.
+        Train(RunConfig),
+        /// No CNN: P4 runs without 4C and 4D's labels.
+        None,
+    }
+
+    /// P4 end to end: its CNN (given, or trained first as stage 1 of 2), then the
+    /// autoencoder and 4B/4C/4D ([`run_p4`]). Returns the CNN trained here, with its result,
+    /// so the caller can keep it.
+    pub async fn run_p4_pipeline<O: TrainObserver>(
+        config: &RunConfig,
+        data: &Mnist,
+        cnn: CnnInput,
+        device: &Device,
+        backend: &str,
+        observer: &mut O,
+    ) -> Result<(P4Result, P4Session, Option<(RunResult, Cnn)>), TrainError> {
+        let (given, trained) = match cnn {
+            CnnInput::Given(cnn, source) => (Some((cnn, source)), None),
+            CnnInput::None => (None, None),
+            CnnInput::Train(cnn_config) => {
+                observer.stage(0, 2, "step 1 of 2: P3's CNN, for 4C and 4D", &cnn_config);
+                let (result, cnn) = run_p3(&cnn_config, data, device, backend, observer).await?;
+                let source = format!("P3's CNN trained in this run: {} epoch(s), test accuracy {:.4}", result.history.len(), result.test_accuracy);
+                observer.stage(1, 2, "step 2 of 2: the denoising autoencoder", config);
+                (Some((cnn.clone(), source)), Some((result, cnn)))
+            }
+        };
+        let (result, session) = run_p4(config, data, given, device, backend, observer).await?;
+        Ok((result, session, trained))
     }
 }
 

@@ -24,13 +24,16 @@ use crate::train::{self, Classifier, TrainError, TrainObserver, TrainOptions};
 /// order are independent draws.
 const SHUFFLE_SALT: u64 = 0x5348_5546_464c_45;
 
+/// How often a run reports its progress: the page's bars move at least four times a second.
+pub const REPORT_EVERY: std::time::Duration = std::time::Duration::from_millis(150);
+
 pub fn train_options(config: &RunConfig) -> TrainOptions {
     TrainOptions {
         epochs: config.epochs,
         batch_size: config.batch_size,
         lr: config.lr,
         shuffle_seed: config.seed ^ SHUFFLE_SALT,
-        read_every: 50,
+        report_every: REPORT_EVERY,
         eval_batch_size: 1000,
         l2: config.l2,
     }

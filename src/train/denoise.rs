@@ -1,6 +1,6 @@
 //! Training P4's denoising autoencoder: noisy images in, clean images as targets, binary
 //! cross-entropy, Adam. The same shape of loop as [`super::fit`] (metrics summed on the
-//! device and read every `read_every` steps), without classes or accuracy.
+//! device and read back as [`super::ReportClock`] says), without classes or accuracy.
 
 use burn::module::Module;
 use burn::optim::{GradientsParams, ModuleOptimizer};
@@ -74,7 +74,7 @@ pub async fn fit_autoencoder<O: TrainObserver>(
 ) -> Result<(Autoencoder, Vec<EpochMetrics>), TrainError> {
     let (plain, mut shuffles) = super::prepare_loop(device, train.len(), options)?;
     let steps = shuffles.steps_per_epoch();
-    let read_every = options.read_every.max(1);
+    let mut clock = super::ReportClock::new(options.report_every);
     let mut history = Vec::with_capacity(options.epochs);
     for epoch in 1..=options.epochs {
         let started = Instant::now();
@@ -91,14 +91,17 @@ pub async fn fit_autoencoder<O: TrainObserver>(
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             model = optimizer.step(options.lr, model, grads);
             let step = step + 1;
-            if step % read_every == 0 || step == steps {
+            if clock.due(step, steps) {
                 let loss = read_scalar(loss_sum.clone()).await? / seen as f64;
+                super::check_finite(loss, "training loss", epoch, step)?;
                 observer.progress(&StepProgress { epoch, step, steps, loss, accuracy: f64::NAN, elapsed_seconds: started.elapsed().as_secs_f64() });
             }
             observer.pause().await;
         }
         let loss = read_scalar(loss_sum).await? / seen as f64;
+        super::check_finite(loss, "training loss", epoch, steps)?;
         let val_loss = reconstruction_loss(&model.valid(), validation, options.eval_batch_size, &plain).await?;
+        super::check_finite(val_loss, "validation loss", epoch, steps)?;
         let metrics = EpochMetrics { epoch, loss, accuracy: f64::NAN, val_loss, val_accuracy: f64::NAN, seconds: started.elapsed().as_secs_f64() };
         observer.epoch_end(&metrics);
         history.push(metrics);

@@ -3,14 +3,16 @@
 //! One loop for every classifier of the assignment. It is `async` because reading a GPU
 //! tensor in a browser is; on the CPU backend every read resolves at once, and the native
 //! runner drives it with a trivial executor. Metrics are accumulated on the device and read
-//! back every [`TrainOptions::read_every`] steps, in one transaction, so the GPU is not
-//! stalled by a readback at every step.
+//! back every [`TrainOptions::report_every`] of wall time (and at each epoch's first and
+//! last step), in one transaction, so the GPU is not stalled by a readback at every step
+//! while the page's progress still moves several times a second.
 
 pub mod batches;
 pub mod denoise;
 pub mod loss;
 
 use std::future::Future;
+use std::time::Duration;
 
 use burn::module::Module;
 use burn::optim::{GradientsParams, ModuleOptimizer};
@@ -56,6 +58,40 @@ pub enum TrainError {
     Backend(String),
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// A non-finite loss: the run stops and nothing it trained is kept.
+    #[error("diverged in epoch {epoch}, step {step}: the {what} is {value}; try a smaller learning rate")]
+    Diverged { epoch: usize, step: usize, what: &'static str, value: String },
+}
+
+/// Stops a run whose loss is no longer a finite number (`what` names it in the message).
+pub fn check_finite(value: f64, what: &'static str, epoch: usize, step: usize) -> Result<(), TrainError> {
+    if value.is_finite() {
+        Ok(())
+    } else {
+        Err(TrainError::Diverged { epoch, step, what, value: format!("{value}").replace("inf", "infinite") })
+    }
+}
+
+/// When the loop reads its running metrics back and reports them: at the first and last
+/// step of an epoch, and whenever `every` has passed since the last report.
+pub(crate) struct ReportClock {
+    every: Duration,
+    last: Option<Instant>,
+}
+
+impl ReportClock {
+    pub(crate) fn new(every: Duration) -> Self {
+        Self { every, last: None }
+    }
+
+    /// Whether step `step` (1-based) of `steps` reports; if so, the clock restarts.
+    pub(crate) fn due(&mut self, step: usize, steps: usize) -> bool {
+        let due = step == 1 || step == steps || self.last.is_none_or(|t| t.elapsed() >= self.every);
+        if due {
+            self.last = Some(Instant::now());
+        }
+        due
+    }
 }
 
 impl TrainError {
@@ -101,6 +137,9 @@ pub trait TrainObserver {
     fn epoch_end(&mut self, metrics: &EpochMetrics);
     /// A phase of a run that is not an epoch (noising data, computing a table), to name it.
     fn phase(&mut self, _description: &str) {}
+    /// A run of several networks begins network `index` (0-based) of `count`, trained with
+    /// `config`; the progress and epochs that follow are that network's.
+    fn stage(&mut self, _index: usize, _count: usize, _name: &str, _config: &crate::experiment::RunConfig) {}
     /// Checked before every step.
     fn should_stop(&self) -> bool {
         false
@@ -126,8 +165,9 @@ pub struct TrainOptions {
     pub lr: f64,
     /// Seed of the per-epoch shuffles.
     pub shuffle_seed: u64,
-    /// Read the running metrics back every this many steps (and at the end of an epoch).
-    pub read_every: usize,
+    /// Read the running metrics back (and report them) at least this often in wall time,
+    /// and at the first and last step of every epoch.
+    pub report_every: Duration,
     /// Batch size of the validation pass (inference only, so larger is faster).
     pub eval_batch_size: usize,
     /// Keras `l2(f)` factor on the model's regularized kernels (0: none).
@@ -226,7 +266,7 @@ where
 {
     let (plain, mut shuffles) = prepare_loop(device, train.len(), options)?;
     let steps = shuffles.steps_per_epoch();
-    let read_every = options.read_every.max(1);
+    let mut clock = ReportClock::new(options.report_every);
     let mut history = Vec::with_capacity(options.epochs);
 
     for epoch in 1..=options.epochs {
@@ -251,8 +291,9 @@ where
             model = optimizer.step(options.lr, model, grads);
 
             let step = step + 1;
-            if step % read_every == 0 || step == steps {
+            if clock.due(step, steps) {
                 let (loss_sum, correct) = tally.read().await?;
+                check_finite(loss_sum, "training loss", epoch, step)?;
                 observer.progress(&StepProgress {
                     epoch,
                     step,
@@ -265,7 +306,9 @@ where
             observer.pause().await;
         }
         let (loss_sum, correct) = tally.read().await?;
+        check_finite(loss_sum, "training loss", epoch, steps)?;
         let val = evaluate(&model.valid(), validation, options.eval_batch_size, options.l2, &plain).await?;
+        check_finite(val.loss, "validation loss", epoch, steps)?;
         let metrics = EpochMetrics {
             epoch,
             loss: loss_sum / seen as f64,

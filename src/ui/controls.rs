@@ -4,46 +4,20 @@
 use leptos::prelude::*;
 
 use super::format;
-use super::state::{RunState, RunStatus};
-use crate::experiment::{BackendChoice, ExperimentId, PageQuery};
+use super::run_controller::RunController;
+use super::state::RunStatus;
+use crate::experiment::{BackendChoice, PageQuery};
 use crate::web;
-
-/// The query's values as URL pairs (unencoded), the form [`PageQuery::parse`] reads.
-fn pairs_of(query: &PageQuery) -> Vec<(String, String)> {
-    let c = &query.config;
-    let mut pairs = vec![
-        ("experiment".to_string(), c.experiment.as_str().to_string()),
-        ("epochs".to_string(), c.epochs.to_string()),
-        ("batch_size".to_string(), c.batch_size.to_string()),
-        ("lr".to_string(), c.lr.to_string()),
-        ("seed".to_string(), c.seed.to_string()),
-        ("train_size".to_string(), c.train_size.to_string()),
-        ("test_size".to_string(), c.test_size.to_string()),
-        ("backend".to_string(), query.backend.as_str().to_string()),
-    ];
-    if let (ExperimentId::P4, Some(epochs)) = (c.experiment, query.cnn_epochs) {
-        pairs.push(("cnn_epochs".into(), epochs.to_string()));
-    }
-    if c.experiment == ExperimentId::P2d {
-        pairs.push(("factors".into(), query.sweep.factors_string()));
-        pairs.push(("replicates".into(), query.sweep.replicates.to_string()));
-    }
-    if query.autostart {
-        pairs.push(("autostart".into(), "1".into()));
-    }
-    if let Some(data) = &query.data {
-        pairs.push(("data".into(), data.clone()));
-    }
-    pairs
-}
 
 /// Applies `key=raw` to the query with the URL's own parser and range checks; on success
 /// updates the query and the address bar, else returns the reason.
 pub(super) fn commit(query: RwSignal<PageQuery>, key: &str, raw: &str) -> Result<(), String> {
     let current = query.get_untracked();
-    let pairs = pairs_of(&current)
-        .into_iter()
-        .map(|(k, v)| if k == key { (k, raw.trim().to_string()) } else { (k, v) });
+    let mut pairs = current.to_pairs();
+    match pairs.iter_mut().find(|(k, _)| k == key) {
+        Some((_, v)) => *v = raw.trim().to_string(),
+        None => pairs.push((key.to_string(), raw.trim().to_string())),
+    }
     let (next, errors) = PageQuery::parse(pairs);
     if !errors.is_empty() {
         return Err(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "));
@@ -55,26 +29,131 @@ pub(super) fn commit(query: RwSignal<PageQuery>, key: &str, raw: &str) -> Result
     Ok(())
 }
 
-/// Hyper-parameter fields, backend choice, Train/Cancel and the run's status.
+/// The fields of a form that hold a refused value, with the reason, by URL key. Train waits
+/// until none does, and says which.
+#[derive(Clone, Copy)]
+pub struct FieldErrors(RwSignal<Vec<(&'static str, String)>>);
+
+impl Default for FieldErrors {
+    fn default() -> Self {
+        Self(RwSignal::new(Vec::new()))
+    }
+}
+
+impl FieldErrors {
+    /// Records the field's state: `Some(reason)` while its text is refused.
+    pub fn set(&self, key: &'static str, error: Option<String>) {
+        self.0.update(|errors| {
+            errors.retain(|(k, _)| *k != key);
+            if let Some(e) = error {
+                errors.push((key, e));
+            }
+        });
+    }
+
+    /// Why Train is disabled by the form (tracked), if it is.
+    pub fn reason(&self) -> Option<String> {
+        self.0.with(|errors| errors.first().map(|(key, e)| format!("Fix the highlighted field ({key}: {e}) to train.")))
+    }
+}
+
+/// Train, Pause/Resume and Cancel for one run, with its status as a polite live region.
+/// Focus never falls to the page: Train hands it to Pause when the run starts, and the
+/// run's end hands it back to Train.
+#[component]
+pub fn RunButtons(
+    /// The run's status (`run-status`).
+    #[prop(into)]
+    status: Signal<RunStatus>,
+    /// Whether Train may start now.
+    #[prop(into)]
+    can_train: Signal<bool>,
+    /// Train's text.
+    #[prop(into)]
+    train_label: Signal<String>,
+    on_train: Callback<()>,
+    on_pause: Callback<()>,
+    on_resume: Callback<()>,
+    on_cancel: Callback<()>,
+    /// Cancel is on its way (disables Cancel and Pause).
+    #[prop(into, default = Signal::stored(false))]
+    cancelling: Signal<bool>,
+) -> impl IntoView {
+    let train_ref = NodeRef::<leptos::html::Button>::new();
+    let pause_ref = NodeRef::<leptos::html::Button>::new();
+    let running = move || status.with(|s| matches!(s, RunStatus::Running | RunStatus::Paused));
+    let paused = move || status.with(|s| *s == RunStatus::Paused);
+    // When the run ends, the focused Pause/Cancel buttons disable themselves: give focus to
+    // Train (if focus was on them, or fell to the page).
+    Effect::new(move |was_running: Option<bool>| {
+        let now_running = running();
+        if was_running == Some(true) && !now_running {
+            set_timeout(
+                move || {
+                    let focus_lost = web_sys::window()
+                        .and_then(|w| w.document())
+                        .map(|d| d.active_element().is_none_or(|e| d.body().is_some_and(|b| *b == e) || e.has_attribute("disabled")))
+                        .unwrap_or(false);
+                    if focus_lost && let Some(button) = train_ref.get_untracked() {
+                        let _ = button.focus();
+                    }
+                },
+                std::time::Duration::ZERO,
+            );
+        }
+        now_running
+    });
+    view! {
+        <div class="buttons">
+            <button class="primary" data-testid="train-button" node_ref=train_ref disabled=move || !can_train.get()
+                on:click=move |_| {
+                    on_train.run(());
+                    // Train is now disabled: keep the keyboard user on the run's controls.
+                    set_timeout(move || if let Some(b) = pause_ref.get_untracked() { let _ = b.focus(); }, std::time::Duration::ZERO);
+                }>
+                {move || train_label.get()}
+            </button>
+            <button data-testid="pause-button" node_ref=pause_ref disabled=move || !running() || cancelling.get()
+                aria-pressed=move || paused().to_string()
+                on:click=move |_| if paused() { on_resume.run(()) } else { on_pause.run(()) }>
+                {move || if paused() { "Resume" } else { "Pause" }}
+            </button>
+            <button data-testid="cancel-button" disabled=move || !running() || cancelling.get()
+                on:click=move |_| on_cancel.run(())>
+                "Cancel"
+            </button>
+            <span class="run-status" role="status" aria-live="polite">
+                "Status: "
+                <strong data-testid="run-status" class:error=move || status.with(|s| matches!(s, RunStatus::Error(_)))>
+                    {move || status.with(RunStatus::label)}
+                </strong>
+            </span>
+        </div>
+    }
+}
+
+/// Hyper-parameter fields, backend choice, Train/Pause/Cancel and the run's status, for
+/// one [`RunController`]. The buttons come first, so they are on the first screen.
 #[component]
 pub fn RunControls(
-    /// The page's query (the next run's setup); edited here.
-    query: RwSignal<PageQuery>,
-    /// The run whose status is shown and which Train/Cancel act on.
-    run: RunState,
+    /// The run and its worker; its query is edited here.
+    ctl: RunController,
     /// Whether the dataset is loaded (Train waits for it).
     #[prop(into)]
     data_ready: Signal<bool>,
-    /// Starts a run with the current query.
+    /// Starts a run with the current query (the lab checks nothing else is training).
     on_train: Callback<()>,
-    /// Cancels the running run.
-    on_cancel: Callback<()>,
     /// Why Train cannot start now besides the dataset (another experiment is training).
     #[prop(into)]
     blocked: Signal<Option<String>>,
+    /// Extra fields of the experiment (P4's CNN stage), shown after the common ones.
+    #[prop(optional)]
+    children: Option<Children>,
 ) -> impl IntoView {
+    let (query, run) = (ctl.query, ctl.run);
+    let errors = FieldErrors::default();
     let running = Signal::derive(move || run.is_running());
-    let can_train = move || data_ready.get() && !running.get() && blocked.with(Option::is_none);
+    let can_train = Signal::derive(move || data_ready.get() && !running.get() && blocked.with(Option::is_none) && errors.reason().is_none());
     let field = move |key: &'static str, label: &'static str, hint: &'static str, get: fn(&PageQuery) -> String| {
         view! {
             <NumberField
@@ -83,49 +162,32 @@ pub fn RunControls(
                 hint=hint
                 value=Signal::derive(move || query.with(get))
                 disabled=running
+                errors=errors
                 on_commit=Callback::new(move |raw: String| commit(query, key, &raw))
             />
         }
     };
+    let why_not = move || {
+        if running.get() {
+            None
+        } else if !data_ready.get() {
+            Some("Train is enabled once the dataset has loaded.".to_string())
+        } else {
+            blocked.get().or_else(|| errors.reason())
+        }
+    };
     view! {
         <div class="controls">
-            <div class="fields">
-                {field("epochs", "Epochs", "1–200", |q| q.config.epochs.to_string())}
-                {field("batch_size", "Batch size", "1–8192", |q| q.config.batch_size.to_string())}
-                {field("lr", "Learning rate", "0 < lr ≤ 10", |q| q.config.lr.to_string())}
-                {field("seed", "Seed", "any whole number", |q| q.config.seed.to_string())}
-                {field("train_size", "Training images", "1–60000", |q| q.config.train_size.to_string())}
-                {field("test_size", "Test images", "1–10000", |q| q.config.test_size.to_string())}
-                <BackendSelect query=query disabled=running />
-            </div>
-            <p class="muted">
-                {move || query.with(|q| format!(
-                    "{} steps per epoch; validation on {} test images after every epoch.",
-                    format::thousands(q.config.steps_per_epoch()),
-                    if q.config.test_size == crate::experiment::config::TEST_IMAGES { "all 10,000".to_string() } else { format!("the first {}", format::thousands(q.config.test_size)) }
-                ))}
-            </p>
-            <div class="buttons">
-                <button class="primary" data-testid="train-button" disabled=move || !can_train()
-                    on:click=move |_| on_train.run(())>
-                    "Train"
-                </button>
-                <button data-testid="cancel-button" disabled=move || !running.get()
-                    on:click=move |_| on_cancel.run(())>
-                    "Cancel"
-                </button>
-                <span class="run-status">
-                    "Status: "
-                    <strong data-testid="run-status"
-                        class:error=move || run.status.with(|s| matches!(s, RunStatus::Error(_)))>
-                        {move || run.status.with(RunStatus::label)}
-                    </strong>
-                </span>
-            </div>
-            <Show when=move || !data_ready.get() && !running.get()>
-                <p class="muted">"Train is enabled once the dataset has loaded."</p>
-            </Show>
-            {move || (data_ready.get() && !running.get()).then(|| blocked.get()).flatten().map(|reason| view! { <p class="muted">{reason}</p> })}
+            <RunButtons
+                status=run.status
+                can_train=can_train
+                train_label=Signal::stored("Train".to_string())
+                on_train=on_train
+                on_pause=Callback::new(move |()| ctl.pause())
+                on_resume=Callback::new(move |()| ctl.resume())
+                on_cancel=Callback::new(move |()| ctl.cancel())
+            />
+            {move || why_not().map(|reason| view! { <p class="muted" data-testid="train-disabled-reason">{reason}</p> })}
             {move || {
                 let completed = run.cancelled.get()?;
                 (run.status.with(|s| *s == RunStatus::Idle)).then(|| view! {
@@ -134,6 +196,26 @@ pub fn RunControls(
                     </p>
                 })
             }}
+            <details class="settings" open>
+                <summary>"Settings"</summary>
+                <div class="fields">
+                    {field("epochs", "Epochs", "1–200", |q| q.config.epochs.to_string())}
+                    {field("batch_size", "Batch size", "1–8192", |q| q.config.batch_size.to_string())}
+                    {field("lr", "Learning rate", "0 < lr ≤ 10", |q| q.config.lr.to_string())}
+                    {field("seed", "Seed", "any whole number", |q| q.config.seed.to_string())}
+                    {field("train_size", "Training images", "1–60000", |q| q.config.train_size.to_string())}
+                    {field("test_size", "Test images", "1–10000", |q| q.config.test_size.to_string())}
+                    <BackendSelect query=query disabled=running />
+                    {children.map(|c| c())}
+                </div>
+                <p class="muted small">
+                    {move || query.with(|q| format!(
+                        "{} steps per epoch; validation on {} test images after every epoch.",
+                        format::thousands(q.config.steps_per_epoch()),
+                        if q.config.test_size == crate::experiment::config::TEST_IMAGES { "all 10,000".to_string() } else { format!("the first {}", format::thousands(q.config.test_size)) }
+                    ))}
+                </p>
+            </details>
         </div>
     }
 }
@@ -155,6 +237,8 @@ pub(super) fn NumberField(
     disabled: Signal<bool>,
     /// Tries to apply the typed text; `Err` is shown beside the field.
     on_commit: Callback<String, Result<(), String>>,
+    /// The form's refused fields (this one's entry is kept up to date).
+    errors: FieldErrors,
     /// The on-screen keyboard to ask for (`text` for lists).
     #[prop(default = "decimal")]
     inputmode: &'static str,
@@ -162,6 +246,7 @@ pub(super) fn NumberField(
     let error = RwSignal::new(None::<String>);
     let id = format!("field-{key}");
     let label_for = id.clone();
+    let hint_id = format!("hint-{key}");
     view! {
         <label class="field" for=label_for>
             <span class="label">{label}</span>
@@ -169,9 +254,15 @@ pub(super) fn NumberField(
                 prop:value=value
                 disabled=disabled
                 class:invalid=move || error.with(Option::is_some)
-                on:change=move |ev| error.set(on_commit.run(event_target_value(&ev)).err())
+                aria-invalid=move || error.with(Option::is_some).to_string()
+                aria-describedby=hint_id.clone()
+                on:change=move |ev| {
+                    let refused = on_commit.run(event_target_value(&ev)).err();
+                    errors.set(key, refused.clone());
+                    error.set(refused);
+                }
             />
-            <span class="hint">
+            <span class="hint" id=hint_id>
                 {move || match error.get() {
                     Some(e) => format!("{e}; the run keeps {}", value.get()),
                     None => hint.to_string(),

@@ -90,7 +90,55 @@ pub fn start_loading(base: String, files: RwSignal<FileProgress>, state: RwSigna
     });
 }
 
-/// The dataset's status line, counts and one progress bar per file.
+/// The dataset's one-line status for the lab bar (always on screen): loading with one
+/// bar for all four files, ready with the counts and where the files came from, or the
+/// error.
+#[component]
+pub fn DataStatus(
+    /// Progress of each of the four files.
+    #[prop(into)]
+    files: Signal<FileProgress>,
+    /// Loading, ready with counts, or the error.
+    #[prop(into)]
+    state: Signal<DataState>,
+) -> impl IntoView {
+    let loaded = move || files.with(|f| f.iter().flatten().map(|p| p.loaded).sum::<u64>());
+    let total = move || files.with(|f| f.iter().map(|p| p.as_ref().and_then(|p| p.total)).sum::<Option<u64>>());
+    let source = move || {
+        files.with(|f| {
+            if f.iter().all(|p| p.as_ref().is_some_and(|p| p.source == Source::Cache)) { "from cache" } else { "downloaded" }
+        })
+    };
+    view! {
+        <p class="data-status">
+            "MNIST: "
+            <strong data-testid="data-status" class:error=move || state.with(|s| matches!(s, DataState::Error(_)))>
+                {move || state.with(DataState::label)}
+            </strong>
+            {move || state.with(|s| match s {
+                DataState::Ready(summary) => view! {
+                    " · "
+                    <span data-testid="train-count">{format::thousands(summary.train)}</span>
+                    " training, "
+                    <span data-testid="test-count">{format::thousands(summary.test)}</span>
+                    " test images ("
+                    {source()}
+                    ")"
+                }.into_any(),
+                DataState::Loading => view! {
+                    " "
+                    <progress aria-label="dataset download" max=move || total().map(|t| t.max(1).to_string())
+                        value=move || total().map(|_| loaded().to_string())></progress>
+                    " " {move || format::bytes(loaded())}
+                }.into_any(),
+                DataState::Error(_) => ().into_any(),
+            })}
+        </p>
+    }
+}
+
+/// Where the dataset came from, one progress bar per file, and a way to forget the cache
+/// (Problem 1's tab).
 #[component]
 pub fn DataPanel(
     /// Base URL the files are fetched from (shown to the reader).
@@ -99,9 +147,6 @@ pub fn DataPanel(
     /// Progress of each of the four files.
     #[prop(into)]
     files: Signal<FileProgress>,
-    /// Loading, ready with counts, or the error.
-    #[prop(into)]
-    state: Signal<DataState>,
 ) -> impl IntoView {
     let rows = MnistFile::ALL
         .iter()
@@ -110,26 +155,13 @@ pub fn DataPanel(
         .collect_view();
     view! {
         <div class="data-panel">
-            <p class="status-line">
-                "Dataset: "
-                <strong data-testid="data-status" class:error=move || state.with(|s| matches!(s, DataState::Error(_)))>
-                    {move || state.with(DataState::label)}
-                </strong>
-                {move || state.with(|s| match s {
-                    DataState::Ready(summary) => Some(view! {
-                        " — "
-                        <span data-testid="train-count">{format::thousands(summary.train)}</span>
-                        " training images / "
-                        <span data-testid="test-count">{format::thousands(summary.test)}</span>
-                        " test images"
-                    }),
-                    _ => None,
-                })}
-            </p>
             <p class="muted">"Source: " <code>{base}</code> " (decompressed and kept in the browser's Cache Storage for the next visit and for the training worker)"</p>
-            <table class="downloads">
-                <tbody>{rows}</tbody>
-            </table>
+            <div class="scroll-x">
+                <table class="downloads">
+                    <caption class="visually-hidden">"The four MNIST files"</caption>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
             <ClearCache />
         </div>
     }
@@ -178,7 +210,7 @@ fn FileRow(
     view! {
         <tr>
             <td><code>{name}</code></td>
-            <td class="bar"><progress max=max value=value></progress></td>
+            <td class="bar"><progress aria-label=format!("{name} download") max=max value=value></progress></td>
             <td class="bytes">{text}</td>
         </tr>
     }

@@ -8,9 +8,8 @@ use super::controls::RunControls;
 use super::model_table::ModelSummaryTable;
 use super::progress::{EpochLog, RunProgress};
 use super::results::{Results, SeedRun};
-use super::state::RunState;
+use super::run_controller::RunController;
 use crate::experiment::result::seed;
-use crate::experiment::PageQuery;
 use crate::model::summary::mlp_summary;
 
 /// The seed's P2: 10 epochs of about 2.3 s each (its Keras log: 5 s, then 2 s).
@@ -24,10 +23,8 @@ const P2_SEED: SeedRun = SeedRun {
 /// The P2 tab's content.
 #[component]
 pub fn P2Panel(
-    /// The P2 query (the next run's setup), edited by the controls.
-    query: RwSignal<PageQuery>,
-    /// The P2 run.
-    run: RunState,
+    /// The P2 run, its worker and its query (the next run's setup).
+    ctl: RunController,
     /// Whether the dataset is loaded (Train waits for it).
     #[prop(into)]
     data_ready: Signal<bool>,
@@ -35,13 +32,16 @@ pub fn P2Panel(
     #[prop(into)]
     blocked: Signal<Option<String>>,
     on_train: Callback<()>,
-    on_cancel: Callback<()>,
 ) -> impl IntoView {
+    let (query, run) = (ctl.query, ctl.run);
     let chart_epochs = Signal::derive(move || {
         run.config.with(|c| c.as_ref().map(|c| c.epochs)).unwrap_or_else(|| query.with(|q| q.config.epochs))
     });
     view! {
         <h2>"Problem 2 — a multi-layer perceptron"</h2>
+        <RunControls ctl=ctl data_ready=data_ready blocked=blocked on_train=on_train />
+        <RunProgress run=run />
+        <EpochLog run=run />
         <div class="two-col">
             <div>
                 <h3>"2A · the model"</h3>
@@ -53,18 +53,6 @@ pub fn P2Panel(
             </div>
             <Answer2A />
         </div>
-        <h3>"Train it"</h3>
-        <RunControls
-            query=query
-            run=run
-            data_ready=data_ready
-            blocked=blocked
-            on_train=on_train
-            on_cancel=on_cancel
-        />
-        <RunProgress run=run />
-        <h3>"Epoch log"</h3>
-        <EpochLog run=run />
         <div class="two-col">
             <div>
                 <h3>"2C · accuracy per epoch"</h3>

@@ -5,10 +5,9 @@
 use leptos::prelude::*;
 
 use super::answers::{Answer2D, SeedNotes2D, SweepFigures};
-use super::controls::{BackendSelect, NumberField, commit};
+use super::controls::{BackendSelect, FieldErrors, NumberField, RunButtons, commit};
 use super::format;
 use super::model_table::ModelSummaryTable;
-use super::state::RunStatus;
 use super::sweep::{MAX_WORKERS, PlannedNetwork, Sweep, cores, factor_label};
 use super::sweep_charts::{CompareChart, NetworkCurve, StatKind, StatsChart};
 use super::sweep_store;
@@ -37,6 +36,8 @@ pub fn P2dPanel(
     let figures = Signal::derive(move || figures(&sweep));
     view! {
         <h2>"Problem 2D — weight decay: a 500-300 network with L2 on its hidden kernels"</h2>
+        <SweepControls sweep=sweep data_ready=data_ready blocked=blocked on_train=on_train on_cancel=on_cancel />
+        <SweepProgress sweep=sweep />
         <p class="lede-small">
             "The seed updates the model to two hidden layers of 500 and 300 units, trains it for 40 epochs with "
             "weight decay (Keras " <code>"kernel_regularizer=l2(factor)"</code> " on both hidden layers), for five "
@@ -55,9 +56,6 @@ pub fn P2dPanel(
             </div>
             <SeedSweep />
         </div>
-        <h3>"Train the sweep"</h3>
-        <SweepControls sweep=sweep data_ready=data_ready blocked=blocked on_train=on_train on_cancel=on_cancel />
-        <SweepProgress sweep=sweep />
         <h3>"The networks"</h3>
         <p class="muted small">
             "Training (blue) and validation (orange) accuracy per epoch of every network, one row per factor; "
@@ -135,11 +133,12 @@ fn SweepControls(
     on_cancel: Callback<()>,
 ) -> impl IntoView {
     let query = sweep.query;
+    let errors = FieldErrors::default();
     let running = Signal::derive(move || sweep.busy.get());
     let total = move || sweep.plan.with(Vec::len);
     let finished = move || sweep.finished_count();
     let all_done = move || total() > 0 && finished() == total();
-    let can_train = move || data_ready.get() && !running.get() && blocked.with(Option::is_none) && !all_done();
+    let can_train = move || data_ready.get() && !running.get() && blocked.with(Option::is_none) && !all_done() && errors.reason().is_none();
     let field = move |key: &'static str, label: &'static str, hint: &'static str, get: fn(&PageQuery) -> String, inputmode: &'static str| {
         view! {
             <NumberField
@@ -149,6 +148,7 @@ fn SweepControls(
                 value=Signal::derive(move || query.with(get))
                 disabled=running
                 inputmode=inputmode
+                errors=errors
                 on_commit=Callback::new(move |raw: String| {
                     if key == "factors" {
                         // Checked here too for a message that names the rule.
@@ -179,6 +179,16 @@ fn SweepControls(
     };
     view! {
         <div class="controls">
+            <RunButtons
+                status=Signal::derive(move || sweep.status())
+                can_train=Signal::derive(can_train)
+                train_label=Signal::derive(train_label)
+                cancelling=Signal::derive(move || sweep.cancelling.get())
+                on_train=on_train
+                on_pause=Callback::new(move |()| sweep.pause())
+                on_resume=Callback::new(move |()| sweep.resume())
+                on_cancel=on_cancel
+            />
             <div class="fields">
                 {field("epochs", "Epochs per network", "1–200 (seed: 40)", |q| q.config.epochs.to_string(), "decimal")}
                 {field("batch_size", "Batch size", "1–8192", |q| q.config.batch_size.to_string(), "decimal")}
@@ -194,7 +204,9 @@ fn SweepControls(
                         prop:value=move || sweep.cpu_workers.get().to_string()
                         disabled=running
                         on:change=move |ev| {
-                            if let Ok(n) = event_target_value(&ev).parse::<usize>() {
+                            let raw = event_target_value(&ev);
+                            // The choice is part of the setup: it goes into the URL too.
+                            if let (Ok(n), Ok(())) = (raw.parse::<usize>(), commit(query, "workers", &raw)) {
                                 sweep.cpu_workers.set(n.clamp(1, MAX_WORKERS));
                             }
                         }>
@@ -210,29 +222,14 @@ fn SweepControls(
                     format::epochs(q.config.epochs), format::thousands(q.config.steps_per_epoch())
                 ))}
             </p>
-            <div class="buttons">
-                <button class="primary" data-testid="train-button" disabled=move || !can_train()
-                    on:click=move |_| on_train.run(())>
-                    {train_label}
-                </button>
-                <button data-testid="cancel-button" disabled=move || !running.get() || sweep.cancelling.get()
-                    on:click=move |_| on_cancel.run(())>
-                    "Cancel"
-                </button>
-                <span class="run-status">
-                    "Status: "
-                    <strong data-testid="run-status"
-                        class:error=move || matches!(sweep.status(), RunStatus::Error(_))>
-                        {move || sweep.status().label()}
-                    </strong>
-                </span>
-            </div>
             {move || {
                 let reason = if running.get() {
                     None
                 } else if !data_ready.get() {
                     Some("Train is enabled once the dataset has loaded.".to_string())
                 } else if let Some(reason) = blocked.get() {
+                    Some(reason)
+                } else if let Some(reason) = errors.reason() {
                     Some(reason)
                 } else if all_done() {
                     Some("Every network of this setup is finished and stored; change the setup, or forget the stored results to train it again.".to_string())

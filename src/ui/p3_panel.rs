@@ -14,11 +14,12 @@ use super::progress::{EpochLog, RunProgress};
 use super::state::RunState;
 use super::sweep::Sweep;
 use super::stored_cnn::{StoredCnn, StoredCnnCard};
-use super::worker_client::{CancelOutcome, WorkerClient, WorkerEvent};
+use super::run_controller::RunController;
+use super::worker_client::WorkerEvent;
 use crate::experiment::result::seed;
 use crate::experiment::{PageQuery, RunResult};
 use crate::model::summary::cnn_summary;
-use crate::protocol::{WorkerInput, WorkerOutput};
+use crate::protocol::WorkerOutput;
 
 /// The seed's CNN run: 40 epochs of 469 steps.
 /// The seed's P3: 40 epochs of about 28 s each (its Keras log).
@@ -29,77 +30,36 @@ const P3_SEED: SeedRun = SeedRun {
     seconds_per_epoch: SEED_P3_SECONDS_PER_EPOCH,
 };
 
-/// P3's run and its worker: the query (the next run's setup), the run's state, and a
-/// worker of its own, started when the tab is shown and reused across runs.
+/// P3's run and its worker (a [`RunController`]), and the trained CNN it keeps.
 #[derive(Clone, Copy)]
 pub struct P3Run {
     /// The P3 query, edited by the tab's controls.
     pub query: RwSignal<PageQuery>,
     /// The current (or last) run.
     pub run: RunState,
-    client: StoredValue<WorkerClient, LocalStorage>,
-    data_url: StoredValue<String>,
+    pub ctl: RunController,
     /// The trained CNN kept in the browser (this tab's run replaces it).
     pub stored: StoredCnn,
 }
 
 impl P3Run {
-    /// Spawns nothing yet; the worker starts with [`Self::warm_up`] or [`Self::start`].
-    /// `stored` is re-read when the worker has kept the trained CNN.
+    /// Spawns nothing yet. `stored` is re-read when the worker has kept the trained CNN.
     pub fn new(query: RwSignal<PageQuery>, data_url: String, stored: StoredCnn) -> Self {
-        let run = RunState::new();
-        let client = StoredValue::new_local(WorkerClient::new(move |event| {
+        let ctl = RunController::new(query, data_url, move |ctl, event| {
             if let WorkerEvent::Output(WorkerOutput::ModelStored { stored: kept, description }) = &event {
                 stored.refresh();
                 if !kept {
                     stored.message.set(Some(format!("the CNN could not be kept: {description}")));
                 }
             }
-            run.apply(event)
-        }));
-        Self { query, run, client, data_url: StoredValue::new(data_url), stored }
+            ctl.run.apply(event)
+        });
+        Self { query, run: ctl.run, ctl, stored }
     }
 
     /// Whether the CNN is training (tracked).
     pub fn busy(&self) -> bool {
         self.run.is_running()
-    }
-
-    /// Trains the CNN with the current query (the caller checks the dataset is loaded and
-    /// nothing else is training); nothing if it is already training.
-    pub fn start(&self) {
-        if self.run.is_running_untracked() {
-            return;
-        }
-        let query = self.query.get_untracked();
-        self.run.begin(query.config.clone());
-        let input = WorkerInput::Start { config: query.config, backend: query.backend, data_url: self.data_url.get_value() };
-        if let Err(e) = self.client.get_value().start(input) {
-            self.run.fail(e);
-        }
-    }
-
-    /// Cancels the run after the worker's current step.
-    pub fn cancel(&self) {
-        match self.client.get_value().cancel() {
-            Ok(CancelOutcome::Posted) => self.run.phase.set(Some("cancelling after the current step…".into())),
-            Ok(CancelOutcome::DroppedQueuedStart | CancelOutcome::Nothing) => self.run.cancelled_before_start(),
-            Err(e) => self.run.fail(e),
-        }
-    }
-
-    /// Starts the worker now, so Train answers at once.
-    pub fn warm_up(&self) {
-        if let Err(e) = self.client.get_value().ensure_live() {
-            self.run.fail(e);
-        }
-    }
-
-    /// Ends the worker unless it is training (its results stay on the page).
-    pub fn shut_down_idle(&self) {
-        if !self.run.is_running_untracked() {
-            self.client.get_value().shutdown();
-        }
     }
 }
 
@@ -119,7 +79,6 @@ pub fn P3Panel(
     #[prop(into)]
     blocked: Signal<Option<String>>,
     on_train: Callback<()>,
-    on_cancel: Callback<()>,
 ) -> impl IntoView {
     let run = p3.run;
     let query = p3.query;
@@ -131,6 +90,13 @@ pub fn P3Panel(
     let p2_result: Signal<Option<RunResult>> = p2_run.result.into();
     view! {
         <h2>"Problem 3 — a convolutional network"</h2>
+        <RunControls ctl=p3.ctl data_ready=data_ready blocked=blocked on_train=on_train />
+        <p class="muted small">
+            "A CNN epoch is much heavier than an MLP's (see 3B below): the seed's took 28 s on its machine. On the "
+            "CPU backend in a browser, fewer training images or epochs give a quick first look."
+        </p>
+        <RunProgress run=run />
+        <EpochLog run=run />
         <p class="lede-small">
             "The seed's CNN: two 3 × 3 convolutions (32 and 64 filters, ReLU), each followed by 2 × 2 max pooling, "
             "then Flatten, Dense(200) and Dense(128) with ReLU, Dropout(0.5) and a 10-way softmax; SGD lr 0.1, "
@@ -144,15 +110,6 @@ pub fn P3Panel(
             </div>
             <Answer3A result=result />
         </div>
-        <h3>"Train it"</h3>
-        <RunControls query=query run=run data_ready=data_ready blocked=blocked on_train=on_train on_cancel=on_cancel />
-        <p class="muted small">
-            "A CNN epoch is much heavier than an MLP's (see 3B below): the seed's took 28 s on its machine. On the "
-            "CPU backend in a browser, fewer training images or epochs give a quick first look."
-        </p>
-        <RunProgress run=run />
-        <h3>"Epoch log"</h3>
-        <EpochLog run=run />
         <div class="chart-grid">
             <AccuracyChart history=run.history epochs=chart_epochs seed=&seed::P3_CURVES />
             <LossChart history=run.history epochs=chart_epochs seed=&seed::P3_CURVES />

@@ -16,27 +16,34 @@ use super::p4_figures::{AutoencoderDiagram, DenoiseChart, DenoiseTable, Generate
 use super::progress::{EpochLog, RunProgress};
 use super::state::RunState;
 use super::stored_cnn::{StoredCnn, StoredCnnCard};
-use super::worker_client::{CancelOutcome, WorkerClient, WorkerEvent};
+use super::run_controller::RunController;
+use super::worker_client::WorkerEvent;
+use super::controls::commit;
 use crate::experiment::p4::{self, Generated, Generation, NoiseGrid, P4Result};
-use crate::experiment::{PageQuery, RunConfig};
+use crate::experiment::PageQuery;
 use crate::model::summary::autoencoder_summary;
-use crate::protocol::{WorkerInput, WorkerOutput};
+use crate::protocol::{CnnStage, WorkerInput, WorkerOutput};
 
-/// Which network the P4 run is training.
+/// Where the run's CNN (for 4C and 4D) comes from: the visitor's choice in the form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum P4Stage {
-    /// P3's CNN, because none was stored.
-    Cnn,
-    Autoencoder,
+pub enum CnnChoice {
+    /// The CNN kept in this browser (trained in P3, or uploaded).
+    Kept,
+    /// P3's CNN trained first, in the same run, for the form's epochs.
+    TrainFirst,
 }
 
-/// P4's run, its worker, and what the worker answered.
+/// P4's run ([`RunController`]), its CNN choice, and what the worker answered.
 #[derive(Clone, Copy)]
 pub struct P4Run {
     /// The P4 query, edited by the tab's controls.
     pub query: RwSignal<PageQuery>,
     pub run: RunState,
-    pub stage: RwSignal<P4Stage>,
+    pub ctl: RunController,
+    /// `None`: the default, the kept CNN if there is one, else train one first.
+    pub cnn_choice: RwSignal<Option<CnnChoice>>,
+    /// Keep a CNN trained as the run's first stage (replacing the kept one).
+    pub keep_trained_cnn: RwSignal<bool>,
     pub result: RwSignal<Option<P4Result>>,
     /// The 4B grid shown (the run's, or a re-noised one).
     pub grid: RwSignal<Option<NoiseGrid>>,
@@ -47,52 +54,102 @@ pub struct P4Run {
     /// A 4B/4D request is being answered.
     pub pending: RwSignal<bool>,
     pub stored: StoredCnn,
-    client: StoredValue<Option<WorkerClient>, LocalStorage>,
-    data_url: StoredValue<String>,
 }
 
 impl P4Run {
     pub fn new(query: RwSignal<PageQuery>, data_url: String, stored: StoredCnn) -> Self {
-        let this = Self {
+        let result = RwSignal::new(None);
+        let grid = RwSignal::new(None);
+        let sampled = RwSignal::new(None);
+        let interpolated = RwSignal::new(None);
+        let request_error = RwSignal::new(None);
+        let pending = RwSignal::new(false);
+        let figures = Figures { result, grid, sampled, interpolated, request_error, pending, stored };
+        let ctl = RunController::new(query, data_url, move |ctl, event| figures.on_event(ctl.run, event));
+        Self {
             query,
-            run: RunState::new(),
-            stage: RwSignal::new(P4Stage::Autoencoder),
-            result: RwSignal::new(None),
-            grid: RwSignal::new(None),
-            sampled: RwSignal::new(None),
-            interpolated: RwSignal::new(None),
-            request_error: RwSignal::new(None),
-            pending: RwSignal::new(false),
+            run: ctl.run,
+            ctl,
+            cnn_choice: RwSignal::new(query.with_untracked(|q| q.cnn_epochs.map(|_| CnnChoice::TrainFirst))),
+            keep_trained_cnn: RwSignal::new(false),
+            result,
+            grid,
+            sampled,
+            interpolated,
+            request_error,
+            pending,
             stored,
-            client: StoredValue::new_local(None),
-            data_url: StoredValue::new(data_url),
-        };
-        let client = WorkerClient::new(move |event| this.on_event(event));
-        this.client.set_value(Some(client));
-        this
+        }
     }
 
-    fn on_event(self, event: WorkerEvent) {
-        let WorkerEvent::Output(output) = event else { return self.run.apply(event) };
+    pub fn busy(&self) -> bool {
+        self.run.is_running()
+    }
+
+    /// The CNN choice in effect (tracked): the visitor's, else the kept CNN if any.
+    pub fn effective_choice(&self) -> CnnChoice {
+        self.cnn_choice.get().unwrap_or(if self.stored.info.with(Option::is_some) { CnnChoice::Kept } else { CnnChoice::TrainFirst })
+    }
+
+    /// Trains (P3's CNN first, if so chosen, then) the autoencoder; nothing if running.
+    pub fn start(&self) {
+        if self.run.is_running_untracked() {
+            return;
+        }
+        self.result.set(None);
+        let choice = untrack(|| self.effective_choice());
+        let cnn = (choice == CnnChoice::TrainFirst).then(|| {
+            let query = self.query.get_untracked();
+            CnnStage { config: p4::cnn_stage_config(&query.config, query.cnn_epochs), keep: self.keep_trained_cnn.get_untracked() }
+        });
+        self.ctl.start(cnn);
+    }
+
+    /// A 4B/4D request to the worker that holds the trained models.
+    pub fn request(&self, input: WorkerInput) {
+        if self.run.is_running_untracked() || self.pending.get_untracked() {
+            return;
+        }
+        self.pending.set(true);
+        if let Err(e) = self.ctl.request(input) {
+            self.pending.set(false);
+            self.request_error.set(Some(e));
+        }
+    }
+}
+
+/// What P4's worker answers besides the run's progress.
+#[derive(Clone, Copy)]
+struct Figures {
+    result: RwSignal<Option<P4Result>>,
+    grid: RwSignal<Option<NoiseGrid>>,
+    sampled: RwSignal<Option<Generated>>,
+    interpolated: RwSignal<Option<Generated>>,
+    request_error: RwSignal<Option<String>>,
+    pending: RwSignal<bool>,
+    stored: StoredCnn,
+}
+
+impl Figures {
+    fn on_event(self, run: RunState, event: WorkerEvent) {
+        let WorkerEvent::Output(output) = event else { return run.apply(event) };
         match output {
             WorkerOutput::ModelStored { stored, description } => {
                 self.stored.refresh();
                 if !stored {
-                    self.stored.message.set(Some(format!("the CNN could not be kept ({description}); 4C and 4D need it")));
+                    self.stored.message.set(Some(format!("the CNN could not be kept ({description})")));
                 }
             }
-            // The CNN is trained (and kept): now the autoencoder, in the same run.
-            WorkerOutput::Done(_) if self.stage.get_untracked() == P4Stage::Cnn && self.run.is_running_untracked() => self.start_autoencoder(),
             WorkerOutput::P4Done(result) => {
-                if !self.run.is_running_untracked() {
+                if !run.is_running_untracked() {
                     return;
                 }
                 let (grid, sampled, interpolated) = (result.grid.clone(), result.sampled.clone(), result.interpolated.clone());
-                if self.run.history.with_untracked(|h| h.len() < result.history.len()) {
-                    self.run.history.set(result.history.iter().map(|e| crate::experiment::EpochMetrics { epoch: e.epoch, loss: e.loss, accuracy: f64::NAN, val_loss: e.val_loss, val_accuracy: f64::NAN, seconds: e.seconds }).collect());
+                if run.history.with_untracked(|h| h.len() < result.history.len()) {
+                    run.history.set(result.history.iter().map(|e| crate::experiment::EpochMetrics { epoch: e.epoch, loss: e.loss, accuracy: f64::NAN, val_loss: e.val_loss, val_accuracy: f64::NAN, seconds: e.seconds }).collect());
                 }
                 self.result.set(Some(*result));
-                self.run.finish();
+                run.finish();
                 // The 4B grid and the 4D digits are drawn in tasks of their own: drawn with
                 // the rest in one task they kept the main thread busy for 67-100 ms.
                 set_timeout(move || self.grid.set(Some(grid)), Duration::ZERO);
@@ -121,80 +178,56 @@ impl P4Run {
                 self.pending.set(false);
                 self.request_error.set(Some(reason));
             }
-            other => self.run.apply(WorkerEvent::Output(other)),
+            other => run.apply(WorkerEvent::Output(other)),
         }
     }
+}
 
-    fn post(&self, input: WorkerInput) -> Result<(), String> {
-        self.client.with_value(|c| c.as_ref().map_or(Err("the P4 worker is not set up".to_string()), |c| c.start(input)))
-    }
-
-    pub fn busy(&self) -> bool {
-        self.run.is_running()
-    }
-
-    /// Trains (P3's CNN first if none is stored, then) the autoencoder; nothing if running.
-    pub fn start(&self) {
-        if self.run.is_running_untracked() {
-            return;
-        }
-        let query = self.query.get_untracked();
-        if self.stored.info.with_untracked(Option::is_none) {
-            let cnn = RunConfig {
-                epochs: query.cnn_epochs.unwrap_or(query.config.epochs),
-                seed: query.config.seed,
-                train_size: query.config.train_size,
-                test_size: query.config.test_size,
-                ..RunConfig::p3()
-            };
-            self.stage.set(P4Stage::Cnn);
-            self.run.begin(cnn.clone());
-            self.run.phase.set(Some("step 1 of 2: training P3's CNN for 4C and 4D (none is stored)".into()));
-            if let Err(e) = self.post(WorkerInput::Start { config: cnn, backend: query.backend, data_url: self.data_url.get_value() }) {
-                self.run.fail(e);
-            }
-        } else {
-            self.start_autoencoder();
-        }
-    }
-
-    fn start_autoencoder(&self) {
-        let query = self.query.get_untracked();
-        let from_cnn = self.stage.get_untracked() == P4Stage::Cnn && self.run.is_running_untracked();
-        self.stage.set(P4Stage::Autoencoder);
-        self.result.set(None);
-        self.run.begin(query.config.clone());
-        self.run.phase.set(Some(if from_cnn { "step 2 of 2: the autoencoder" } else { "training the autoencoder" }.into()));
-        if let Err(e) = self.post(WorkerInput::Start { config: query.config, backend: query.backend, data_url: self.data_url.get_value() }) {
-            self.run.fail(e);
-        }
-    }
-
-    pub fn cancel(&self) {
-        let outcome = self.client.with_value(|c| c.as_ref().map(WorkerClient::cancel));
-        match outcome {
-            Some(Ok(CancelOutcome::Posted)) => self.run.phase.set(Some("cancelling after the current step…".into())),
-            Some(Ok(CancelOutcome::DroppedQueuedStart | CancelOutcome::Nothing)) | None => self.run.cancelled_before_start(),
-            Some(Err(e)) => self.run.fail(e),
-        }
-    }
-
-    /// A 4B/4D request to the worker that holds the trained models.
-    pub fn request(&self, input: WorkerInput) {
-        if self.run.is_running_untracked() || self.pending.get_untracked() {
-            return;
-        }
-        self.pending.set(true);
-        if let Err(e) = self.post(input) {
-            self.pending.set(false);
-            self.request_error.set(Some(e));
-        }
-    }
-
-    pub fn warm_up(&self) {
-        if let Some(Err(e)) = self.client.with_value(|c| c.as_ref().map(WorkerClient::ensure_live)) {
-            self.run.fail(e);
-        }
+/// The CNN stage as a choice in the form: the kept CNN, or train one first (its epochs,
+/// and whether to keep it).
+#[component]
+fn CnnChoiceFields(p4: P4Run) -> impl IntoView {
+    let running = Signal::derive(move || p4.run.is_running());
+    let has_kept = move || p4.stored.info.with(Option::is_some);
+    let choice = move || p4.effective_choice();
+    let epochs_error = RwSignal::new(None::<String>);
+    let epochs = move || p4.query.with(|q| q.cnn_epochs.unwrap_or(crate::experiment::RunConfig::p3().epochs)).to_string();
+    view! {
+        <fieldset class="field cnn-choice" data-testid="cnn-choice">
+            <legend class="label">"CNN for 4C and 4D"</legend>
+            <label class="radio">
+                <input type="radio" name="cnn" value="kept" data-testid="cnn-kept"
+                    prop:checked=move || choice() == CnnChoice::Kept
+                    disabled=move || running.get() || !has_kept()
+                    on:change=move |_| p4.cnn_choice.set(Some(CnnChoice::Kept)) />
+                {move || if has_kept() { " the kept CNN" } else { " the kept CNN (none is kept)" }}
+            </label>
+            <label class="radio">
+                <input type="radio" name="cnn" value="train" data-testid="cnn-train"
+                    prop:checked=move || choice() == CnnChoice::TrainFirst
+                    disabled=running
+                    on:change=move |_| p4.cnn_choice.set(Some(CnnChoice::TrainFirst)) />
+                " train P3's CNN first, for"
+            </label>
+            <span class="inline-field">
+                <input type="text" inputmode="decimal" id="field-cnn_epochs" name="cnn_epochs" data-testid="input-cnn_epochs"
+                    aria-label="epochs of the CNN trained first" size="4"
+                    prop:value=epochs
+                    disabled=move || running.get() || choice() != CnnChoice::TrainFirst
+                    class:invalid=move || epochs_error.with(Option::is_some)
+                    aria-invalid=move || epochs_error.with(Option::is_some).to_string()
+                    on:change=move |ev| epochs_error.set(commit(p4.query, "cnn_epochs", &event_target_value(&ev)).err()) />
+                " epochs (seed: 40)"
+            </span>
+            <label class="radio">
+                <input type="checkbox" data-testid="keep-trained-cnn"
+                    prop:checked=move || p4.keep_trained_cnn.get()
+                    disabled=move || running.get() || choice() != CnnChoice::TrainFirst
+                    on:change=move |ev| p4.keep_trained_cnn.set(event_target_checked(&ev)) />
+                " keep it in this browser afterwards (replaces the kept one)"
+            </label>
+            <span class="hint">{move || epochs_error.get().unwrap_or_else(|| "or upload a CNN in the card below".into())}</span>
+        </fieldset>
     }
 }
 
@@ -210,23 +243,22 @@ pub fn P4Panel(
     #[prop(into)]
     blocked: Signal<Option<String>>,
     on_train: Callback<()>,
-    on_cancel: Callback<()>,
 ) -> impl IntoView {
     let run = p4.run;
     let query = p4.query;
-    let ae_history = Signal::derive(move || if p4.stage.get() == P4Stage::Autoencoder { run.history.get() } else { Vec::new() });
+    // The loss chart is the autoencoder's: not the CNN's epochs of a first stage.
+    let ae_history = Signal::derive(move || {
+        if run.config.with(|c| c.as_ref().is_none_or(|c| c.experiment == crate::experiment::ExperimentId::P4)) { run.history.get() } else { Vec::new() }
+    });
     let chart_epochs = Signal::derive(move || query.with(|q| q.config.epochs));
     let result: Signal<Option<P4Result>> = p4.result.into();
-    let cnn_note = move || {
-        let epochs = query.with(|q| q.cnn_epochs.unwrap_or(q.config.epochs));
-        if p4.stored.info.with(Option::is_some) {
-            "Train uses this CNN for 4C and 4D.".to_string()
-        } else {
-            format!("None is kept: Train first trains P3's CNN ({epochs} epoch(s) on the same training images; the URL's cnn_epochs sets it, the seed's P3 used 40), keeps it, then trains the autoencoder. Training it in the P3 tab, or uploading one, skips that step.")
-        }
-    };
     view! {
         <h2>"Problem 4 — noise, and an autoencoder that removes it"</h2>
+        <RunControls ctl=p4.ctl data_ready=data_ready blocked=blocked on_train=on_train>
+            <CnnChoiceFields p4=p4 />
+        </RunControls>
+        <RunProgress run=run />
+        <EpochLog run=run />
         <p class="lede-small">
             "The seed's salt-and-pepper noise replaces a given fraction of the pixels, half with white and half with black. "
             "A dense autoencoder 784 → 128 → 96 → 128 → 784 learns to map digits noised at 0.4 back to the clean ones "
@@ -240,14 +272,8 @@ pub fn P4Panel(
             </div>
             <Answer4A />
         </div>
-        <h3>"The CNN for 4C and 4D"</h3>
+        <h3>"The CNN kept for 4C and 4D"</h3>
         <StoredCnnCard stored=p4.stored busy=Signal::derive(move || run.is_running()) />
-        <p class="muted small">{cnn_note}</p>
-        <h3>"Train it"</h3>
-        <RunControls query=query run=run data_ready=data_ready blocked=blocked on_train=on_train on_cancel=on_cancel />
-        <RunProgress run=run />
-        <h3>"Epoch log"</h3>
-        <EpochLog run=run />
         <div class="chart-grid">
             <LossChart history=ae_history epochs=chart_epochs seed=&p4::seed::CURVES y_desc="Loss (binary cross-entropy)" />
             <P4Results result=result />

@@ -21,7 +21,10 @@ pub fn RunProgress(
     };
     let epoch_text = move || format!("{:.1} of {} epochs", run.epochs_done(), epochs());
     let eta = move || match (run.status.get(), run.eta_seconds()) {
+        (RunStatus::Paused, _) => "paused".into(),
         (RunStatus::Running, Some(eta)) => format!("about {} left", format::duration(eta)),
+        // Every epoch is done: what remains is the analysis the phase line names.
+        (RunStatus::Running, None) if run.history.with(Vec::len) >= epochs() && epochs() > 0 => "finishing (analysis)".into(),
         (RunStatus::Running, None) => "estimating…".into(),
         _ => "—".into(),
     };
@@ -29,6 +32,7 @@ pub fn RunProgress(
         <Show when=has_run fallback=|| view! { <p class="muted">"No run yet. Set the hyper-parameters and press Train."</p> }>
             <div class="progress-panel">
                 <p class="status-line">
+                    {move || run.stage.get().map(|stage| view! { <strong data-testid="run-stage">{stage.name}</strong> " · " })}
                     {move || run.phase.get().map(|phase| view! { <span data-testid="run-phase">{phase}</span> })}
                     {move || run.backend.get().map(|b| {
                         let reason = b.fallback_reason.map(|r| view! {
@@ -68,19 +72,34 @@ pub fn RunProgress(
     }
 }
 
-/// The Keras-style epoch log of the run, two lines per finished epoch.
+/// The Keras-style epoch log of the run, two lines per finished epoch, under its heading;
+/// nothing before the first epoch ends. A run of several networks (P4 with its CNN) keeps
+/// the earlier networks' logs above the current one's.
 #[component]
 pub fn EpochLog(
     /// The run whose finished epochs are listed.
     run: RunState,
 ) -> impl IntoView {
-    let text = move || {
-        let Some((epochs, steps)) = run.config.with(|c| c.as_ref().map(|c| (c.epochs, c.steps_per_epoch()))) else {
-            return String::new();
-        };
-        run.history.with(|h| h.iter().map(|m| m.keras_lines(epochs, steps)).collect::<Vec<_>>().join("\n"))
+    let lines = |config: &crate::experiment::RunConfig, history: &[crate::experiment::EpochMetrics]| {
+        history.iter().map(|m| m.keras_lines(config.epochs, config.steps_per_epoch())).collect::<Vec<_>>().join("\n")
     };
+    let text = move || {
+        let Some(config) = run.config.get() else { return String::new() };
+        let current = run.history.with(|h| lines(&config, h));
+        let mut parts: Vec<String> = run.earlier.with(|e| e.iter().map(|s| format!("# {}\n{}", s.name, lines(&s.config, &s.history))).collect());
+        if !parts.is_empty() {
+            if let Some(stage) = run.stage.get() {
+                parts.push(format!("# {}\n{current}", stage.name));
+            }
+            return parts.join("\n");
+        }
+        current
+    };
+    let has_lines = move || run.history.with(|h| !h.is_empty()) || run.earlier.with(|e| !e.is_empty());
     view! {
-        <pre class="epoch-log" data-testid="epoch-log">{text}</pre>
+        <Show when=has_lines>
+            <h3>"Epoch log"</h3>
+            <pre class="epoch-log" data-testid="epoch-log" tabindex="0" aria-label="Epoch log">{text}</pre>
+        </Show>
     }
 }

@@ -5,23 +5,25 @@ use leptos::prelude::*;
 use super::worker_client::WorkerEvent;
 use crate::experiment::{EpochMetrics, RunConfig, RunResult};
 use crate::protocol::WorkerOutput;
-use crate::web;
 
 /// The run's state as tests read it from `data-testid="run-status"`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RunStatus {
     Idle,
     Running,
+    /// Running, but held by the visitor after a step (the worker waits).
+    Paused,
     Done,
     Error(String),
 }
 
 impl RunStatus {
-    /// Exactly `idle`, `running`, `done` or `error: <message>`.
+    /// Exactly `idle`, `running`, `paused`, `done` or `error: <message>`.
     pub fn label(&self) -> String {
         match self {
             Self::Idle => "idle".into(),
             Self::Running => "running".into(),
+            Self::Paused => "paused".into(),
             Self::Done => "done".into(),
             Self::Error(message) => format!("error: {message}"),
         }
@@ -47,8 +49,22 @@ pub struct BackendInfo {
     pub fallback_reason: Option<String>,
 }
 
-/// Progress redraws are throttled to this interval (epoch boundaries always show).
-const PROGRESS_INTERVAL_MS: f64 = 250.0;
+/// An earlier network of a run of several (P4's CNN before its autoencoder), kept on
+/// screen with its epoch log when the next one starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FinishedStage {
+    pub name: String,
+    pub config: RunConfig,
+    pub history: Vec<EpochMetrics>,
+}
+
+/// The stage a run of several networks is in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageInfo {
+    pub index: usize,
+    pub count: usize,
+    pub name: String,
+}
 
 /// Every signal of a run, `Copy` so components and closures can share it.
 #[derive(Debug, Clone, Copy)]
@@ -62,9 +78,14 @@ pub struct RunState {
     pub result: RwSignal<Option<RunResult>>,
     /// `Some(completed epochs)` once a run was cancelled.
     pub cancelled: RwSignal<Option<usize>>,
-    /// The configuration of the current (or last) run.
+    /// The configuration of the current (or last) run (of its current stage).
     pub config: RwSignal<Option<RunConfig>>,
-    last_progress_ms: StoredValue<f64>,
+    /// The stage of a run of several networks, if it is one.
+    pub stage: RwSignal<Option<StageInfo>>,
+    /// Earlier stages of the run, with their logs.
+    pub earlier: RwSignal<Vec<FinishedStage>>,
+    /// A pause was asked for and the worker has not confirmed it yet.
+    pub pausing: RwSignal<bool>,
 }
 
 impl Default for RunState {
@@ -84,17 +105,28 @@ impl RunState {
             result: RwSignal::new(None),
             cancelled: RwSignal::new(None),
             config: RwSignal::new(None),
-            last_progress_ms: StoredValue::new(f64::NEG_INFINITY),
+            stage: RwSignal::new(None),
+            earlier: RwSignal::new(Vec::new()),
+            pausing: RwSignal::new(false),
         }
     }
 
+    /// Running or paused: a worker holds the run.
     pub fn is_running(&self) -> bool {
-        self.status.with(|s| *s == RunStatus::Running)
+        self.status.with(|s| matches!(s, RunStatus::Running | RunStatus::Paused))
     }
 
     /// As [`Self::is_running`], without subscribing (for event handlers).
     pub fn is_running_untracked(&self) -> bool {
-        self.status.with_untracked(|s| *s == RunStatus::Running)
+        self.status.with_untracked(|s| matches!(s, RunStatus::Running | RunStatus::Paused))
+    }
+
+    pub fn is_paused(&self) -> bool {
+        self.status.with(|s| *s == RunStatus::Paused)
+    }
+
+    pub fn is_paused_untracked(&self) -> bool {
+        self.status.with_untracked(|s| *s == RunStatus::Paused)
     }
 
     /// Clears the previous run's figures and marks a new one running.
@@ -106,7 +138,9 @@ impl RunState {
         self.result.set(None);
         self.cancelled.set(None);
         self.config.set(Some(config));
-        self.last_progress_ms.set_value(f64::NEG_INFINITY);
+        self.stage.set(None);
+        self.earlier.set(Vec::new());
+        self.pausing.set(false);
         self.status.set(RunStatus::Running);
     }
 
@@ -119,6 +153,7 @@ impl RunState {
 
     /// A failure on the page's side (worker could not be started or posted to).
     pub fn fail(&self, message: String) {
+        self.pausing.set(false);
         self.status.set(RunStatus::Error(message));
     }
 
@@ -132,7 +167,7 @@ impl RunState {
     }
 
     fn apply_output(&self, output: WorkerOutput) {
-        let running = self.status.with_untracked(|s| *s == RunStatus::Running);
+        let running = self.is_running_untracked();
         match output {
             WorkerOutput::Ready => {
                 if running {
@@ -141,15 +176,33 @@ impl RunState {
             }
             WorkerOutput::Status(text) => self.phase.set(Some(text)),
             WorkerOutput::Backend { name, fallback_reason } => self.backend.set(Some(BackendInfo { name, fallback_reason })),
+            // The worker reports by wall time (`experiment::run::REPORT_EVERY`), so every
+            // report is shown.
             WorkerOutput::Progress { epoch, step, steps, loss, accuracy, elapsed_seconds } => {
+                if running {
+                    self.step.set(Some(StepInfo { epoch, step, steps, loss, accuracy, elapsed_seconds }));
+                }
+            }
+            WorkerOutput::Stage { index, count, name, config } => {
                 if !running {
                     return;
                 }
-                let now = web::now_ms();
-                let new_epoch = self.step.with_untracked(|s| s.as_ref().is_none_or(|s| s.epoch != epoch));
-                if new_epoch || step == steps || now - self.last_progress_ms.get_value() >= PROGRESS_INTERVAL_MS {
-                    self.last_progress_ms.set_value(now);
-                    self.step.set(Some(StepInfo { epoch, step, steps, loss, accuracy, elapsed_seconds }));
+                // The previous network's log stays on screen above the next one's.
+                let previous = self.stage.get_untracked().map(|s| s.name);
+                let history = self.history.get_untracked();
+                if let (Some(name), Some(config)) = (previous, self.config.get_untracked()) {
+                    self.earlier.update(|e| e.push(FinishedStage { name, config, history }));
+                }
+                self.step.set(None);
+                self.history.set(Vec::new());
+                self.config.set(Some(config));
+                self.phase.set(Some(name.clone()));
+                self.stage.set(Some(StageInfo { index, count, name }));
+            }
+            WorkerOutput::Paused(paused) => {
+                if running {
+                    self.pausing.set(false);
+                    self.status.set(if paused { RunStatus::Paused } else { RunStatus::Running });
                 }
             }
             WorkerOutput::EpochEnd(metrics) => {
@@ -178,6 +231,7 @@ impl RunState {
                 }
                 self.result.set(Some(result));
                 self.phase.set(Some("finished".into()));
+                self.pausing.set(false);
                 self.status.set(RunStatus::Done);
             }
             WorkerOutput::Cancelled { completed } => {
@@ -226,11 +280,13 @@ impl RunState {
     }
 
     /// Seconds left: the running epoch at its current pace, then the remaining epochs at the
-    /// mean pace of the finished ones (or the current one's, before any finished).
+    /// mean pace of the finished ones (or the current one's, before any finished). `None`
+    /// before the first report and once every epoch is done (what remains is analysis,
+    /// which the phase line names).
     pub fn eta_seconds(&self) -> Option<f64> {
         let epochs = self.config.with(|c| c.as_ref().map(|c| c.epochs))?;
         let step = self.step.get()?;
-        if step.step == 0 || step.steps == 0 {
+        if step.step == 0 || step.steps == 0 || self.history.with(Vec::len) >= epochs {
             return None;
         }
         let finished: Vec<f64> = self.history.with(|h| h.iter().map(|m| m.seconds).collect());
@@ -243,5 +299,16 @@ impl RunState {
             (0.0, epochs.saturating_sub(finished.len()))
         };
         Some(in_epoch + after as f64 * per_epoch)
+    }
+}
+
+impl RunState {
+    /// Fraction of the whole run done, across the stages of a run of several networks.
+    pub fn overall_fraction(&self) -> f64 {
+        let own = self.fraction_done();
+        match self.stage.get() {
+            Some(stage) if stage.count > 0 => ((stage.index as f64 + own) / stage.count as f64).clamp(0.0, 1.0),
+            _ => own,
+        }
     }
 }

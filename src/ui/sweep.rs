@@ -22,7 +22,7 @@ use crate::protocol::{WorkerInput, WorkerOutput};
 use crate::web;
 
 /// The most workers a sweep runs at once (the CPU choice is also capped by the cores).
-pub const MAX_WORKERS: usize = 4;
+pub const MAX_WORKERS: usize = crate::experiment::config::MAX_SWEEP_WORKERS;
 
 /// Progress redraws per worker are throttled to this interval (epoch ends always show).
 const PROGRESS_INTERVAL_MS: f64 = 250.0;
@@ -201,6 +201,9 @@ pub struct Sweep {
     pub slots: [SlotView; MAX_WORKERS],
     /// Networks queued or training.
     pub busy: RwSignal<bool>,
+    /// Held by the visitor: the running networks wait after their current step and no
+    /// queued one starts until Resume.
+    pub paused: RwSignal<bool>,
     pub cancelling: RwSignal<bool>,
     pub error: RwSignal<Option<String>>,
     /// `Some(networks finished)` after a cancelled sweep.
@@ -248,13 +251,14 @@ impl Sweep {
             finished: RwSignal::new(HashMap::new()),
             slots: [SlotView::new(), SlotView::new(), SlotView::new(), SlotView::new()],
             busy: RwSignal::new(false),
+            paused: RwSignal::new(false),
             cancelling: RwSignal::new(false),
             error: RwSignal::new(None),
             cancelled: RwSignal::new(None),
             backend: RwSignal::new(None),
             session: RwSignal::new(None),
             workers: RwSignal::new(0),
-            cpu_workers: RwSignal::new(cores().clamp(1, 2)),
+            cpu_workers: RwSignal::new(query.with_untracked(|q| q.workers).unwrap_or_else(|| cores().clamp(1, 2)).clamp(1, MAX_WORKERS)),
             queued: RwSignal::new(0),
             store_error: RwSignal::new(None),
             stored: RwSignal::new(sweep_store::count()),
@@ -294,6 +298,8 @@ impl Sweep {
     pub fn status(&self) -> RunStatus {
         if let Some(message) = self.error.get() {
             RunStatus::Error(message)
+        } else if self.busy.get() && self.paused.get() {
+            RunStatus::Paused
         } else if self.busy.get() {
             RunStatus::Running
         } else if self.finished_count() == self.plan.with(Vec::len) && self.plan.with(|p| !p.is_empty()) {
@@ -476,8 +482,12 @@ impl Sweep {
         self.dispatch();
     }
 
-    /// Gives each free worker (up to the target) the next queued network.
+    /// Gives each free worker (up to the target) the next queued network (none while
+    /// the sweep is paused).
     fn dispatch(&self) {
+        if self.paused.get_untracked() {
+            return;
+        }
         let mut starts = Vec::new();
         let mut queued = 0;
         self.ctl.update_value(|c| {
@@ -487,7 +497,7 @@ impl Sweep {
                 }
                 let Some(network) = c.queue.pop_front() else { break };
                 let client = self.client(c, slot);
-                let input = WorkerInput::Start { config: network.config.clone(), backend: c.backend, data_url: c.data_url.clone() };
+                let input = WorkerInput::Start { config: network.config.clone(), backend: c.backend, data_url: c.data_url.clone(), cnn: None };
                 c.jobs[slot] = Some(network.clone());
                 c.last_progress_ms[slot] = f64::NEG_INFINITY;
                 starts.push((slot, client, network, input));
@@ -533,6 +543,38 @@ impl Sweep {
         }
     }
 
+    /// The workers that are training a network.
+    fn busy_clients(&self) -> Vec<WorkerClient> {
+        self.ctl.with_value(|c| (0..MAX_WORKERS).filter(|&i| c.jobs[i].is_some()).filter_map(|i| c.clients[i].clone()).collect())
+    }
+
+    /// "Pause": every running network waits after its current step; none starts.
+    pub fn pause(&self) {
+        if !self.busy.get_untracked() || self.paused.get_untracked() {
+            return;
+        }
+        self.paused.set(true);
+        for client in self.busy_clients() {
+            if let Err(e) = client.send(&WorkerInput::Pause) {
+                web_sys::console::error_1(&format!("cannot pause a worker: {e}").into());
+            }
+        }
+    }
+
+    /// "Resume": the held networks go on, and free workers take queued ones again.
+    pub fn resume(&self) {
+        if !self.paused.get_untracked() {
+            return;
+        }
+        self.paused.set(false);
+        for client in self.busy_clients() {
+            if let Err(e) = client.send(&WorkerInput::Resume) {
+                web_sys::console::error_1(&format!("cannot resume a worker: {e}").into());
+            }
+        }
+        self.dispatch();
+    }
+
     /// "Cancel": empties the queue and stops every worker after its current step; what
     /// finished stays (and a network that finishes meanwhile is kept too).
     pub fn cancel(&self) {
@@ -540,6 +582,7 @@ impl Sweep {
             return;
         }
         self.cancelling.set(true);
+        self.paused.set(false);
         self.stop_all();
     }
 
@@ -654,6 +697,8 @@ impl Sweep {
                 });
                 view.history.update(|h| h.push(metrics));
             }
+            // A network is one stage; the sweep's pause is its own (`paused`).
+            WorkerOutput::Stage { .. } | WorkerOutput::Paused(_) => {}
             WorkerOutput::Done(result) => {
                 let Some(network) = self.ctl.with_value(|c| c.jobs[slot].clone()) else { return };
                 if result.config == network.config {

@@ -170,6 +170,16 @@ impl WorkerClient {
         post(&worker, &WorkerInput::Cancel).map(|()| CancelOutcome::Posted)
     }
 
+    /// Posts a control message (`Pause`, `Resume`) to a ready worker; `Ok(false)` when no
+    /// ready worker is there to receive it.
+    pub fn send(&self, input: &WorkerInput) -> Result<bool, String> {
+        let worker = self.inner.borrow().live.as_ref().filter(|l| l.state == LiveState::Ready).map(|l| l.worker.clone());
+        match worker {
+            Some(worker) => post(&worker, input).map(|()| true),
+            None => Ok(false),
+        }
+    }
+
     /// Terminates the worker, if one is spawned (a queued `Start` is dropped, nothing is
     /// reported); a later [`Self::start`] or [`Self::ensure_live`] spawns a new one.
     pub fn shutdown(&self) {

@@ -12,12 +12,12 @@ use wasm_bindgen::prelude::Closure;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use crate::data::Mnist;
-use crate::experiment::p4::{P4Session, run_p4};
+use crate::experiment::p4::{CnnInput, P4Session, run_p4_pipeline};
 use crate::experiment::run::{export_cnn, import_cnn, run_p3};
 use crate::experiment::{EpochMetrics, ExperimentId, RunConfig, run as experiment};
 use crate::model::weights::{CNN_MODEL, cnn_tensor_shapes, inspect};
 use crate::web::model_store;
-use crate::protocol::{WorkerInput, WorkerOutput};
+use crate::protocol::{CnnStage, WorkerInput, WorkerOutput};
 use crate::train::{StepProgress, TrainError, TrainObserver};
 use crate::web::{dataset, messages, now_ms};
 use crate::experiment::BackendChoice;
@@ -40,6 +40,10 @@ pub fn post(message: &WorkerOutput) {
 struct Worker {
     cancel: Cell<bool>,
     running: Cell<bool>,
+    /// Set by `Pause`: the run waits between two steps until `Resume` or `Cancel`.
+    paused: Cell<bool>,
+    /// Resolves the promise the paused run awaits.
+    wake: RefCell<Option<js_sys::Function>>,
     /// The dataset, loaded once per base URL.
     data: RefCell<Option<(String, Rc<Mnist>)>>,
     /// The last P4 run's models, for 4B/4D requests.
@@ -56,20 +60,34 @@ pub fn start() {
     let worker = Rc::new(Worker::default());
     let handler = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         match messages::from_js::<WorkerInput>(event.data()) {
-            Ok(WorkerInput::Start { config, backend, data_url }) => {
+            Ok(WorkerInput::Start { config, backend, data_url, cnn }) => {
                 if worker.running.replace(true) {
                     post(&WorkerOutput::Error("a run is already in progress".into()));
                     return;
                 }
                 worker.cancel.set(false);
+                worker.paused.set(false);
                 let worker = worker.clone();
                 wasm_bindgen_futures::spawn_local(async move {
-                    let outcome = run(&worker, &config, backend, &data_url).await;
+                    let outcome = run(&worker, &config, backend, &data_url, cnn).await;
                     worker.running.set(false);
+                    worker.paused.set(false);
                     post(&outcome);
                 });
             }
-            Ok(WorkerInput::Cancel) => worker.cancel.set(true),
+            Ok(WorkerInput::Cancel) => {
+                worker.cancel.set(true);
+                worker.wake();
+            }
+            Ok(WorkerInput::Pause) => {
+                if worker.running.get() {
+                    worker.paused.set(true);
+                }
+            }
+            Ok(WorkerInput::Resume) => {
+                worker.paused.set(false);
+                worker.wake();
+            }
             Ok(request @ (WorkerInput::NoiseGrid { .. } | WorkerInput::Sample { .. } | WorkerInput::Interpolate { .. })) => {
                 let worker = worker.clone();
                 wasm_bindgen_futures::spawn_local(async move { post(&serve_p4(&worker, request).await) });
@@ -81,6 +99,30 @@ pub fn start() {
     // The handler lives as long as the worker does.
     handler.forget();
     post(&WorkerOutput::Ready);
+}
+
+impl Worker {
+    /// Lets a paused run go on (to its next step, or to notice a cancel).
+    fn wake(&self) {
+        if let Some(resolve) = self.wake.borrow_mut().take() {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+        }
+    }
+
+    /// Waits, without using the CPU, while the run is paused.
+    async fn wait_while_paused(&self) {
+        if !self.paused.get() || self.cancel.get() {
+            return;
+        }
+        post(&WorkerOutput::Paused(true));
+        while self.paused.get() && !self.cancel.get() {
+            let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+                *self.wake.borrow_mut() = Some(resolve);
+            });
+            let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+        }
+        post(&WorkerOutput::Paused(false));
+    }
 }
 
 async fn load_data(worker: &Worker, data_url: &str) -> Result<Rc<Mnist>, String> {
@@ -95,7 +137,7 @@ async fn load_data(worker: &Worker, data_url: &str) -> Result<Rc<Mnist>, String>
     Ok(data)
 }
 
-async fn run(worker: &Worker, config: &RunConfig, backend: BackendChoice, data_url: &str) -> WorkerOutput {
+async fn run(worker: &Worker, config: &RunConfig, backend: BackendChoice, data_url: &str, cnn_stage: Option<CnnStage>) -> WorkerOutput {
     let data = match load_data(worker, data_url).await {
         Ok(data) => data,
         Err(e) => return WorkerOutput::Error(e),
@@ -116,9 +158,20 @@ async fn run(worker: &Worker, config: &RunConfig, backend: BackendChoice, data_u
             Err(e) => Err(e),
         },
         ExperimentId::P4 => {
-            let cnn = stored_cnn(&chosen.device).await;
-            match run_p4(config, &data, cnn, &chosen.device, &chosen.name, &mut observer).await {
-                Ok((result, session)) => {
+            let keep = cnn_stage.as_ref().is_some_and(|stage| stage.keep);
+            let cnn = match cnn_stage {
+                Some(stage) => CnnInput::Train(stage.config),
+                None => match stored_cnn(&chosen.device).await {
+                    Some((cnn, source)) => CnnInput::Given(cnn, source),
+                    None => CnnInput::None,
+                },
+            };
+            match run_p4_pipeline(config, &data, cnn, &chosen.device, &chosen.name, &mut observer).await {
+                Ok((result, session, trained)) => {
+                    // A CNN trained as P4's first stage is kept only when the visitor asked.
+                    if let (true, Some((cnn_result, cnn))) = (keep, trained) {
+                        post(&keep_cnn(&cnn, &cnn_result).await);
+                    }
                     *worker.p4.borrow_mut() = Some(Rc::new(session));
                     Ok(WorkerOutput::P4Done(Box::new(result)))
                 }
@@ -216,6 +269,10 @@ impl TrainObserver for Poster<'_> {
         post(&WorkerOutput::Status(description.to_string()));
     }
 
+    fn stage(&mut self, index: usize, count: usize, name: &str, config: &RunConfig) {
+        post(&WorkerOutput::Stage { index, count, name: name.to_string(), config: config.clone() });
+    }
+
     fn should_stop(&self) -> bool {
         self.worker.cancel.get()
     }
@@ -223,6 +280,7 @@ impl TrainObserver for Poster<'_> {
     async fn pause(&mut self) {
         if now_ms() - self.last_pause_ms > MAX_BUSY_MS {
             yield_to_event_loop().await;
+            self.worker.wait_while_paused().await;
             self.last_pause_ms = now_ms();
         }
     }

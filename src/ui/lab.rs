@@ -1,0 +1,219 @@
+//! The lab: every experiment's run controller, owned in one place and shared by context.
+//! It decides what may run at once (one experiment at a time: they would share the
+//! machine's cores or GPU), starts, pauses, resumes and cancels any of them by id, and
+//! runs the whole report ([`super::report`]) through the same calls.
+
+use leptos::prelude::*;
+
+use super::data_panel::DataState;
+use super::p3_panel::P3Run;
+use super::p4_panel::P4Run;
+use super::report::Report;
+use super::run_controller::RunController;
+use super::state::RunStatus;
+use super::stored_cnn::StoredCnn;
+use super::sweep::Sweep;
+use crate::experiment::{ExperimentId, PageQuery};
+
+/// What the tabs show: Problem 1's data, or one experiment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Data,
+    Experiment(ExperimentId),
+}
+
+impl Tab {
+    pub const ALL: [Tab; 5] = [
+        Tab::Data,
+        Tab::Experiment(ExperimentId::P2),
+        Tab::Experiment(ExperimentId::P2d),
+        Tab::Experiment(ExperimentId::P3),
+        Tab::Experiment(ExperimentId::P4),
+    ];
+
+    /// `p1`, `p2`, `p2d`, `p3`, `p4`: element ids and test ids.
+    pub fn key(self) -> &'static str {
+        match self {
+            Tab::Data => "p1",
+            Tab::Experiment(id) => id.as_str(),
+        }
+    }
+}
+
+/// Every run of the page and what the page knows around them. `Copy`.
+#[derive(Clone, Copy)]
+pub struct Lab {
+    pub p2: RunController,
+    pub sweep: Sweep,
+    pub p3: P3Run,
+    pub p4: P4Run,
+    pub stored_cnn: StoredCnn,
+    pub data: RwSignal<DataState>,
+    pub active: RwSignal<Tab>,
+    pub report: Report,
+}
+
+impl Lab {
+    /// One query per experiment: the URL's for the one it names, the seed's defaults (with
+    /// the URL's backend and data) for the others.
+    pub fn new(initial: &PageQuery, data_url: String) -> Self {
+        let query_for = |id: ExperimentId| {
+            if initial.config.experiment == id {
+                PageQuery { report: None, ..initial.clone() }
+            } else {
+                PageQuery { config: crate::experiment::RunConfig::for_experiment(id), backend: initial.backend, data: initial.data.clone(), ..PageQuery::default() }
+            }
+        };
+        let stored_cnn = StoredCnn::new();
+        Self {
+            p2: RunController::plain(RwSignal::new(query_for(ExperimentId::P2)), data_url.clone()),
+            sweep: Sweep::new(RwSignal::new(query_for(ExperimentId::P2d)), data_url.clone()),
+            p3: P3Run::new(RwSignal::new(query_for(ExperimentId::P3)), data_url.clone(), stored_cnn),
+            p4: P4Run::new(RwSignal::new(query_for(ExperimentId::P4)), data_url, stored_cnn),
+            stored_cnn,
+            data: RwSignal::new(DataState::Loading),
+            active: RwSignal::new(Tab::Experiment(initial.config.experiment)),
+            report: Report::new(),
+        }
+    }
+
+    /// The experiment's query (its tab's setup).
+    pub fn query(&self, id: ExperimentId) -> RwSignal<PageQuery> {
+        match id {
+            ExperimentId::P2 => self.p2.query,
+            ExperimentId::P2d => self.sweep.query,
+            ExperimentId::P3 => self.p3.query,
+            ExperimentId::P4 => self.p4.query,
+        }
+    }
+
+    /// The experiment's run status (tracked).
+    pub fn status(&self, id: ExperimentId) -> RunStatus {
+        match id {
+            ExperimentId::P2 => self.p2.run.status.get(),
+            ExperimentId::P2d => self.sweep.status(),
+            ExperimentId::P3 => self.p3.run.status.get(),
+            ExperimentId::P4 => self.p4.run.status.get(),
+        }
+    }
+
+    /// Whether the experiment is training or paused (tracked).
+    pub fn is_busy(&self, id: ExperimentId) -> bool {
+        matches!(self.status(id), RunStatus::Running | RunStatus::Paused)
+    }
+
+    /// Fraction of the experiment's current (or last) run done (tracked).
+    pub fn fraction_done(&self, id: ExperimentId) -> f64 {
+        match id {
+            ExperimentId::P2 => self.p2.run.overall_fraction(),
+            ExperimentId::P2d => self.sweep.fraction_done(),
+            ExperimentId::P3 => self.p3.run.overall_fraction(),
+            ExperimentId::P4 => self.p4.run.overall_fraction(),
+        }
+    }
+
+    /// The experiment that is training, if one is (tracked).
+    pub fn busy_experiment(&self) -> Option<ExperimentId> {
+        [ExperimentId::P2, ExperimentId::P2d, ExperimentId::P3, ExperimentId::P4].into_iter().find(|&id| self.is_busy(id))
+    }
+
+    /// Why `id` cannot start now because of another experiment or the report (tracked).
+    pub fn blocked_reason(&self, id: ExperimentId) -> Option<String> {
+        if self.report.is_running() {
+            return Some("The whole report is running (see the bar above); it trains each experiment in turn.".into());
+        }
+        let other = self.busy_experiment().filter(|&other| other != id)?;
+        let what = match other {
+            ExperimentId::P2 => "P2 is training",
+            ExperimentId::P2d => "The P2D sweep is training",
+            ExperimentId::P3 => "The P3 CNN is training",
+            ExperimentId::P4 => "P4 is training",
+        };
+        Some(format!("{what} (in its tab); this can start when it has finished or been cancelled."))
+    }
+
+    /// Starts `id` with its tab's query, if the dataset is loaded and nothing else trains.
+    /// Returns whether it started (a sweep whose networks are all kept has nothing to do
+    /// and also returns `true`: its status reads `done`).
+    pub fn start(&self, id: ExperimentId) -> bool {
+        let ready = self.data.with_untracked(DataState::is_ready);
+        let other_busy = untrack(|| self.busy_experiment()).is_some();
+        if !ready || other_busy {
+            return false;
+        }
+        match id {
+            ExperimentId::P2 => self.p2.start(None),
+            ExperimentId::P2d => self.sweep.start(),
+            ExperimentId::P3 => self.p3.ctl.start(None),
+            ExperimentId::P4 => self.p4.start(),
+        }
+        true
+    }
+
+    pub fn pause(&self, id: ExperimentId) {
+        match id {
+            ExperimentId::P2 => self.p2.pause(),
+            ExperimentId::P2d => self.sweep.pause(),
+            ExperimentId::P3 => self.p3.ctl.pause(),
+            ExperimentId::P4 => self.p4.ctl.pause(),
+        }
+    }
+
+    pub fn resume(&self, id: ExperimentId) {
+        match id {
+            ExperimentId::P2 => self.p2.resume(),
+            ExperimentId::P2d => self.sweep.resume(),
+            ExperimentId::P3 => self.p3.ctl.resume(),
+            ExperimentId::P4 => self.p4.ctl.resume(),
+        }
+    }
+
+    pub fn cancel(&self, id: ExperimentId) {
+        match id {
+            ExperimentId::P2 => self.p2.cancel(),
+            ExperimentId::P2d => self.sweep.cancel(),
+            ExperimentId::P3 => self.p3.ctl.cancel(),
+            ExperimentId::P4 => self.p4.ctl.cancel(),
+        }
+    }
+
+    /// Starts the shown experiment's worker(s) now, so Train answers at once.
+    pub fn warm_up(&self) {
+        match self.active.get_untracked() {
+            Tab::Data => {}
+            Tab::Experiment(ExperimentId::P2) => self.p2.warm_up(),
+            Tab::Experiment(ExperimentId::P2d) => self.sweep.warm_up(),
+            Tab::Experiment(ExperimentId::P3) => self.p3.ctl.warm_up(),
+            Tab::Experiment(ExperimentId::P4) => self.p4.ctl.warm_up(),
+        }
+    }
+
+    /// Shows `tab`: the address bar follows its setup, idle workers of the other tabs go
+    /// (their results stay on the page), and its worker starts.
+    pub fn switch_to(&self, tab: Tab) {
+        if self.active.get_untracked() == tab {
+            return;
+        }
+        // Autostart belongs to the page load, not to a tab the reader opens.
+        for id in [ExperimentId::P2, ExperimentId::P2d, ExperimentId::P3, ExperimentId::P4] {
+            self.query(id).update(|q| q.autostart = false);
+        }
+        self.active.set(tab);
+        if let Tab::Experiment(id) = tab {
+            crate::web::replace_query(&self.query(id).with_untracked(PageQuery::to_query_string));
+        }
+        if tab != Tab::Experiment(ExperimentId::P2d) {
+            self.sweep.shut_down_idle();
+        }
+        if tab != Tab::Experiment(ExperimentId::P2) {
+            self.p2.shut_down_idle();
+        }
+        if tab != Tab::Experiment(ExperimentId::P3) {
+            self.p3.ctl.shut_down_idle();
+        }
+        // P4's worker holds the trained autoencoder for 4B/4D requests: it stays.
+        if self.data.with_untracked(DataState::is_ready) {
+            self.warm_up();
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! One run controller for every single-worker experiment (P2, P3, P4): the next run's
+//! query, the run's state, and the worker that trains it — start, pause, resume, cancel.
+//! Each tab adds only what its experiment has besides (P3's kept CNN, P4's figures).
+
+use leptos::prelude::*;
+
+use super::state::RunState;
+use super::worker_client::{CancelOutcome, WorkerClient, WorkerEvent};
+use crate::experiment::PageQuery;
+use crate::protocol::{CnnStage, WorkerInput};
+
+/// A run and its worker; `Copy`, shared by the lab and the tab that shows it.
+#[derive(Clone, Copy)]
+pub struct RunController {
+    /// The next run's setup, edited by the tab's controls.
+    pub query: RwSignal<PageQuery>,
+    /// The current (or last) run.
+    pub run: RunState,
+    client: StoredValue<Option<WorkerClient>, LocalStorage>,
+    data_url: StoredValue<String>,
+}
+
+impl RunController {
+    /// Spawns nothing yet. Every worker event goes to `on_event` (which usually ends in
+    /// [`RunState::apply`]); the handler gets the controller, so it can act on the run.
+    pub fn new(query: RwSignal<PageQuery>, data_url: String, on_event: impl Fn(RunController, WorkerEvent) + 'static) -> Self {
+        let this = Self { query, run: RunState::new(), client: StoredValue::new_local(None), data_url: StoredValue::new(data_url) };
+        let client = WorkerClient::new(move |event| on_event(this, event));
+        this.client.set_value(Some(client));
+        this
+    }
+
+    /// A controller whose events only update the run's state.
+    pub fn plain(query: RwSignal<PageQuery>, data_url: String) -> Self {
+        Self::new(query, data_url, |c, event| c.run.apply(event))
+    }
+
+    fn with_client<T>(&self, f: impl FnOnce(&WorkerClient) -> Result<T, String>) -> Result<T, String> {
+        self.client.with_value(|c| c.as_ref().map_or_else(|| Err("the training worker is not set up".to_string()), f))
+    }
+
+    /// Trains with the current query (P4: after `cnn`, its CNN stage, if given); nothing
+    /// if a run is going.
+    pub fn start(&self, cnn: Option<CnnStage>) {
+        if self.run.is_running_untracked() {
+            return;
+        }
+        let query = self.query.get_untracked();
+        self.run.begin(query.config.clone());
+        let input = WorkerInput::Start { config: query.config, backend: query.backend, data_url: self.data_url.get_value(), cnn };
+        if let Err(e) = self.with_client(|c| c.start(input)) {
+            self.run.fail(e);
+        }
+    }
+
+    /// Posts a request that is not a run (P4's 4B/4D) to the worker.
+    pub fn request(&self, input: WorkerInput) -> Result<(), String> {
+        self.with_client(|c| c.start(input))
+    }
+
+    /// Holds the run after the worker's current step.
+    pub fn pause(&self) {
+        if !self.run.is_running_untracked() || self.run.is_paused_untracked() {
+            return;
+        }
+        match self.with_client(|c| c.send(&WorkerInput::Pause)) {
+            Ok(true) => {
+                self.run.pausing.set(true);
+                self.run.phase.set(Some("pausing after the current step…".into()));
+            }
+            Ok(false) => {}
+            Err(e) => self.run.fail(e),
+        }
+    }
+
+    /// Lets a paused run go on.
+    pub fn resume(&self) {
+        if let Err(e) = self.with_client(|c| c.send(&WorkerInput::Resume)) {
+            self.run.fail(e);
+        }
+    }
+
+    /// Stops the run after the worker's current step (a paused run stops at once).
+    pub fn cancel(&self) {
+        match self.with_client(WorkerClient::cancel) {
+            Ok(CancelOutcome::Posted) => self.run.phase.set(Some("cancelling after the current step…".into())),
+            Ok(CancelOutcome::DroppedQueuedStart | CancelOutcome::Nothing) => self.run.cancelled_before_start(),
+            Err(e) => self.run.fail(e),
+        }
+    }
+
+    /// Starts the worker now, so Train answers at once.
+    pub fn warm_up(&self) {
+        if let Err(e) = self.with_client(WorkerClient::ensure_live) {
+            self.run.fail(e);
+        }
+    }
+
+    /// Ends the worker unless it is training (the results stay on the page).
+    pub fn shut_down_idle(&self) {
+        if !self.run.is_running_untracked() {
+            self.client.with_value(|c| c.as_ref().map(WorkerClient::shutdown));
+        }
+    }
+}

@@ -171,6 +171,9 @@ pub struct PageQuery {
     /// P4: epochs of the CNN that P4 trains first when none is stored (default: the
     /// autoencoder's `epochs`).
     pub cnn_epochs: Option<usize>,
+    /// P4: keep the CNN it trains first (`cnn_epochs`) in the browser afterwards.
+    #[serde(default)]
+    pub keep_cnn: bool,
     /// P2D: how many CPU workers train networks at once (default: the page's choice from
     /// the visitor's cores).
     #[serde(default)]
@@ -182,7 +185,7 @@ pub struct PageQuery {
 
 impl Default for PageQuery {
     fn default() -> Self {
-        Self { config: RunConfig::p2(), backend: BackendChoice::Auto, autostart: false, data: None, sweep: SweepSpec::default(), cnn_epochs: None, workers: None, report: None }
+        Self { config: RunConfig::p2(), backend: BackendChoice::Auto, autostart: false, data: None, sweep: SweepSpec::default(), cnn_epochs: None, keep_cnn: false, workers: None, report: None }
     }
 }
 
@@ -256,6 +259,14 @@ impl PageQuery {
                 "autostart" => match value.as_str() {
                     "1" | "true" => Ok(query.autostart = true),
                     "0" | "false" => Ok(query.autostart = false),
+                    _ => Err(ParamError::Invalid { key: key.clone(), value: value.clone(), expected: "flag (0 or 1)".into() }),
+                },
+                "keep_cnn" if experiment != ExperimentId::P4 => {
+                    Err(ParamError::Invalid { key: key.clone(), value: value.clone(), expected: "parameter here: it belongs to experiment=p4".into() })
+                }
+                "keep_cnn" => match value.as_str() {
+                    "1" | "true" => Ok(query.keep_cnn = true),
+                    "0" | "false" => Ok(query.keep_cnn = false),
                     _ => Err(ParamError::Invalid { key: key.clone(), value: value.clone(), expected: "flag (0 or 1)".into() }),
                 },
                 "workers" if experiment != ExperimentId::P2d => {
@@ -334,6 +345,9 @@ impl PageQuery {
         }
         if let (ExperimentId::P4, Some(epochs)) = (c.experiment, self.cnn_epochs) {
             pairs.push(("cnn_epochs".into(), epochs.to_string()));
+        }
+        if c.experiment == ExperimentId::P4 && self.keep_cnn {
+            pairs.push(("keep_cnn".into(), "1".into()));
         }
         if let (ExperimentId::P2d, Some(workers)) = (c.experiment, self.workers) {
             pairs.push(("workers".into(), workers.to_string()));
@@ -432,7 +446,8 @@ mod tests {
 
     #[test]
     fn p4_parameters() {
-        let (q, errors) = PageQuery::parse([("experiment", "p4"), ("epochs", "1"), ("train_size", "6000"), ("seed", "1"), ("autostart", "1"), ("test_size", "1000"), ("cnn_epochs", "2")]);
+        let (q, errors) = PageQuery::parse([("experiment", "p4"), ("epochs", "1"), ("train_size", "6000"), ("seed", "1"), ("autostart", "1"), ("test_size", "1000"), ("cnn_epochs", "2"), ("keep_cnn", "1")]);
+        assert!(q.keep_cnn);
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!((q.config.epochs, q.config.batch_size, q.config.lr), (1, 64, 1e-3));
         assert_eq!((q.config.test_size, q.cnn_epochs), (1000, Some(2)));

@@ -609,3 +609,35 @@ mod tests {
         assert!(result.sampled.digits.iter().all(|d| d.label.is_none()));
     }
 }
+
+/// P4's one entry point: a CNN trained first in the same run gives the same 4C and 4D as
+/// that CNN read back from its weights file.
+#[cfg(all(test, feature = "ml"))]
+mod pipeline_tests {
+    use super::*;
+    use crate::data::Mnist;
+    use crate::train::Silent;
+    use burn::tensor::Device;
+
+    #[test]
+    fn trained_first_equals_the_same_cnn_from_a_file() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/mnist");
+        let data = Mnist::load_dir(&dir, false).expect("committed MNIST");
+        let device = Device::flex();
+        let config = RunConfig { epochs: 1, train_size: 640, test_size: 200, ..RunConfig::p4() };
+        let cnn_config = RunConfig { train_size: 1000, ..cnn_stage_config(&config, Some(1)) };
+        assert_eq!((cnn_config.epochs, cnn_config.seed, cnn_config.lr, cnn_config.batch_size), (1, config.seed, 0.1, 128));
+        let (first, _, trained) = pollster::block_on(run_p4_pipeline(&config, &data, CnnInput::Train(cnn_config), &device, "cpu", &mut Silent)).expect("p4 with its CNN trained first");
+        let (cnn_result, cnn) = trained.expect("the trained CNN is handed back");
+        let bytes = pollster::block_on(crate::experiment::run::export_cnn(&cnn, &cnn_result)).expect("export");
+        let (from_file, source) = crate::experiment::run::import_cnn(&bytes, &device).expect("import");
+        let (second, _, none) = pollster::block_on(run_p4_pipeline(&config, &data, CnnInput::Given(from_file, source), &device, "cpu", &mut Silent)).expect("p4 with the CNN from its file");
+        assert!(none.is_none());
+        assert_eq!(first.denoising.len(), 11);
+        assert_eq!(first.denoising, second.denoising, "4C");
+        assert_eq!(first.sampled, second.sampled, "4D sampled digits and labels");
+        assert_eq!(first.interpolated, second.interpolated, "4D interpolation");
+        let losses = |r: &P4Result| r.history.iter().map(|e| (e.loss, e.val_loss)).collect::<Vec<_>>();
+        assert_eq!(losses(&first), losses(&second), "the autoencoder trains the same");
+    }
+}

@@ -191,6 +191,59 @@ mod tests {
         assert!(analysis.filters.iter().all(|f| f.len() == 9));
     }
 
+    /// An observer that holds the run at every step boundary (the worker's pause is such a
+    /// pending future, resolved by `Resume`): the run ends exactly as an uninterrupted one.
+    struct Pausing {
+        pauses: usize,
+    }
+
+    impl TrainObserver for Pausing {
+        fn progress(&mut self, _: &crate::train::StepProgress) {}
+        fn epoch_end(&mut self, _: &crate::experiment::EpochMetrics) {}
+        fn pause(&mut self) -> impl std::future::Future<Output = ()> {
+            self.pauses += 1;
+            let mut held = true;
+            std::future::poll_fn(move |cx| {
+                if std::mem::replace(&mut held, false) {
+                    cx.waker().wake_by_ref();
+                    std::task::Poll::Pending
+                } else {
+                    std::task::Poll::Ready(())
+                }
+            })
+        }
+    }
+
+    #[test]
+    fn paused_and_resumed_runs_end_as_uninterrupted_ones() {
+        let data = Mnist { train: committed_mnist().train.take(1000), test: MnistSplit { images: vec![], labels: vec![] } };
+        let data = Mnist { test: data.train.take(300), ..data };
+        let config = RunConfig { epochs: 2, train_size: 1000, ..RunConfig::p2() };
+        let plain = pollster::block_on(run(&config, &data, &Device::flex(), "cpu", &mut Silent)).expect("runs");
+        let mut pausing = Pausing { pauses: 0 };
+        let held = pollster::block_on(run(&config, &data, &Device::flex(), "cpu", &mut pausing)).expect("runs");
+        assert_eq!(pausing.pauses, 2 * config.steps_per_epoch(), "held at every step");
+        let figures = |r: &RunResult| (r.history.iter().map(|m| (m.loss, m.accuracy, m.val_loss, m.val_accuracy)).collect::<Vec<_>>(), r.test_loss, r.test_accuracy);
+        assert_eq!(figures(&plain), figures(&held));
+    }
+
+    /// A divergent learning rate stops the run with where and what, and nothing is kept.
+    #[test]
+    fn divergence_is_named() {
+        let data = Mnist { train: committed_mnist().train.take(2000), test: MnistSplit { images: vec![], labels: vec![] } };
+        let data = Mnist { test: data.train.take(200), ..data };
+        let config = RunConfig { epochs: 3, train_size: 2000, lr: 10.0, ..RunConfig::p2d() };
+        let config = RunConfig { l2: 1.0, ..config };
+        match pollster::block_on(run(&config, &data, &Device::flex(), "cpu", &mut Silent)) {
+            Err(e @ crate::train::TrainError::Diverged { .. }) => {
+                let message = e.to_string();
+                assert!(message.starts_with("diverged in epoch "), "{message}");
+                assert!(message.ends_with("try a smaller learning rate"), "{message}");
+            }
+            other => panic!("expected divergence, got {:?}", other.map(|r| r.history)),
+        }
+    }
+
     /// Same seed, same numbers; another seed, other numbers.
     #[test]
     fn seeded_runs_repeat_exactly() {

@@ -46,6 +46,7 @@ pub fn AccuracyChart(
     seed: &'static Curves,
 ) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
+    let label = RwSignal::new(String::new());
     Effect::new(move || {
         let Some(element) = canvas.get() else { return };
         let spec = history.with(|h| ChartSpec {
@@ -58,11 +59,13 @@ pub fn AccuracyChart(
             epochs: epochs.get(),
             accuracy: true,
         });
+        label.set(describe(&spec));
+        fit_canvas(&element, WIDTH, HEIGHT);
         report(draw(element, &spec));
     });
     view! {
         <canvas node_ref=canvas class="chart" width=WIDTH.to_string() height=HEIGHT.to_string()
-            data-testid="accuracy-chart" aria-label="train and validation accuracy per epoch"></canvas>
+            data-testid="accuracy-chart" role="img" aria-label=label></canvas>
     }
 }
 
@@ -82,6 +85,7 @@ pub fn LossChart(
     y_desc: &'static str,
 ) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
+    let label = RwSignal::new(String::new());
     Effect::new(move || {
         let Some(element) = canvas.get() else { return };
         let spec = history.with(|h| ChartSpec {
@@ -94,12 +98,52 @@ pub fn LossChart(
             epochs: epochs.get(),
             accuracy: false,
         });
+        label.set(describe(&spec));
+        fit_canvas(&element, WIDTH, HEIGHT);
         report(draw(element, &spec));
     });
     view! {
         <canvas node_ref=canvas class="chart" width=WIDTH.to_string() height=HEIGHT.to_string()
-            data-testid="loss-chart" aria-label="train and validation loss per epoch"></canvas>
+            data-testid="loss-chart" role="img" aria-label=label></canvas>
     }
+}
+
+/// Sizes `canvas` for the CSS width it is shown at (at most `width`, keeping the aspect
+/// ratio), so its text is drawn at its CSS size: a chart drawn 640 px wide and shown 340 px
+/// wide on a phone would shrink 13 px labels to 7 px. Tracks the page's width, so the
+/// caller's effect redraws on resize.
+pub fn fit_canvas(canvas: &HtmlCanvasElement, width: u32, height: u32) {
+    if let Some(viewport) = use_context::<super::ViewportWidth>() {
+        viewport.0.track();
+    }
+    let shown = canvas.client_width();
+    let w = if shown > 0 { (shown as u32).clamp(200, width) } else { width };
+    let h = (f64::from(height) * f64::from(w) / f64::from(width)).round().max(f64::from(height) * 0.6) as u32;
+    if canvas.width() != w {
+        canvas.set_width(w);
+    }
+    if canvas.height() != h {
+        canvas.set_height(h);
+    }
+}
+
+/// A chart's numbers as text (its `aria-label`): `name: v1, v2, …` with 4 decimals.
+pub fn series_text(name: &str, values: &[f64]) -> String {
+    let numbers: Vec<String> = values.iter().filter(|v| v.is_finite()).map(|v| format!("{v:.4}")).collect();
+    if numbers.is_empty() { format!("{name}: none yet") } else { format!("{name}: {}", numbers.join(", ")) }
+}
+
+fn describe(spec: &ChartSpec) -> String {
+    let last = |v: &[f64]| v.iter().rev().find(|v| v.is_finite()).map_or("—".to_string(), |v| format!("{v:.4}"));
+    format!(
+        "{} by epoch. {}. {}. Seed notebook after {} epochs: train {}, validation {}.",
+        spec.title,
+        series_text("This run, train", &spec.ours_train),
+        series_text("validation", &spec.ours_val),
+        spec.seed_train.len(),
+        last(spec.seed_train),
+        last(spec.seed_val)
+    )
 }
 
 fn report(result: Result<(), String>) {

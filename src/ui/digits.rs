@@ -38,7 +38,7 @@ pub fn DigitGrid(
     });
     view! {
         <figure class="digits">
-            <canvas node_ref=canvas width=width.to_string() height=height.to_string() data-testid="digit-grid"
+            <canvas node_ref=canvas role="img" width=width.to_string() height=height.to_string() data-testid="digit-grid"
                 aria-label=format!("the first {count} training digits")></canvas>
             <figcaption>
                 "The first " {count} " training images with their labels: "

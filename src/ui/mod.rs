@@ -38,6 +38,7 @@ pub mod stored_cnn;
 pub mod sweep;
 pub mod sweep_charts;
 pub mod sweep_store;
+pub mod wide;
 pub mod worker_client;
 
 use leptos::prelude::*;

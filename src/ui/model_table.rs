@@ -27,7 +27,7 @@ pub fn ModelSummaryTable(
         })
         .collect_view();
     view! {
-        <table class="summary">
+        <super::wide::Wide label="model summary"><table class="summary">
             <caption>"Model: \"sequential\""</caption>
             <thead>
                 <tr><th>"Layer (type)"</th><th>"Output Shape"</th><th class="num">"Param #"</th></tr>
@@ -38,6 +38,6 @@ pub fn ModelSummaryTable(
                 <tr><td colspan="3">"Trainable params: " {format::thousands(total)}</td></tr>
                 <tr><td colspan="3">"Non-trainable params: 0"</td></tr>
             </tfoot>
-        </table>
+        </table></super::wide::Wide>
     }
 }

@@ -510,7 +510,7 @@ fn SweepTable(sweep: Sweep) -> impl IntoView {
     };
     view! {
         <div class="scroll-x">
-            <table class="compare sweep-table" data-testid="sweep-table">
+            <super::wide::Wide label="the sweep table"><table class="compare sweep-table" data-testid="sweep-table">
                 <thead>
                     <tr>
                         <th>"Regularization factor"</th>
@@ -522,7 +522,7 @@ fn SweepTable(sweep: Sweep) -> impl IntoView {
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>
-            </table>
+            </table></super::wide::Wide>
         </div>
     }
 }

@@ -104,7 +104,7 @@ pub fn ConfusionMatrix(
     };
     view! {
         <div class="scroll-x">
-            <table class="confusion" data-testid="confusion-matrix">
+            <super::wide::Wide label="confusion matrix"><table class="confusion" data-testid="confusion-matrix">
                 <caption>
                     "Rows: the true digit; columns: the predicted digit. "
                     {format!("{} of {} test digits on the diagonal (correct).", format::thousands(correct as usize), format::thousands(total as usize))}
@@ -117,7 +117,7 @@ pub fn ConfusionMatrix(
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>
-            </table>
+            </table></super::wide::Wide>
         </div>
         <p class="muted small" data-testid="top-confusions">{confusions_text}</p>
     }
@@ -168,7 +168,7 @@ pub fn FilterGrid(
     });
     view! {
         <figure class="p3-filters">
-            <canvas node_ref=canvas width=width.to_string() height=height.to_string() data-testid="filters"
+            <canvas node_ref=canvas role="img" width=width.to_string() height=height.to_string() data-testid="filters"
                 aria-label=format!("the {count} learned 3 by 3 filters of the first convolutional layer")></canvas>
             <figcaption>
                 {format!("The {count} learned 3 × 3 kernels of the first Conv2D, ")}
@@ -258,7 +258,7 @@ fn MistakeDigit(mistake: Mistake) -> impl IntoView {
     });
     view! {
         <figure class="p3-mistake" title=title>
-            <canvas node_ref=canvas width=side.to_string() height=side.to_string() aria-label=caption.clone()></canvas>
+            <canvas node_ref=canvas role="img" width=side.to_string() height=side.to_string() aria-label=caption.clone()></canvas>
             <figcaption>{caption}</figcaption>
         </figure>
     }
@@ -406,7 +406,7 @@ pub fn ModelComparison(
     };
     view! {
         <div class="scroll-x">
-            <table class="compare p3-models" data-testid="model-comparison">
+            <super::wide::Wide label="comparison of the three networks"><table class="compare p3-models" data-testid="model-comparison">
                 <thead>
                     <tr>
                         <th>"Model"</th>
@@ -421,7 +421,7 @@ pub fn ModelComparison(
                     {row("MLP 64-64 (P2)", mlp_summary(&[64, 64]).total_params(), MLP_64_MACS, SEED_P2_SECONDS_PER_EPOCH.into(), |t| t.mlp_64.clone())}
                     {row("MLP 500-300 (P2D)", mlp_summary(&[500, 300]).total_params(), MLP_500_MACS, SEED_P2D_SECONDS_PER_EPOCH.into(), |t| t.mlp_500.clone())}
                 </tbody>
-            </table>
+            </table></super::wide::Wide>
         </div>
         <p class="muted small">
             "Multiply-adds of one forward pass (weights × the positions they are applied at; a training step "

@@ -178,7 +178,7 @@ pub fn NoiseGridView(p4: P4Run) -> impl IntoView {
         <Show when=move || p4.grid.with(Option::is_some)
             fallback=|| view! { <p class="muted">"The grid appears when the autoencoder has trained: the seed's four training digits (#1–#4), noised at 0, 0.1, …, 1 and denoised."</p> }>
             <figure class="noise-grid">
-                <canvas node_ref=canvas data-testid="noise-grid" width=width.to_string()
+                <canvas node_ref=canvas role="img" data-testid="noise-grid" width=width.to_string()
                     height=move || (TOP + rows.get() * (2 * (CELL + GAP) + 8)).to_string()
                     aria-label="training digits noised at 0 to 1 (rows 1, 3, …) and the autoencoder's reconstructions (rows 2, 4, …)"></canvas>
                 <figcaption>"Columns: noise level 0 to 1. Upper row of each pair: the noised digit; lower row: the autoencoder's output."</figcaption>
@@ -232,12 +232,12 @@ pub fn DenoiseTable(
                 let seed_crossing = crossing_level(&seed_rows).map_or(String::new(), |l| format!(" The seed's series cross at ≈ {l:.2} (its text says 0.15)."));
                 view! {
                     <div>
-                        <table class="denoise" data-testid="denoise-table">
+                        <super::wide::Wide label="the 4C table"><table class="denoise" data-testid="denoise-table">
                             <thead>
                                 <tr><th>"noise"</th><th>"noised"</th><th>"denoised"</th><th>"seed: noised"</th><th>"seed: denoised"</th></tr>
                             </thead>
                             <tbody>{rows}</tbody>
-                        </table>
+                        </table></super::wide::Wide>
                         <p data-testid="crossing">{crossing}{seed_crossing}</p>
                         <p class="muted small">{format!("CNN: {}. Accuracy on the first {} test digits.", r.cnn.clone().unwrap_or_default(), format::thousands(r.config.test_size))}</p>
                     </div>
@@ -309,11 +309,16 @@ pub fn DenoiseChart(
     Effect::new(move || {
         let Some(element) = canvas.get() else { return };
         let rows = result.with(|r| r.as_ref().map(|r| r.denoising.clone()).unwrap_or_default());
+        super::charts::fit_canvas(&element, 560, 380);
         if let Err(e) = draw_denoise_chart(element, &rows) {
             web_sys::console::error_1(&format!("cannot draw the 4C chart: {e}").into());
         }
     });
-    view! { <canvas node_ref=canvas class="chart" width="560" height="380" data-testid="denoise-chart" aria-label="CNN accuracy against noise level"></canvas> }
+    view! { <canvas node_ref=canvas class="chart" width="560" height="380" data-testid="denoise-chart" role="img"
+        aria-label=move || result.with(|r| match r {
+            Some(r) if !r.denoising.is_empty() => format!("CNN accuracy against noise level. {}", r.denoising.iter().map(|d| format!("noise {:.1}: noised {:.4}, denoised {:.4}", d.level, d.noisy_accuracy, d.denoised_accuracy)).collect::<Vec<_>>().join("; ")),
+            _ => "CNN accuracy against noise level: no run yet.".to_string(),
+        })></canvas> }
 }
 
 /// One generated digit with the CNN's reading of it.
@@ -330,7 +335,7 @@ fn GeneratedCell(pixels: Vec<u8>, caption: String) -> impl IntoView {
     });
     view! {
         <figure class="p3-mistake">
-            <canvas node_ref=canvas width=side.to_string() height=side.to_string() aria-label=caption.clone()></canvas>
+            <canvas node_ref=canvas role="img" width=side.to_string() height=side.to_string() aria-label=caption.clone()></canvas>
             <figcaption>{caption}</figcaption>
         </figure>
     }

@@ -71,7 +71,7 @@ impl P4Run {
             run: ctl.run,
             ctl,
             cnn_choice: RwSignal::new(query.with_untracked(|q| q.cnn_epochs.map(|_| CnnChoice::TrainFirst))),
-            keep_trained_cnn: RwSignal::new(false),
+            keep_trained_cnn: RwSignal::new(query.with_untracked(|q| q.keep_cnn)),
             result,
             grid,
             sampled,
@@ -97,7 +97,10 @@ impl P4Run {
             return;
         }
         self.result.set(None);
-        let choice = untrack(|| self.effective_choice());
+        // Before the kept CNN has been looked up (a run started with the page), the worker
+        // uses whatever is kept, rather than the page guessing that none is.
+        let unknown = self.cnn_choice.get_untracked().is_none() && !self.stored.checked.get_untracked();
+        let choice = if unknown { CnnChoice::Kept } else { untrack(|| self.effective_choice()) };
         let cnn = (choice == CnnChoice::TrainFirst).then(|| {
             let query = self.query.get_untracked();
             CnnStage { config: p4::cnn_stage_config(&query.config, query.cnn_epochs), keep: self.keep_trained_cnn.get_untracked() }
@@ -223,7 +226,11 @@ fn CnnChoiceFields(p4: P4Run) -> impl IntoView {
                 <input type="checkbox" data-testid="keep-trained-cnn"
                     prop:checked=move || p4.keep_trained_cnn.get()
                     disabled=move || running.get() || choice() != CnnChoice::TrainFirst
-                    on:change=move |ev| p4.keep_trained_cnn.set(event_target_checked(&ev)) />
+                    on:change=move |ev| {
+                        let keep = event_target_checked(&ev);
+                        p4.keep_trained_cnn.set(keep);
+                        let _ = commit(p4.query, "keep_cnn", if keep { "1" } else { "0" });
+                    } />
                 " keep it in this browser afterwards (replaces the kept one)"
             </label>
             <span class="hint">{move || epochs_error.get().unwrap_or_else(|| "or upload a CNN in the card below".into())}</span>

@@ -28,7 +28,7 @@ pub const SEED_MAX_ACCURACY: [f64; 5] = [0.9822, 0.9823, 0.9833, 0.9833, 0.9833]
 const MINI_WIDTH: u32 = 240;
 const MINI_HEIGHT: u32 = 150;
 const WIDTH: u32 = 560;
-const HEIGHT: u32 = 430;
+const HEIGHT: u32 = 480;
 /// One legend row under a plot.
 const LEGEND_ROW: u32 = 18;
 
@@ -71,12 +71,13 @@ pub fn NetworkCurve(
     });
     Effect::new(move || {
         let Some(element) = canvas.get() else { return };
+        super::charts::fit_canvas(&element, MINI_WIDTH, MINI_HEIGHT);
         history.with(|h| report(draw_curve(element, h, epochs)));
     });
     view! {
         <canvas node_ref=canvas class="mini-chart" width=MINI_WIDTH.to_string() height=MINI_HEIGHT.to_string()
             data-testid=format!("network-chart-{number}")
-            aria-label=format!("accuracy per epoch of network {number}")></canvas>
+            role="img" aria-label=move || history.with(|h| format!("network {number}: {}", super::charts::series_text("validation accuracy per epoch", &h.iter().map(|m| m.val_accuracy).collect::<Vec<_>>())))></canvas>
     }
 }
 
@@ -102,7 +103,7 @@ fn draw_curve(canvas: HtmlCanvasElement, history: &[EpochMetrics], epochs: usize
         .y_labels(4)
         .x_label_formatter(&|x: &f64| if x.fract() == 0.0 && *x >= 1.0 { format!("{x:.0}") } else { String::new() })
         .y_label_formatter(&|y: &f64| format!("{y:.2}"))
-        .label_style(("sans-serif", 10))
+        .label_style(("sans-serif", 11))
         .light_line_style(BLACK.mix(0.03))
         .bold_line_style(BLACK.mix(0.08))
         .draw()
@@ -203,11 +204,12 @@ pub fn StatsChart(
                 dashed: true,
             });
         }
+        super::charts::fit_canvas(&element, WIDTH, HEIGHT);
         report(draw_factor_chart(element, kind.title(), &factors, &series));
     });
     view! {
         <canvas node_ref=canvas class="chart" width=WIDTH.to_string() height=HEIGHT.to_string()
-            data-testid=kind.test_id() aria-label=kind.title()></canvas>
+            data-testid=kind.test_id() role="img" aria-label=move || chart_text(kind.title(), &stats.get(), kind)></canvas>
     }
 }
 
@@ -235,12 +237,26 @@ pub fn CompareChart(
                 })
                 .collect::<Vec<_>>()
         });
+        super::charts::fit_canvas(&element, WIDTH, HEIGHT);
         report(draw_factor_chart(element, "Mean vs final vs max validation accuracy", &factors, &series));
     });
     view! {
         <canvas node_ref=canvas class="chart" width=WIDTH.to_string() height=HEIGHT.to_string()
-            data-testid="sweep-chart-compare" aria-label="mean, final and max validation accuracy per regularization factor"></canvas>
+            data-testid="sweep-chart-compare" role="img"
+            aria-label=move || {
+                let st = stats.get();
+                format!("{} {} {}", chart_text("Mean validation accuracy per factor", &st, StatKind::Mean), chart_text("Final", &st, StatKind::Final), chart_text("Max", &st, StatKind::Max))
+            }></canvas>
     }
+}
+
+/// A factor chart's numbers as text (its `aria-label`).
+fn chart_text(title: &str, stats: &[FactorStats], kind: StatKind) -> String {
+    if stats.is_empty() {
+        return format!("{title}: no finished networks yet.");
+    }
+    let values: Vec<String> = stats.iter().map(|s| format!("factor {}: {:.4} ± {:.4}", factor_label(s.factor), kind.value(s), s.std)).collect();
+    format!("{title}: {}.", values.join("; "))
 }
 
 /// The y range: every value (± its error) and both reference lines, capped at 1.
@@ -267,12 +283,12 @@ struct LegendEntry {
     dashed: bool,
 }
 
-/// The legend in two columns under the plot (it never covers the data).
+/// The legend under the plot (it never covers the data).
 fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, plotters::coord::Shift>, entries: &[LegendEntry]) -> DrawResult {
-    let column_width = WIDTH as i32 / 2 - 20;
+    // One entry per row: two columns cut the longer labels on narrow canvases.
     for (i, entry) in entries.iter().enumerate() {
-        let x = 24 + (i % 2) as i32 * column_width;
-        let y = 8 + (i / 2) as i32 * LEGEND_ROW as i32 + LEGEND_ROW as i32 / 2;
+        let x = 24;
+        let y = 8 + i as i32 * LEGEND_ROW as i32 + LEGEND_ROW as i32 / 2;
         let style = entry.colour.stroke_width(2);
         if entry.dashed {
             area.draw(&PathElement::new(vec![(x, y), (x + 9, y)], style)).map_err(err)?;
@@ -304,7 +320,7 @@ fn draw_factor_chart(canvas: HtmlCanvasElement, title: &str, factors: &[f64], se
     ];
     let mut legend: Vec<LegendEntry> = series.iter().map(|s| LegendEntry { label: s.label.clone(), colour: s.colour, dashed: s.dashed }).collect();
     legend.extend(references.iter().map(|(_, colour, label)| LegendEntry { label: label.clone(), colour: *colour, dashed: true }));
-    let legend_height = legend.len().div_ceil(2) as u32 * LEGEND_ROW + 12;
+    let legend_height = legend.len() as u32 * LEGEND_ROW + 12;
     let (_, height) = root.dim_in_pixel();
     let (plot_area, legend_area) = root.split_vertically(height.saturating_sub(legend_height));
 
@@ -316,7 +332,8 @@ fn draw_factor_chart(canvas: HtmlCanvasElement, title: &str, factors: &[f64], se
         .caption(title, ("sans-serif", 16))
         .margin(12)
         .x_label_area_size(44)
-        .y_label_area_size(62)
+        // Room for 4-decimal ticks and the rotated axis name beside them.
+        .y_label_area_size(78)
         .build_cartesian_2d((x_low..x_high).log_scale().with_key_points(factors.to_vec()), RangedCoordf64::from(y_low..y_high))
         .map_err(err)?;
     chart

@@ -16,7 +16,7 @@ const text = (id) => page.getByTestId(id).textContent();
 
 test('P4: CNN, autoencoder, the 4B grid, the 4C table and 4D digits', { timeout: 900_000 }, async () => {
   // test_size keeps the 22 CNN passes of 4C short on the CPU backend.
-  await page.goto(`${url}/?experiment=p4&epochs=1&train_size=6000&seed=1&autostart=1&backend=cpu&test_size=2000`);
+  await page.goto(`${url}/?experiment=p4&epochs=1&train_size=6000&seed=1&autostart=1&backend=cpu&test_size=2000&cnn_epochs=1&keep_cnn=1`);
   assert.equal(await finished(page, 890_000), 'done');
   assert.match(await text('stored-cnn'), /^P3's CNN: 1 epoch\(s\) on 6000 digits, test accuracy 0\.\d{4} \(cpu\)$/);
 

@@ -4,7 +4,27 @@
 use serde::{Deserialize, Serialize};
 
 use crate::experiment::p4::{Generated, NoiseGrid, P4Result};
+use crate::experiment::result::StepProgress;
 use crate::experiment::{BackendChoice, EpochMetrics, RunConfig, RunResult};
+
+/// The protocol's version: the worker says it in `Ready`, and a page that speaks another
+/// (a cached worker file from an older deploy) refuses it with a message instead of
+/// misreading its messages. Bump it with any change to these types.
+pub const PROTOCOL_VERSION: u32 = 2;
+
+/// Page -> worker: one request, numbered by the page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Request {
+    pub id: u64,
+    pub input: WorkerInput,
+}
+
+/// Worker -> page: a message about request `id` (`None`: about no request, as `Ready`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reply {
+    pub id: Option<u64>,
+    pub output: WorkerOutput,
+}
 
 /// Page -> worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,8 +61,9 @@ pub struct CnnStage {
 /// Worker -> page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum WorkerOutput {
-    /// The worker's wasm has loaded; messages sent before this would have been lost.
-    Ready,
+    /// The worker's wasm has loaded (messages sent before this would have been lost), and
+    /// speaks protocol version `protocol`.
+    Ready { protocol: u32 },
     /// A phase the page should name (loading data, initialising the GPU, compiling kernels).
     Status(String),
     /// A run of several networks (P4 with its CNN) begins network `index` (0-based) of
@@ -52,9 +73,8 @@ pub enum WorkerOutput {
     Paused(bool),
     /// The backend chosen, and why, if it is not the one asked for.
     Backend { name: String, fallback_reason: Option<String> },
-    /// Progress within an epoch; `loss` and `accuracy` are the running averages so far
-    /// (`accuracy` is NaN for P4's autoencoder).
-    Progress { epoch: usize, step: usize, steps: usize, loss: f64, accuracy: f64, elapsed_seconds: f64 },
+    /// Progress within an epoch (running averages so far).
+    Progress(StepProgress),
     EpochEnd(EpochMetrics),
     Done(RunResult),
     /// P3's CNN was kept in the browser (`description` says how it was trained), or could

@@ -4,6 +4,7 @@ pub mod config;
 pub mod p2d;
 pub mod p4;
 pub mod report;
+pub mod schedule;
 pub mod result;
 
 #[cfg(feature = "ml")]

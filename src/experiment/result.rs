@@ -6,6 +6,20 @@ use serde::{Deserialize, Serialize};
 use super::config::RunConfig;
 use crate::model::ModelSummary;
 
+/// Progress inside an epoch: running averages over the steps done so far. Declared once:
+/// the training loop reports it, the worker posts it, the page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepProgress {
+    pub epoch: usize,
+    pub step: usize,
+    pub steps: usize,
+    pub loss: f64,
+    /// `None` for a model without classes (P4's autoencoder).
+    pub accuracy: Option<f64>,
+    /// Seconds since the epoch began.
+    pub elapsed_seconds: f64,
+}
+
 /// One epoch's figures, as Keras reports them: training loss and accuracy are averages over
 /// the epoch's batches (weighted by batch size), validation figures are over the test set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

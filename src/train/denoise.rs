@@ -94,7 +94,7 @@ pub async fn fit_autoencoder<O: TrainObserver>(
             if clock.due(step, steps) {
                 let loss = read_scalar(loss_sum.clone()).await? / seen as f64;
                 super::check_finite(loss, "training loss", epoch, step)?;
-                observer.progress(&StepProgress { epoch, step, steps, loss, accuracy: f64::NAN, elapsed_seconds: started.elapsed().as_secs_f64() });
+                observer.progress(&StepProgress { epoch, step, steps, loss, accuracy: None, elapsed_seconds: started.elapsed().as_secs_f64() });
             }
             observer.pause().await;
         }

@@ -22,6 +22,7 @@ use web_time::Instant;
 
 use crate::data::MnistSplit;
 use crate::experiment::EpochMetrics;
+pub use crate::experiment::result::StepProgress;
 pub use batches::{Batch, ShuffledBatches};
 
 /// A model that maps flat images `[batch, 784]` to class logits `[batch, 10]`.
@@ -118,17 +119,6 @@ impl From<burn::tensor::ExecutionError> for TrainError {
     fn from(e: burn::tensor::ExecutionError) -> Self {
         Self::Backend(e.to_string())
     }
-}
-
-/// Progress inside an epoch: running averages over the steps done so far.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StepProgress {
-    pub epoch: usize,
-    pub step: usize,
-    pub steps: usize,
-    pub loss: f64,
-    pub accuracy: f64,
-    pub elapsed_seconds: f64,
 }
 
 /// How the loop reports to, and is steered by, its host (the worker, the CLI, a test).
@@ -299,7 +289,7 @@ where
                     step,
                     steps,
                     loss: loss_sum / seen as f64,
-                    accuracy: correct / seen as f64,
+                    accuracy: Some(correct / seen as f64),
                     elapsed_seconds: started.elapsed().as_secs_f64(),
                 });
             }

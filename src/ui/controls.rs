@@ -94,7 +94,8 @@ pub fn RunButtons(
                         .and_then(|w| w.document())
                         .map(|d| d.active_element().is_none_or(|e| d.body().is_some_and(|b| *b == e) || e.has_attribute("disabled")))
                         .unwrap_or(false);
-                    if focus_lost && let Some(button) = train_ref.get_untracked() {
+                    // The panel may be gone by now (the report moved on to another tab).
+                    if focus_lost && let Some(button) = train_ref.try_get_untracked().flatten() {
                         let _ = button.focus();
                     }
                 },
@@ -109,7 +110,7 @@ pub fn RunButtons(
                 on:click=move |_| {
                     on_train.run(());
                     // Train is now disabled: keep the keyboard user on the run's controls.
-                    set_timeout(move || if let Some(b) = pause_ref.get_untracked() { let _ = b.focus(); }, std::time::Duration::ZERO);
+                    set_timeout(move || if let Some(b) = pause_ref.try_get_untracked().flatten() { let _ = b.focus(); }, std::time::Duration::ZERO);
                 }>
                 {move || train_label.get()}
             </button>

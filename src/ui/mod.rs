@@ -89,16 +89,50 @@ pub fn App() -> impl IntoView {
     on_cleanup(move || resize.remove());
 
     let files = RwSignal::new(FileProgress::default());
-    let autostart = initial.autostart;
+    // A link may name another origin's data: nothing is fetched from it (which would tell
+    // that origin who opened the link, and decide what trains) until the visitor agrees,
+    // and such a link never starts training by itself.
+    let foreign = initial.data.as_deref().and_then(foreign_origin);
+    let autostart = initial.autostart && foreign.is_none();
     let autostart_report = initial.report.filter(|_| autostart);
-    data_panel::start_loading(data_url.clone(), files, lab.data, move || {
-        lab.warm_up();
-        if let Some(preset) = autostart_report {
-            lab.report.start(lab, preset);
-        } else if autostart && let Tab::Experiment(id) = lab.active.get_untracked() {
-            lab.start(id);
+    let load = {
+        let data_url = data_url.clone();
+        move || {
+            data_panel::start_loading(data_url, files, lab.data, move || {
+                lab.warm_up();
+                if let Some(preset) = autostart_report {
+                    lab.report.start(lab, preset);
+                } else if autostart && let Tab::Experiment(id) = lab.active.get_untracked() {
+                    lab.start(id);
+                }
+            });
+        }
+    };
+    let consent = foreign.map(|origin| {
+        let load = StoredValue::new_local(Some(load.clone()));
+        let answered = RwSignal::new(false);
+        view! {
+            <Show when=move || !answered.get()>
+                <div class="banner data-consent" role="alertdialog" aria-labelledby="consent-title" data-testid="data-consent">
+                    <p id="consent-title"><strong>"This link asks the page to train on data from another site: "</strong>
+                        <code data-testid="data-origin">{origin.clone()}</code></p>
+                    <p>"Nothing has been fetched from it. Loading it tells that site that you opened this page, and the networks train on whatever it sends."</p>
+                    <div class="buttons">
+                        <button class="primary" data-testid="data-consent-load" on:click=move |_| {
+                            answered.set(true);
+                            if let Some(load) = load.try_update_value(Option::take).flatten() {
+                                load();
+                            }
+                        }>"Load the data from this site"</button>
+                        <button data-testid="data-consent-decline" on:click=move |_| use_builtin_data()>"Use the built-in MNIST instead"</button>
+                    </div>
+                </div>
+            </Show>
         }
     });
+    if consent.is_none() {
+        load();
+    }
 
     view! {
         <header class="page-header">
@@ -110,6 +144,7 @@ pub fn App() -> impl IntoView {
             </p>
         </header>
         <ParamErrors errors=param_errors />
+        {consent}
         <div class="lab-bar">
             <TabList />
             <div class="lab-bar-side">
@@ -125,6 +160,23 @@ pub fn App() -> impl IntoView {
             "Every control is mirrored in the URL, so the address bar reproduces this setup."
         </footer>
     }
+}
+
+/// The origin of `data` if it is not the page's own (a relative path is the page's).
+fn foreign_origin(data: &str) -> Option<String> {
+    let location = web_sys::window()?.location();
+    let page = location.origin().ok()?;
+    let url = web_sys::Url::new_with_base(data, &location.href().ok()?).ok()?;
+    let origin = url.origin();
+    (origin != page).then_some(origin)
+}
+
+/// Reloads the page with its setup but without the `data=` parameter.
+fn use_builtin_data() {
+    let Some(window) = web_sys::window() else { return };
+    let (query, _) = PageQuery::parse(web::query_pairs());
+    let query = PageQuery { data: None, autostart: false, ..query };
+    let _ = window.location().set_search(&query.to_query_string());
 }
 
 /// The tabs, as the WAI-ARIA tabs pattern: one tab stop, arrow keys (and Home / End) move

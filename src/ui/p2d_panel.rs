@@ -473,10 +473,14 @@ fn NetworkLog(sweep: Sweep) -> impl IntoView {
             </p>
         })
     };
+    // Shown once the network has a finished epoch (no empty log box before).
+    let has_epochs = move || !history().0.is_empty();
     view! {
-        <h3>{title}</h3>
-        <pre class="epoch-log" data-testid="epoch-log">{log}</pre>
-        {test}
+        <Show when=has_epochs>
+            <h3>{title}</h3>
+            <pre class="epoch-log" data-testid="epoch-log" tabindex="0" aria-label=title>{log}</pre>
+            {test}
+        </Show>
     }
 }
 

@@ -63,7 +63,7 @@ pub fn RunProgress(
                         {move || run.step.with(|s| s.as_ref().map_or("—".into(), |s| format!("{:.4}", s.loss)))}
                     </dd></div>
                     <div><dt>"running accuracy"</dt><dd data-testid="running-accuracy">
-                        {move || run.step.with(|s| s.as_ref().filter(|s| s.accuracy.is_finite()).map_or("—".into(), |s| format!("{:.4}", s.accuracy)))}
+                        {move || run.step.with(|s| s.as_ref().and_then(|s| s.accuracy).map_or("—".into(), |a| format!("{a:.4}")))}
                     </dd></div>
                     <div><dt>"done"</dt><dd>{move || format!("{:.0} %", 100.0 * run.fraction_done())}</dd></div>
                 </dl>

@@ -30,17 +30,8 @@ impl RunStatus {
     }
 }
 
-/// The latest step report of the running epoch.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StepInfo {
-    pub epoch: usize,
-    pub step: usize,
-    pub steps: usize,
-    pub loss: f64,
-    pub accuracy: f64,
-    /// Seconds since the epoch began.
-    pub elapsed_seconds: f64,
-}
+/// The latest step report of the running epoch: the core's type, as the worker posts it.
+pub type StepInfo = crate::experiment::result::StepProgress;
 
 /// The backend the worker chose.
 #[derive(Debug, Clone, PartialEq)]
@@ -161,7 +152,14 @@ impl RunState {
     pub fn apply(&self, event: WorkerEvent) {
         match event {
             WorkerEvent::Output(output) => self.apply_output(output),
-            WorkerEvent::Crashed(message) => self.fail(format!("worker crashed: {message}")),
+            // A panicking worker posts its panic text, then its instance traps and the crash
+            // event says only "unreachable": keep the text.
+            WorkerEvent::Crashed(message) => {
+                // An idle worker that crashes is replaced on the next Train; what is shown stays.
+                if self.is_running_untracked() {
+                    self.fail(format!("worker crashed: {message}"));
+                }
+            }
             WorkerEvent::Failed(message) => self.fail(message),
         }
     }
@@ -169,7 +167,7 @@ impl RunState {
     fn apply_output(&self, output: WorkerOutput) {
         let running = self.is_running_untracked();
         match output {
-            WorkerOutput::Ready => {
+            WorkerOutput::Ready { .. } => {
                 if running {
                     self.phase.set(Some("worker ready".into()));
                 }
@@ -178,9 +176,9 @@ impl RunState {
             WorkerOutput::Backend { name, fallback_reason } => self.backend.set(Some(BackendInfo { name, fallback_reason })),
             // The worker reports by wall time (`experiment::run::REPORT_EVERY`), so every
             // report is shown.
-            WorkerOutput::Progress { epoch, step, steps, loss, accuracy, elapsed_seconds } => {
+            WorkerOutput::Progress(progress) => {
                 if running {
-                    self.step.set(Some(StepInfo { epoch, step, steps, loss, accuracy, elapsed_seconds }));
+                    self.step.set(Some(progress));
                 }
             }
             WorkerOutput::Stage { index, count, name, config } => {
@@ -214,7 +212,7 @@ impl RunState {
                     if let Some(s) = s.as_mut().filter(|s| s.epoch == metrics.epoch) {
                         s.step = s.steps;
                         s.loss = metrics.loss;
-                        s.accuracy = metrics.accuracy;
+                        s.accuracy = metrics.accuracy.is_finite().then_some(metrics.accuracy);
                     }
                 });
                 self.history.update(|h| h.push(metrics));

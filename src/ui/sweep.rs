@@ -17,6 +17,7 @@ use super::state::{BackendInfo, RunStatus, StepInfo};
 use super::sweep_store;
 use super::worker_client::{CancelOutcome, WorkerClient, WorkerEvent};
 use crate::experiment::p2d::{self, FactorStats};
+use crate::experiment::schedule;
 use crate::experiment::{BackendChoice, EpochMetrics, ExperimentId, PageQuery, RunConfig, RunResult};
 use crate::protocol::{WorkerInput, WorkerOutput};
 use crate::web;
@@ -360,47 +361,32 @@ impl Sweep {
         if !self.busy.get() {
             return None;
         }
-        let now = self.now_ms.get();
-        let epochs = self.query.with(|q| q.config.epochs).max(1) as f64;
+        let now = self.now_ms.get().max(web::now_ms());
         let mean = |v: &[f64]| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
         let (walls, seconds) = self.session.with(|s| s.as_ref().map(|s| (s.walls.clone(), s.seconds.clone())).unwrap_or_default());
-        let wall = mean(&walls);
         // Before this sweep finished one: the stored networks' training time.
         let stored_seconds: Vec<f64> = self.results().iter().map(|(_, r)| r.seconds).collect();
-        let known = mean(&seconds).or_else(|| mean(&stored_seconds));
         let validation = self.validation_seconds.get();
-        let mut busy_until = Vec::new();
-        let mut paces = Vec::new();
-        for slot in self.slots.iter().filter(|s| s.network.with(Option::is_some)) {
-            let pace = slot.seconds_per_epoch(validation).or(known.map(|k| k / epochs));
-            // Steps count training only: a validating epoch still has its validation ahead,
-            // and every network a final pass over the test images (about one validation).
-            let validating = if slot.validating() { validation.unwrap_or(0.0) } else { 0.0 };
-            let final_pass = validation.unwrap_or(0.0);
-            let by_epochs = pace.map(|p| (epochs - slot.epochs_done()).max(0.0) * p + validating + final_pass);
-            let elapsed = ((now.max(web::now_ms()) - slot.started_ms.get()) / 1000.0).max(0.0);
-            let by_wall = wall.map(|w| (w - elapsed).max(0.0));
-            let left = match (by_epochs, by_wall) {
-                (Some(a), Some(b)) => a.max(b),
-                (a, b) => a.or(b)?,
-            };
-            if let Some(p) = pace {
-                paces.push(p);
-            }
-            busy_until.push(left);
-        }
-        let per_network = wall.or(known).or_else(|| mean(&paces).map(|p| p * epochs + validation.unwrap_or(0.0)))?;
-        let workers = self.workers.get().max(1);
-        while busy_until.len() < workers {
-            busy_until.push(0.0);
-        }
-        for _ in 0..self.queued.get() {
-            // The next queued network goes to the worker that is free first.
-            if let Some(first) = busy_until.iter_mut().min_by(|a, b| a.total_cmp(b)) {
-                *first += per_network;
-            }
-        }
-        busy_until.into_iter().reduce(f64::max)
+        let running = self
+            .slots
+            .iter()
+            .filter(|s| s.network.with(Option::is_some))
+            .map(|slot| schedule::Running {
+                epochs_done: slot.epochs_done(),
+                seconds_per_epoch: slot.seconds_per_epoch(validation),
+                elapsed_seconds: ((now - slot.started_ms.get()) / 1000.0).max(0.0),
+                validating: slot.validating(),
+            })
+            .collect();
+        schedule::seconds_left(&schedule::Progress {
+            epochs: self.query.with(|q| q.config.epochs),
+            running,
+            queued: self.queued.get(),
+            workers: self.workers.get(),
+            mean_wall_seconds: mean(&walls),
+            mean_training_seconds: mean(&seconds).or_else(|| mean(&stored_seconds)),
+            validation_seconds: validation,
+        })
     }
 
     /// Workers to start with for `backend`.
@@ -491,11 +477,12 @@ impl Sweep {
         let mut starts = Vec::new();
         let mut queued = 0;
         self.ctl.update_value(|c| {
-            for slot in 0..c.target.min(MAX_WORKERS) {
-                if c.jobs[slot].is_some() {
-                    continue;
-                }
-                let Some(network) = c.queue.pop_front() else { break };
+            // Which free worker takes which queued network: the core's rule.
+            let waiting: Vec<usize> = c.queue.iter().map(|n| n.index).collect();
+            let slots: Vec<Option<usize>> = c.jobs.iter().map(|j| j.as_ref().map(|n| n.index)).collect();
+            for (slot, index) in schedule::assign(&waiting, &slots, c.target) {
+                let Some(position) = c.queue.iter().position(|n| n.index == index) else { continue };
+                let Some(network) = c.queue.remove(position) else { continue };
                 let client = self.client(c, slot);
                 let input = WorkerInput::Start { config: network.config.clone(), backend: c.backend, data_url: c.data_url.clone(), cnn: None };
                 c.jobs[slot] = Some(network.clone());
@@ -645,7 +632,7 @@ impl Sweep {
         let view = self.slots[slot];
         let has_job = self.ctl.with_value(|c| c.jobs[slot].is_some());
         match output {
-            WorkerOutput::Ready => {
+            WorkerOutput::Ready { .. } => {
                 if has_job {
                     view.phase.set(Some("worker ready".into()));
                 }
@@ -662,11 +649,12 @@ impl Sweep {
                     self.grow_for_cpu();
                 }
             }
-            WorkerOutput::Progress { epoch, step, steps, loss, accuracy, elapsed_seconds } => {
+            WorkerOutput::Progress(progress) => {
                 if !has_job {
                     return;
                 }
                 let now = web::now_ms();
+                let (epoch, step, steps) = (progress.epoch, progress.step, progress.steps);
                 let new_epoch = view.step.with_untracked(|s| s.as_ref().is_none_or(|s| s.epoch != epoch));
                 let due = self.ctl.try_update_value(|c| {
                     let due = new_epoch || step == steps || now - c.last_progress_ms[slot] >= PROGRESS_INTERVAL_MS;
@@ -676,7 +664,7 @@ impl Sweep {
                     due
                 });
                 if due == Some(true) {
-                    view.step.set(Some(StepInfo { epoch, step, steps, loss, accuracy, elapsed_seconds }));
+                    view.step.set(Some(progress));
                 }
             }
             WorkerOutput::EpochEnd(metrics) => {
@@ -692,7 +680,7 @@ impl Sweep {
                     if let Some(s) = s.as_mut().filter(|s| s.epoch == metrics.epoch) {
                         s.step = s.steps;
                         s.loss = metrics.loss;
-                        s.accuracy = metrics.accuracy;
+                        s.accuracy = metrics.accuracy.is_finite().then_some(metrics.accuracy);
                     }
                 });
                 view.history.update(|h| h.push(metrics));

@@ -13,7 +13,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{ErrorEvent, Event, MessageEvent, Worker};
 
-use crate::protocol::{WorkerInput, WorkerOutput};
+use crate::protocol::{PROTOCOL_VERSION, Reply, Request, WorkerInput, WorkerOutput};
 use crate::web::messages;
 
 /// The classic-script loader Trunk generates for the worker binary.
@@ -55,7 +55,14 @@ struct Inner {
     live: Option<Live>,
     /// Incremented per spawned worker, so a stale callback can recognise itself.
     generation: u64,
+    /// The last request's id (requests are numbered from 1).
+    last_id: u64,
+    /// The id of the last `Start`: replies to older requests are stale and dropped.
+    run_id: u64,
 }
+
+/// How long a spawned worker may take to say `Ready` (fetching and compiling its wasm).
+const READY_TIMEOUT_MS: u32 = 60_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum LiveState {
@@ -69,11 +76,13 @@ struct Live {
     worker: Worker,
     generation: u64,
     state: LiveState,
-    /// A `Start` waiting for `Ready`.
-    queued: Option<WorkerInput>,
+    /// A `Start` (with its id) waiting for `Ready`.
+    queued: Option<(u64, WorkerInput)>,
     /// Kept alive for JS; dropped after `Drop::drop` has detached them.
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(Event)>,
+    /// Fails the worker if it never says `Ready`; dropped (cancelled) with it.
+    _ready_timeout: Option<gloo_timers::callback::Timeout>,
 }
 
 impl Drop for Live {
@@ -84,8 +93,8 @@ impl Drop for Live {
     }
 }
 
-fn post(worker: &Worker, input: &WorkerInput) -> Result<(), String> {
-    let value = messages::to_js(input)?;
+fn post(worker: &Worker, id: u64, input: &WorkerInput) -> Result<(), String> {
+    let value = messages::to_js(&Request { id, input: input.clone() })?;
     worker
         .post_message(&value)
         .map_err(|e| format!("cannot post to the worker: {}", js_text(&e)))
@@ -123,7 +132,8 @@ impl WorkerClient {
         let on_error = self.error_closure(generation);
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        let live = Live { worker, generation, state: LiveState::Starting, queued: None, _on_message: on_message, _on_error: on_error };
+        let timeout = self.ready_timeout(generation);
+        let live = Live { worker, generation, state: LiveState::Starting, queued: None, _on_message: on_message, _on_error: on_error, _ready_timeout: Some(timeout) };
         let old = self.inner.borrow_mut().live.replace(live);
         // The old worker's closures may be on the JS stack right now (a handler that
         // restarts from inside a callback); free them after the current task.
@@ -133,9 +143,21 @@ impl WorkerClient {
         Ok(())
     }
 
-    /// Asks the worker to train: posted now if it is ready, else when it says `Ready`.
+    /// Numbers the next request; a `Start` makes replies to every earlier one stale.
+    fn next_id(&self, input: &WorkerInput) -> u64 {
+        let mut inner = self.inner.borrow_mut();
+        inner.last_id += 1;
+        if matches!(input, WorkerInput::Start { .. }) {
+            inner.run_id = inner.last_id;
+        }
+        inner.last_id
+    }
+
+    /// Asks the worker to train (or to serve a request): posted now if it is ready, else
+    /// when it says `Ready`.
     pub fn start(&self, input: WorkerInput) -> Result<(), String> {
         self.ensure_live()?;
+        let id = self.next_id(&input);
         let ready_worker = {
             let mut inner = self.inner.borrow_mut();
             let Some(live) = inner.live.as_mut() else {
@@ -144,12 +166,12 @@ impl WorkerClient {
             if live.state == LiveState::Ready {
                 Some(live.worker.clone())
             } else {
-                live.queued = Some(input.clone());
+                live.queued = Some((id, input.clone()));
                 None
             }
         };
         match ready_worker {
-            Some(worker) => post(&worker, &input),
+            Some(worker) => post(&worker, id, &input),
             None => Ok(()),
         }
     }
@@ -167,7 +189,8 @@ impl WorkerClient {
             }
             live.worker.clone()
         };
-        post(&worker, &WorkerInput::Cancel).map(|()| CancelOutcome::Posted)
+        let id = self.next_id(&WorkerInput::Cancel);
+        post(&worker, id, &WorkerInput::Cancel).map(|()| CancelOutcome::Posted)
     }
 
     /// Posts a control message (`Pause`, `Resume`) to a ready worker; `Ok(false)` when no
@@ -175,7 +198,7 @@ impl WorkerClient {
     pub fn send(&self, input: &WorkerInput) -> Result<bool, String> {
         let worker = self.inner.borrow().live.as_ref().filter(|l| l.state == LiveState::Ready).map(|l| l.worker.clone());
         match worker {
-            Some(worker) => post(&worker, input).map(|()| true),
+            Some(worker) => post(&worker, self.next_id(input), input).map(|()| true),
             None => Ok(false),
         }
     }
@@ -200,30 +223,77 @@ impl WorkerClient {
         let handler = self.handler.clone();
         Closure::new(move |event: MessageEvent| {
             let Some(inner) = weak.upgrade() else { return };
-            let output = match messages::from_js::<WorkerOutput>(event.data()) {
-                Ok(output) => output,
+            let Reply { id, output } = match messages::from_js::<Reply>(event.data()) {
+                Ok(reply) => reply,
                 Err(e) => return handler(WorkerEvent::Failed(e)),
             };
-            if output == WorkerOutput::Ready {
+            if let WorkerOutput::Ready { protocol } = output {
+                if protocol != PROTOCOL_VERSION {
+                    // A worker file from another version of the page (a stale cache after a
+                    // deploy): its messages would be misread.
+                    let worker = {
+                        let mut inner = inner.borrow_mut();
+                        inner.live.as_mut().filter(|l| l.generation == generation).map(|live| {
+                            live.state = LiveState::Crashed;
+                            live.queued = None;
+                            live.worker.clone()
+                        })
+                    };
+                    if let Some(worker) = worker {
+                        worker.terminate();
+                    }
+                    return handler(WorkerEvent::Crashed(format!(
+                        "the training worker is from another version of this page (protocol {protocol}, page {PROTOCOL_VERSION}); reload the page"
+                    )));
+                }
                 let queued = {
                     let mut inner = inner.borrow_mut();
                     match inner.live.as_mut() {
                         Some(live) if live.generation == generation && live.state != LiveState::Crashed => {
                             live.state = LiveState::Ready;
+                            live._ready_timeout = None;
                             live.queued.take().map(|input| (live.worker.clone(), input))
                         }
                         _ => None,
                     }
                 };
                 handler(WorkerEvent::Output(output));
-                if let Some((worker, input)) = queued
-                    && let Err(e) = post(&worker, &input)
+                if let Some((worker, (id, input))) = queued
+                    && let Err(e) = post(&worker, id, &input)
                 {
                     handler(WorkerEvent::Failed(e));
                 }
                 return;
             }
-            handler(WorkerEvent::Output(output));
+            // Replies to requests older than the current run are stale.
+            let stale = id.is_some_and(|id| id < inner.borrow().run_id);
+            if !stale {
+                handler(WorkerEvent::Output(output));
+            }
+        })
+    }
+
+    /// Fails the worker with a clear message if it has not said `Ready` in time.
+    fn ready_timeout(&self, generation: u64) -> gloo_timers::callback::Timeout {
+        let weak: Weak<RefCell<Inner>> = Rc::downgrade(&self.inner);
+        let handler = self.handler.clone();
+        gloo_timers::callback::Timeout::new(READY_TIMEOUT_MS, move || {
+            let Some(inner) = weak.upgrade() else { return };
+            let worker = {
+                let mut inner = inner.borrow_mut();
+                inner.live.as_mut().filter(|l| l.generation == generation && l.state == LiveState::Starting).map(|live| {
+                    live.state = LiveState::Crashed;
+                    live.queued = None;
+                    live.worker.clone()
+                })
+            };
+            if let Some(worker) = worker {
+                worker.terminate();
+                handler(WorkerEvent::Crashed(format!(
+                    "the training worker did not start within {} s (its files may be missing or from an older version of the page); reload the page",
+                    READY_TIMEOUT_MS / 1000
+                )));
+            }
         })
     }
 

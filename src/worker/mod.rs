@@ -17,7 +17,7 @@ use crate::experiment::run::{export_cnn, import_cnn, run_p3};
 use crate::experiment::{EpochMetrics, ExperimentId, RunConfig, run as experiment};
 use crate::model::weights::{CNN_MODEL, cnn_tensor_shapes, inspect};
 use crate::web::model_store;
-use crate::protocol::{CnnStage, WorkerInput, WorkerOutput};
+use crate::protocol::{CnnStage, PROTOCOL_VERSION, Reply, Request, WorkerInput, WorkerOutput};
 use crate::train::{StepProgress, TrainError, TrainObserver};
 use crate::web::{dataset, messages, now_ms};
 use crate::experiment::BackendChoice;
@@ -26,13 +26,25 @@ fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
 }
 
-/// Posts one message to the page. A message that cannot be encoded is reported instead.
-pub fn post(message: &WorkerOutput) {
-    let encoded = messages::to_js(message).or_else(|e| messages::to_js(&WorkerOutput::Error(e)));
+/// Posts one message about request `id` to the page. A message that cannot be encoded is
+/// reported instead.
+pub fn post_reply(id: Option<u64>, message: &WorkerOutput) {
+    let reply = Reply { id, output: message.clone() };
+    let encoded = messages::to_js(&reply).or_else(|e| messages::to_js(&Reply { id, output: WorkerOutput::Error(e) }));
     if let Ok(value) = encoded {
         // postMessage only fails for uncloneable values; serde output is always cloneable.
         let _ = scope().post_message(&value);
     }
+}
+
+thread_local! {
+    /// The request the worker's run serves (its messages carry its id).
+    static RUN_ID: Cell<Option<u64>> = const { Cell::new(None) };
+}
+
+/// Posts one message about the current run.
+pub fn post(message: &WorkerOutput) {
+    post_reply(RUN_ID.with(Cell::get), message);
 }
 
 /// State shared by the message handler and the running task.
@@ -59,12 +71,17 @@ pub fn start() {
     }));
     let worker = Rc::new(Worker::default());
     let handler = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        match messages::from_js::<WorkerInput>(event.data()) {
+        let (id, input) = match messages::from_js::<Request>(event.data()) {
+            Ok(Request { id, input }) => (Some(id), Ok(input)),
+            Err(e) => (None, Err(e)),
+        };
+        match input {
             Ok(WorkerInput::Start { config, backend, data_url, cnn }) => {
                 if worker.running.replace(true) {
-                    post(&WorkerOutput::Error("a run is already in progress".into()));
+                    post_reply(id, &WorkerOutput::Error("a run is already in progress".into()));
                     return;
                 }
+                RUN_ID.with(|r| r.set(id));
                 worker.cancel.set(false);
                 worker.paused.set(false);
                 let worker = worker.clone();
@@ -90,15 +107,15 @@ pub fn start() {
             }
             Ok(request @ (WorkerInput::NoiseGrid { .. } | WorkerInput::Sample { .. } | WorkerInput::Interpolate { .. })) => {
                 let worker = worker.clone();
-                wasm_bindgen_futures::spawn_local(async move { post(&serve_p4(&worker, request).await) });
+                wasm_bindgen_futures::spawn_local(async move { post_reply(id, &serve_p4(&worker, request).await) });
             }
-            Err(e) => post(&WorkerOutput::Error(e)),
+            Err(e) => post_reply(id, &WorkerOutput::Error(e)),
         }
     });
     scope().set_onmessage(Some(handler.as_ref().unchecked_ref()));
     // The handler lives as long as the worker does.
     handler.forget();
-    post(&WorkerOutput::Ready);
+    post_reply(None, &WorkerOutput::Ready { protocol: PROTOCOL_VERSION });
 }
 
 impl Worker {
@@ -251,14 +268,7 @@ const MAX_BUSY_MS: f64 = 50.0;
 
 impl TrainObserver for Poster<'_> {
     fn progress(&mut self, p: &StepProgress) {
-        post(&WorkerOutput::Progress {
-            epoch: p.epoch,
-            step: p.step,
-            steps: p.steps,
-            loss: p.loss,
-            accuracy: p.accuracy,
-            elapsed_seconds: p.elapsed_seconds,
-        });
+        post(&WorkerOutput::Progress(p.clone()));
     }
 
     fn epoch_end(&mut self, metrics: &EpochMetrics) {

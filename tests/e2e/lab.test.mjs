@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import http from 'node:http';
 import { openApp, finished } from './server.mjs';
 
 const require = createRequire(import.meta.url);
@@ -141,7 +142,9 @@ test('a P2 run on 1,000 images reports progress at least every 250 ms', { timeou
     let last = '';
     new MutationObserver(() => {
       const now = seen();
-      if (now !== last) { last = now; window.__progress.push(performance.now()); }
+      // From the first step on (the worker's start-up and data load are phases, not steps).
+      const started = Number(document.querySelector('[data-testid="step-progress"]')?.getAttribute('value') ?? 0) > 0 || window.__progress.length > 0;
+      if (now !== last && started) { last = now; window.__progress.push(performance.now()); }
     }).observe(document.body, { subtree: true, attributes: true, childList: true, characterData: true });
   });
   await page.getByTestId('train-button').click();
@@ -229,4 +232,30 @@ test('no console warnings over a whole P2 run', { timeout: 180_000 }, async () =
   assert.equal(await finished(page, 170_000), 'done');
   page.off('console', listen);
   assert.deepEqual(messages, []);
+});
+
+test('data= from another origin fetches nothing and trains nothing until the visitor agrees', { timeout: 120_000 }, async () => {
+  const requests = [];
+  const other = http.createServer((req, res) => { requests.push(req.url); res.writeHead(404).end(); });
+  await new Promise((resolve) => other.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${other.address().port}`;
+  try {
+    await page.goto(`${url}/?experiment=p2&data=${encodeURIComponent(`${origin}/mnist`)}&autostart=1`);
+    await page.getByTestId('data-consent').waitFor({ timeout: 30_000 });
+    assert.equal(await text('data-origin'), origin);
+    await page.waitForTimeout(1500);
+    assert.deepEqual(requests, [], 'nothing fetched before the visitor agrees');
+    assert.equal(await status(), 'idle');
+    await page.getByTestId('data-consent-load').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="data-status"]')?.textContent?.startsWith('error'), null, { timeout: 60_000 });
+    assert.ok(requests.length > 0, 'fetched once agreed');
+    assert.equal(await status(), 'idle', 'a link to another site never starts training by itself');
+    // Declining instead: the page reloads on the built-in data.
+    await page.goto(`${url}/?experiment=p2&data=${encodeURIComponent(`${origin}/mnist`)}`);
+    await page.getByTestId('data-consent-decline').click();
+    await dataReady();
+    assert.ok(!page.url().includes('data='), page.url());
+  } finally {
+    other.close();
+  }
 });

@@ -75,6 +75,8 @@ pub enum WorkerOutput {
     Backend { name: String, fallback_reason: Option<String> },
     /// Progress within an epoch (running averages so far).
     Progress(StepProgress),
+    /// The end-of-epoch validation has gone through `done` of `total` test images.
+    Validating { epoch: usize, done: usize, total: usize },
     EpochEnd(EpochMetrics),
     Done(RunResult),
     /// P3's CNN was kept in the browser (`description` says how it was trained), or could

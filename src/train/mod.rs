@@ -85,6 +85,15 @@ impl ReportClock {
         Self { every, last: None }
     }
 
+    /// Whether the interval has passed since the last report; if so, the clock restarts.
+    pub(crate) fn interval_due(&mut self) -> bool {
+        let due = self.last.is_none_or(|t| t.elapsed() >= self.every);
+        if due {
+            self.last = Some(Instant::now());
+        }
+        due
+    }
+
     /// Whether step `step` (1-based) of `steps` reports; if so, the clock restarts.
     pub(crate) fn due(&mut self, step: usize, steps: usize) -> bool {
         let due = step == 1 || step == steps || self.last.is_none_or(|t| t.elapsed() >= self.every);
@@ -127,6 +136,8 @@ pub trait TrainObserver {
     fn epoch_end(&mut self, metrics: &EpochMetrics);
     /// A phase of a run that is not an epoch (noising data, computing a table), to name it.
     fn phase(&mut self, _description: &str) {}
+    /// The end-of-epoch validation has gone through `done` of `total` examples.
+    fn validation(&mut self, _epoch: usize, _done: usize, _total: usize) {}
     /// A run of several networks begins network `index` (0-based) of `count`, trained with
     /// `config`; the progress and epochs that follow are that network's.
     fn stage(&mut self, _index: usize, _count: usize, _name: &str, _config: &crate::experiment::RunConfig) {}
@@ -223,6 +234,40 @@ pub async fn evaluate<M: Classifier>(model: &M, split: &MnistSplit, batch_size: 
     Ok(Evaluation { loss: loss_sum / n, accuracy: correct / n })
 }
 
+/// As [`evaluate`], during training: reports how far the validation pass is whenever
+/// `clock` says so, and lets the host in (cancel, pause) between batches.
+async fn validate_observed<M: Classifier, O: TrainObserver>(
+    model: &M,
+    split: &MnistSplit,
+    options: &TrainOptions,
+    device: &Device,
+    observer: &mut O,
+    epoch: usize,
+    clock: &mut ReportClock,
+) -> Result<Evaluation, TrainError> {
+    let mut tally = DeviceTally::new(device);
+    let penalty = l2_penalty(model, options.l2);
+    let mut done = 0;
+    for batch in batches::in_order(split, options.eval_batch_size) {
+        let count = batch.len();
+        let (x, y) = batch.into_tensors(device);
+        let logits = model.logits(x);
+        let mut loss = loss::cross_entropy(logits.clone(), y.clone());
+        if let Some(penalty) = &penalty {
+            loss = loss + penalty.clone();
+        }
+        tally.add(logits, loss, y, count);
+        done += count;
+        if clock.interval_due() {
+            observer.validation(epoch, done, split.len());
+        }
+        observer.pause().await;
+    }
+    let (loss_sum, correct) = tally.read().await?;
+    let n = split.len().max(1) as f64;
+    Ok(Evaluation { loss: loss_sum / n, accuracy: correct / n })
+}
+
 /// The model's predicted class for every example of `split`, read back once.
 pub async fn predict<M: Classifier>(model: &M, split: &MnistSplit, batch_size: usize, device: &Device) -> Result<Vec<u8>, TrainError> {
     let mut parts = Vec::new();
@@ -297,7 +342,7 @@ where
         }
         let (loss_sum, correct) = tally.read().await?;
         check_finite(loss_sum, "training loss", epoch, steps)?;
-        let val = evaluate(&model.valid(), validation, options.eval_batch_size, options.l2, &plain).await?;
+        let val = validate_observed(&model.valid(), validation, options, &plain, observer, epoch, &mut clock).await?;
         check_finite(val.loss, "validation loss", epoch, steps)?;
         let metrics = EpochMetrics {
             epoch,

@@ -59,9 +59,9 @@ impl Lab {
     pub fn new(initial: &PageQuery, data_url: String) -> Self {
         let query_for = |id: ExperimentId| {
             if initial.config.experiment == id {
-                PageQuery { report: None, ..initial.clone() }
+                initial.clone()
             } else {
-                PageQuery { config: crate::experiment::RunConfig::for_experiment(id), backend: initial.backend, data: initial.data.clone(), ..PageQuery::default() }
+                PageQuery { config: crate::experiment::RunConfig::for_experiment(id), backend: initial.backend, data: initial.data.clone(), report: initial.report, ..PageQuery::default() }
             }
         };
         let stored_cnn = StoredCnn::new();

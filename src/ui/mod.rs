@@ -138,19 +138,19 @@ pub fn App() -> impl IntoView {
         <header class="page-header">
             <h1>{TITLE}</h1>
             <p class="lede">
-                "The DAT405 MNIST assignment, re-done in Rust: every network of its four problems trains here, "
-                "in your browser (WebGPU or CPU), and each tab shows our figures beside the seed notebook's. "
+                "Every network of the DAT405 MNIST assignment trains here, in your browser, beside the seed notebook's figures. "
                 <strong>"Pick a problem and press Train, or run the whole report."</strong>
             </p>
         </header>
         <ParamErrors errors=param_errors />
         {consent}
         <div class="lab-bar">
-            <TabList />
             <div class="lab-bar-side">
                 <DataStatus files=files state=lab.data />
                 <ReportBar />
             </div>
+            // Last, so the tabs sit on the shown tab's card.
+            <TabList />
         </div>
         <main>
             <TabPanel data_url=data_url files=files />

@@ -14,6 +14,9 @@ pub fn RunProgress(
     let epochs = move || run.config.with(|c| c.as_ref().map_or(0, |c| c.epochs));
     let has_run = move || run.config.with(Option::is_some);
     let step_text = move || {
+        if let (Some((done, total)), Some(epoch)) = (run.validating.get(), run.step.with(|s| s.as_ref().map(|s| s.epoch))) {
+            return format!("epoch {epoch} — validating: {} of {} test images", format::thousands(done), format::thousands(total));
+        }
         run.step.with(|s| match s {
             Some(s) => format!("epoch {} — step {}/{}", s.epoch, s.step, s.steps),
             None => "step —".into(),
@@ -43,7 +46,7 @@ pub fn RunProgress(
                 </p>
                 <div class="bars">
                     <label>
-                        <span class="label">{step_text}</span>
+                        <span class="label" data-testid="step-text">{step_text}</span>
                         <progress data-testid="step-progress"
                             max=move || run.step.with(|s| s.as_ref().map_or(1, |s| s.steps.max(1))).to_string()
                             value=move || run.step.with(|s| s.as_ref().map_or(0, |s| s.step)).to_string()>

@@ -94,6 +94,18 @@ impl Report {
         self.status.with(|s| matches!(s, RunStatus::Running | RunStatus::Paused))
     }
 
+    /// The visitor picks the preset: it goes into every tab's setup, so the address bar
+    /// keeps it (`report=`).
+    pub fn choose(&self, lab: Lab, preset: ReportPreset) {
+        self.preset.set(preset);
+        for id in [ExperimentId::P2, ExperimentId::P2d, ExperimentId::P3, ExperimentId::P4] {
+            lab.query(id).update(|q| q.report = Some(preset));
+        }
+        if let Tab::Experiment(id) = lab.active.get_untracked() {
+            web::replace_query(&lab.query(id).with_untracked(crate::experiment::PageQuery::to_query_string));
+        }
+    }
+
     fn current(&self) -> Option<(usize, ExperimentId)> {
         self.parts.with_untracked(|p| p.iter().position(|p| p.state == PartState::Running).map(|i| (i, p[i].experiment)))
     }
@@ -144,7 +156,7 @@ impl Report {
         self.estimates.set(plan.iter().map(|p| report::estimated_seconds(p, workers)).collect());
         self.parts.set(plan.iter().map(|p| PartView { experiment: p.experiment, title: p.title(), state: PartState::Queued }).collect());
         for part in &plan {
-            set_part_query(&lab, part);
+            set_part_query(&lab, part, preset);
         }
         // P4 uses the CNN that the report's P3 keeps.
         lab.p4.cnn_choice.set(Some(super::p4_panel::CnnChoice::Kept));
@@ -257,8 +269,8 @@ impl Report {
 }
 
 /// Makes the part's setup its tab's (so the tab shows what the report ran).
-fn set_part_query(lab: &Lab, part: &ReportPart) {
-    lab.query(part.experiment).set(part.query.clone());
+fn set_part_query(lab: &Lab, part: &ReportPart, preset: ReportPreset) {
+    lab.query(part.experiment).set(crate::experiment::PageQuery { report: Some(preset), ..part.query.clone() });
 }
 
 /// The lab bar's report controls: the preset, Run the whole report, and while it runs one
@@ -282,9 +294,9 @@ pub fn ReportBar() -> impl IntoView {
                     <span class="visually-hidden">"Report settings"</span>
                     <select data-testid="report-preset" disabled=running
                         prop:value=move || report.preset.get().as_str()
-                        on:change=move |ev| if let Some(p) = ReportPreset::parse(&event_target_value(&ev)) { report.preset.set(p) }>
-                        <option value="quick">"quick (a few minutes)"</option>
-                        <option value="full">"full (the seed's settings)"</option>
+                        on:change=move |ev| if let Some(p) = ReportPreset::parse(&event_target_value(&ev)) { report.choose(lab, p) }>
+                        <option value="quick">"quick: minutes"</option>
+                        <option value="full">"full: seed settings"</option>
                     </select>
                 </label>
                 <Show when=running>

@@ -77,6 +77,8 @@ pub struct RunState {
     pub earlier: RwSignal<Vec<FinishedStage>>,
     /// A pause was asked for and the worker has not confirmed it yet.
     pub pausing: RwSignal<bool>,
+    /// The running epoch's validation: `(done, total)` test images.
+    pub validating: RwSignal<Option<(usize, usize)>>,
 }
 
 impl Default for RunState {
@@ -99,6 +101,7 @@ impl RunState {
             stage: RwSignal::new(None),
             earlier: RwSignal::new(Vec::new()),
             pausing: RwSignal::new(false),
+            validating: RwSignal::new(None),
         }
     }
 
@@ -178,7 +181,13 @@ impl RunState {
             // report is shown.
             WorkerOutput::Progress(progress) => {
                 if running {
+                    self.validating.set(None);
                     self.step.set(Some(progress));
+                }
+            }
+            WorkerOutput::Validating { done, total, .. } => {
+                if running {
+                    self.validating.set(Some((done, total)));
                 }
             }
             WorkerOutput::Stage { index, count, name, config } => {
@@ -207,6 +216,7 @@ impl RunState {
                 if !running {
                     return;
                 }
+                self.validating.set(None);
                 // The epoch is complete: show its bar full with its final running figures.
                 self.step.update(|s| {
                     if let Some(s) = s.as_mut().filter(|s| s.epoch == metrics.epoch) {

@@ -686,7 +686,7 @@ impl Sweep {
                 view.history.update(|h| h.push(metrics));
             }
             // A network is one stage; the sweep's pause is its own (`paused`).
-            WorkerOutput::Stage { .. } | WorkerOutput::Paused(_) => {}
+            WorkerOutput::Stage { .. } | WorkerOutput::Paused(_) | WorkerOutput::Validating { .. } => {}
             WorkerOutput::Done(result) => {
                 let Some(network) = self.ctl.with_value(|c| c.jobs[slot].clone()) else { return };
                 if result.config == network.config {

@@ -271,6 +271,10 @@ impl TrainObserver for Poster<'_> {
         post(&WorkerOutput::Progress(p.clone()));
     }
 
+    fn validation(&mut self, epoch: usize, done: usize, total: usize) {
+        post(&WorkerOutput::Validating { epoch, done, total });
+    }
+
     fn epoch_end(&mut self, metrics: &EpochMetrics) {
         post(&WorkerOutput::EpochEnd(metrics.clone()));
     }

@@ -129,6 +129,25 @@ test('keyboard only: arrow keys move between tabs, a run starts and ends with fo
   assert.equal(await focusIsVisible(), 'train-button', 'the end of the run hands focus back to Train');
 });
 
+test('an invalid field is marked and disables Train, with the reason', { timeout: 120_000 }, async () => {
+  await page.goto(`${url}/?experiment=p2&epochs=1&train_size=1000&backend=cpu`);
+  await dataReady();
+  assert.equal(await page.getByTestId('train-button').isDisabled(), false);
+  await page.getByTestId('input-epochs').fill('0');
+  await page.getByTestId('input-epochs').dispatchEvent('change');
+  assert.equal(await page.getByTestId('input-epochs').getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.getByTestId('train-button').isDisabled(), true);
+  assert.match(await text('train-disabled-reason'), /epochs/);
+  await page.getByTestId('input-epochs').fill('2');
+  await page.getByTestId('input-epochs').dispatchEvent('change');
+  assert.equal(await page.getByTestId('input-epochs').getAttribute('aria-invalid'), 'false');
+  assert.equal(await page.getByTestId('train-button').isDisabled(), false);
+  assert.match(page.url(), /epochs=2/);
+  // The report's preset is a control too: it goes into the URL.
+  await page.getByTestId('report-preset').selectOption('full');
+  assert.match(page.url(), /report=full/);
+});
+
 test('a P2 run on 1,000 images reports progress at least every 250 ms', { timeout: 180_000 }, async () => {
   await page.goto(`${url}/?experiment=p2&epochs=10&train_size=1000&batch_size=8&backend=cpu`);
   await dataReady();
@@ -137,7 +156,8 @@ test('a P2 run on 1,000 images reports progress at least every 250 ms', { timeou
     const seen = () => {
       const s = document.querySelector('[data-testid="step-progress"]');
       const e = document.querySelector('[data-testid="epoch-progress"]');
-      return `${s?.getAttribute('value')}/${e?.getAttribute('value')}`;
+      const t = document.querySelector('[data-testid="step-text"]');
+      return `${s?.getAttribute('value')}/${e?.getAttribute('value')}/${t?.textContent}`;
     };
     let last = '';
     new MutationObserver(() => {

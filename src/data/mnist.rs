@@ -46,7 +46,19 @@ impl MnistFile {
             .map(|(sum, _)| sum)
     }
 
-    /// Size of the decompressed file, used to bound decompression.
+    /// The largest this file may be, decompressed (or downloaded): room for datasets
+    /// larger than MNIST (EMNIST digits has 240,000 training images), while four files
+    /// together stay under about 330 MiB whatever a server sends — a gzip bomb in a label
+    /// file stops at 1 MiB.
+    pub fn max_raw_len(self) -> usize {
+        match self {
+            Self::TrainImages => idx::MAX_PAYLOAD_BYTES,
+            Self::TestImages => idx::MAX_PAYLOAD_BYTES / 4,
+            Self::TrainLabels | Self::TestLabels => 8 + (1 << 20),
+        }
+    }
+
+    /// Size of the decompressed MNIST file (the initial buffer size).
     pub fn expected_raw_len(self) -> usize {
         match self {
             Self::TrainImages => 16 + 60_000 * PIXELS,
@@ -97,10 +109,10 @@ pub fn verify_gz(file: MnistFile, gz: &[u8]) -> Result<(), DataError> {
     Ok(())
 }
 
-/// Decompresses one file, refusing to produce more than the MNIST size of that file
-/// (plus slack for a larger, custom dataset of the same shape would not fit anyway).
+/// Decompresses one file as a stream, refusing to produce more than
+/// [`MnistFile::max_raw_len`] (a gzip bomb stops there, nothing larger is held).
 pub fn gunzip(file: MnistFile, gz: &[u8]) -> Result<Vec<u8>, DataError> {
-    let limit = idx::MAX_PAYLOAD_BYTES;
+    let limit = file.max_raw_len();
     let mut out = Vec::with_capacity(file.expected_raw_len());
     GzDecoder::new(gz)
         .take(limit as u64 + 1)
@@ -215,6 +227,21 @@ pub fn one_hot(labels: &[u8]) -> Vec<f32> {
 mod tests {
     use super::*;
     use crate::data::idx::encode_u8;
+
+    /// A gzip bomb (2 MiB of zeros in ~2 KB) as a label file is refused at its cap.
+    #[test]
+    fn a_gzip_bomb_stops_at_the_file_cap() {
+        use flate2::{Compression, write::GzEncoder};
+        use std::io::Write;
+        let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
+        encoder.write_all(&vec![0u8; 2 << 20]).expect("compress");
+        let bomb = encoder.finish().expect("compress");
+        assert!(bomb.len() < 10_000, "{} bytes", bomb.len());
+        assert_eq!(gunzip(MnistFile::TrainLabels, &bomb), Err(DataError::TooLarge { file: MnistFile::TrainLabels.gz_name(), limit: MnistFile::TrainLabels.max_raw_len() }));
+        // The four caps together stay bounded.
+        let total: usize = MnistFile::ALL.iter().map(|f| f.max_raw_len()).sum();
+        assert!(total < 340 << 20, "{total}");
+    }
 
     #[test]
     fn scaling_maps_bytes_to_unit_interval() {

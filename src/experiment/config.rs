@@ -501,4 +501,78 @@ mod tests {
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(again, q);
     }
+
+    /// Every valid setup of every experiment survives the one codec: `to_pairs` then
+    /// `parse` gives the same query back, with no error; so do the encoded query string
+    /// and its decoding.
+    #[cfg(not(target_arch = "wasm32"))]
+    mod codec {
+        use super::*;
+        use crate::experiment::report::ReportPreset;
+        use proptest::prelude::*;
+
+        const FACTORS: [f64; 8] = [1e-6, 1e-5, 1e-4, 5e-4, 1e-3, 0.01, 0.25, 1.0];
+
+        fn query() -> impl Strategy<Value = PageQuery> {
+            (
+                prop_oneof![Just(ExperimentId::P2), Just(ExperimentId::P2d), Just(ExperimentId::P3), Just(ExperimentId::P4)],
+                (1usize..=200, 1usize..=8192, 1u32..=100_000, 0u64..=MAX_SEED, 1usize..=TRAIN_IMAGES, 1usize..=TEST_IMAGES),
+                prop_oneof![Just(BackendChoice::Auto), Just(BackendChoice::Webgpu), Just(BackendChoice::Cpu)],
+                (any::<bool>(), proptest::option::of("[a-z]{1,8}(/[a-z0-9._-]{1,8}){0,2}"), proptest::option::of(prop_oneof![Just(ReportPreset::Full), Just(ReportPreset::Quick)])),
+                (proptest::sample::subsequence(FACTORS.to_vec(), 1..=FACTORS.len()), 1usize..=10, proptest::option::of(1usize..=MAX_SWEEP_WORKERS)),
+                (proptest::option::of(1usize..=200), any::<bool>()),
+            )
+                .prop_map(|(experiment, (epochs, batch_size, lr_millis, seed, train_size, test_size), backend, (autostart, data, report), (factors, replicates, workers), (cnn_epochs, keep_cnn))| {
+                    let config = RunConfig { epochs, batch_size, lr: f64::from(lr_millis) / 10_000.0, seed, train_size, test_size, ..RunConfig::for_experiment(experiment) };
+                    let p2d = experiment == ExperimentId::P2d;
+                    let p4 = experiment == ExperimentId::P4;
+                    PageQuery {
+                        config,
+                        backend,
+                        autostart,
+                        data: data.map(|d| format!("https://example.org/{d}")),
+                        sweep: if p2d { SweepSpec { factors, replicates } } else { SweepSpec::default() },
+                        cnn_epochs: cnn_epochs.filter(|_| p4),
+                        keep_cnn: keep_cnn && p4,
+                        workers: workers.filter(|_| p2d),
+                        report,
+                    }
+                })
+        }
+
+        fn decode(value: &str) -> String {
+            let bytes = value.as_bytes();
+            let mut out = Vec::with_capacity(bytes.len());
+            let mut i = 0;
+            while i < bytes.len() {
+                if bytes[i] == b'%' && i + 2 < bytes.len() + 1 {
+                    out.push(u8::from_str_radix(&value[i + 1..i + 3], 16).expect("hex"));
+                    i += 3;
+                } else {
+                    out.push(bytes[i]);
+                    i += 1;
+                }
+            }
+            String::from_utf8(out).expect("utf-8")
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+            #[test]
+            fn every_valid_query_round_trips(q in query()) {
+                prop_assert!(q.config.validate().is_ok());
+                let (again, errors) = PageQuery::parse(q.to_pairs());
+                prop_assert!(errors.is_empty(), "{errors:?}");
+                prop_assert_eq!(&again, &q);
+                let encoded = q.to_query_string();
+                let pairs = encoded.split('&').map(|kv| {
+                    let (k, v) = kv.split_once('=').expect("key=value");
+                    (k.to_string(), decode(v))
+                });
+                let (from_string, errors) = PageQuery::parse(pairs);
+                prop_assert!(errors.is_empty(), "{errors:?}");
+                prop_assert_eq!(from_string, q);
+            }
+        }
+    }
 }

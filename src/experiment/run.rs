@@ -25,7 +25,7 @@ use crate::train::{self, Classifier, TrainError, TrainObserver, TrainOptions};
 const SHUFFLE_SALT: u64 = 0x5348_5546_464c_45;
 
 /// How often a run reports its progress: the page's bars move at least four times a second.
-pub const REPORT_EVERY: std::time::Duration = std::time::Duration::from_millis(150);
+pub const REPORT_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
 
 pub fn train_options(config: &RunConfig) -> TrainOptions {
     TrainOptions {

@@ -1,6 +1,37 @@
-//! The P2D sweep over N workers: which network each free worker trains next, and how long
-//! the sweep has left. Pure functions of what is queued, running and finished, so the page
-//! (one network per Web Worker) only carries them out, and they are tested natively.
+//! What runs when and how long it has left: the P2D sweep over N workers (which network
+//! each free worker trains next, the sweep's time left) and one run's progress and time
+//! left. Pure functions of what is queued, running and finished, so the page (one network
+//! per Web Worker) only carries them out, and they are tested natively.
+
+use super::result::StepProgress;
+
+/// Epochs done of a run with `finished` epochs and `step` its latest report, fractional
+/// within the running epoch.
+pub fn epochs_done(finished: usize, step: Option<&StepProgress>) -> f64 {
+    match step {
+        Some(s) if s.epoch > finished && s.steps > 0 => (s.epoch - 1) as f64 + s.step as f64 / s.steps as f64,
+        _ => finished as f64,
+    }
+}
+
+/// Seconds left of a run of `epochs`: the running epoch at its current pace, then the
+/// remaining epochs at the mean pace of the finished ones (`finished_seconds`), or the
+/// running one's before any finished. `None` before the first step report and once every
+/// epoch is done (what remains is analysis, which has no pace).
+pub fn run_seconds_left(epochs: usize, finished_seconds: &[f64], step: &StepProgress) -> Option<f64> {
+    if step.step == 0 || step.steps == 0 || finished_seconds.len() >= epochs {
+        return None;
+    }
+    let fraction = step.step as f64 / step.steps as f64;
+    let current_epoch_total = step.elapsed_seconds / fraction;
+    let per_epoch = if finished_seconds.is_empty() { current_epoch_total } else { finished_seconds.iter().sum::<f64>() / finished_seconds.len() as f64 };
+    let (in_epoch, after) = if step.epoch > finished_seconds.len() {
+        ((current_epoch_total - step.elapsed_seconds).max(0.0), epochs.saturating_sub(step.epoch))
+    } else {
+        (0.0, epochs.saturating_sub(finished_seconds.len()))
+    };
+    Some(in_epoch + after as f64 * per_epoch)
+}
 
 /// The networks to hand out now: each free slot among the first `workers` gets the next
 /// queued network (in the plan's order) that no slot is training. Returns
@@ -117,6 +148,26 @@ mod tests {
         sorted.dedup();
         assert_eq!(sorted, started, "in order, each once");
         assert_eq!(started, (0..started.len()).collect::<Vec<_>>());
+    }
+
+    fn step(epoch: usize, step: usize, steps: usize, elapsed_seconds: f64) -> StepProgress {
+        StepProgress { epoch, step, steps, loss: 0.5, accuracy: None, elapsed_seconds }
+    }
+
+    #[test]
+    fn one_run_progress_and_time_left() {
+        // Epoch 2 of 4, a quarter done in 5 s: 15 s more, then 2 epochs at the finished
+        // epoch's 18 s.
+        assert_eq!(epochs_done(1, Some(&step(2, 25, 100, 5.0))), 1.25);
+        assert_eq!(run_seconds_left(4, &[18.0], &step(2, 25, 100, 5.0)), Some(15.0 + 2.0 * 18.0));
+        // Before any finished epoch, the running one's pace.
+        assert_eq!(run_seconds_left(3, &[], &step(1, 50, 100, 10.0)), Some(10.0 + 2.0 * 20.0));
+        // The last step of epoch 1 reported, its epoch not yet ended: the rest.
+        assert_eq!(epochs_done(0, Some(&step(1, 100, 100, 20.0))), 1.0);
+        // No report yet, or every epoch done: nothing to say.
+        assert_eq!(run_seconds_left(3, &[], &step(1, 0, 100, 0.0)), None);
+        assert_eq!(run_seconds_left(2, &[10.0, 10.0], &step(2, 100, 100, 10.0)), None);
+        assert_eq!(epochs_done(2, None), 2.0);
     }
 
     fn running(epochs_done: f64, pace: Option<f64>, elapsed: f64) -> Running {

@@ -217,38 +217,26 @@ impl DeviceTally {
 /// Evaluates `model` (already in evaluation mode, on a plain device) on a split.
 /// With `l2` > 0 the loss includes the penalty, as Keras' `evaluate` reports it.
 pub async fn evaluate<M: Classifier>(model: &M, split: &MnistSplit, batch_size: usize, l2: f64, device: &Device) -> Result<Evaluation, TrainError> {
-    let mut tally = DeviceTally::new(device);
-    let penalty = l2_penalty(model, l2);
-    for batch in batches::in_order(split, batch_size) {
-        let count = batch.len();
-        let (x, y) = batch.into_tensors(device);
-        let logits = model.logits(x);
-        let mut loss = loss::cross_entropy(logits.clone(), y.clone());
-        if let Some(penalty) = &penalty {
-            loss = loss + penalty.clone();
-        }
-        tally.add(logits, loss, y, count);
-    }
-    let (loss_sum, correct) = tally.read().await?;
-    let n = split.len().max(1) as f64;
-    Ok(Evaluation { loss: loss_sum / n, accuracy: correct / n })
+    validate_observed(model, split, batch_size, l2, device, &mut Silent, 0, &mut ReportClock::new(Duration::MAX)).await
 }
 
-/// As [`evaluate`], during training: reports how far the validation pass is whenever
-/// `clock` says so, and lets the host in (cancel, pause) between batches.
+/// [`evaluate`] as the training loop runs it: reports how far the validation pass is
+/// whenever `clock` says so, and lets the host in (cancel, pause) between batches.
+#[allow(clippy::too_many_arguments)]
 async fn validate_observed<M: Classifier, O: TrainObserver>(
     model: &M,
     split: &MnistSplit,
-    options: &TrainOptions,
+    batch_size: usize,
+    l2: f64,
     device: &Device,
     observer: &mut O,
     epoch: usize,
     clock: &mut ReportClock,
 ) -> Result<Evaluation, TrainError> {
     let mut tally = DeviceTally::new(device);
-    let penalty = l2_penalty(model, options.l2);
+    let penalty = l2_penalty(model, l2);
     let mut done = 0;
-    for batch in batches::in_order(split, options.eval_batch_size) {
+    for batch in batches::in_order(split, batch_size) {
         let count = batch.len();
         let (x, y) = batch.into_tensors(device);
         let logits = model.logits(x);
@@ -342,7 +330,7 @@ where
         }
         let (loss_sum, correct) = tally.read().await?;
         check_finite(loss_sum, "training loss", epoch, steps)?;
-        let val = validate_observed(&model.valid(), validation, options, &plain, observer, epoch, &mut clock).await?;
+        let val = validate_observed(&model.valid(), validation, options.eval_batch_size, options.l2, &plain, observer, epoch, &mut clock).await?;
         check_finite(val.loss, "validation loss", epoch, steps)?;
         let metrics = EpochMetrics {
             epoch,

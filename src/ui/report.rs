@@ -118,27 +118,26 @@ impl Report {
         });
     }
 
-    /// Fraction of the whole report done (tracked).
-    pub fn fraction_done(&self, lab: &Lab) -> f64 {
-        let fractions: Vec<f64> = self.parts.with(|parts| {
+    /// How much of each part is done (tracked).
+    fn part_fractions(&self, lab: &Lab) -> Vec<f64> {
+        self.parts.with(|parts| {
             parts.iter().map(|p| match p.state {
                 PartState::Done => 1.0,
                 PartState::Running => lab.fraction_done(p.experiment),
                 _ => 0.0,
             }).collect()
-        });
+        })
+    }
+
+    /// Fraction of the whole report done (tracked).
+    pub fn fraction_done(&self, lab: &Lab) -> f64 {
+        let fractions = self.part_fractions(lab);
         self.estimates.with(|e| report::overall_fraction(e, &fractions))
     }
 
     /// Seconds left for the whole report (tracked; ticks every second).
     pub fn seconds_left(&self, lab: &Lab) -> f64 {
-        let fractions: Vec<f64> = self.parts.with(|parts| {
-            parts.iter().map(|p| match p.state {
-                PartState::Done => 1.0,
-                PartState::Running => lab.fraction_done(p.experiment),
-                _ => 0.0,
-            }).collect()
-        });
+        let fractions = self.part_fractions(lab);
         let paused_now = self.paused_since.get().map_or(0.0, |since| self.now_ms.get() - since);
         let elapsed = (self.now_ms.get() - self.started_ms.get() - self.paused_ms.get() - paused_now).max(0.0) / 1000.0;
         self.estimates.with(|e| report::seconds_left(e, &fractions, elapsed))

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use super::worker_client::WorkerEvent;
+use crate::experiment::schedule;
 use crate::experiment::{EpochMetrics, RunConfig, RunResult};
 use crate::protocol::WorkerOutput;
 
@@ -281,32 +282,15 @@ impl RunState {
     /// Epochs done, fractional within the running epoch.
     pub fn epochs_done(&self) -> f64 {
         let finished = self.history.with(Vec::len);
-        self.step.with(|s| match s {
-            Some(s) if s.epoch > finished && s.steps > 0 => (s.epoch - 1) as f64 + s.step as f64 / s.steps as f64,
-            _ => finished as f64,
-        })
+        self.step.with(|s| schedule::epochs_done(finished, s.as_ref()))
     }
 
-    /// Seconds left: the running epoch at its current pace, then the remaining epochs at the
-    /// mean pace of the finished ones (or the current one's, before any finished). `None`
-    /// before the first report and once every epoch is done (what remains is analysis,
-    /// which the phase line names).
+    /// Seconds left (see [`schedule::run_seconds_left`]).
     pub fn eta_seconds(&self) -> Option<f64> {
         let epochs = self.config.with(|c| c.as_ref().map(|c| c.epochs))?;
         let step = self.step.get()?;
-        if step.step == 0 || step.steps == 0 || self.history.with(Vec::len) >= epochs {
-            return None;
-        }
         let finished: Vec<f64> = self.history.with(|h| h.iter().map(|m| m.seconds).collect());
-        let fraction = step.step as f64 / step.steps as f64;
-        let current_epoch_total = step.elapsed_seconds / fraction;
-        let per_epoch = if finished.is_empty() { current_epoch_total } else { finished.iter().sum::<f64>() / finished.len() as f64 };
-        let (in_epoch, after) = if step.epoch > finished.len() {
-            ((current_epoch_total - step.elapsed_seconds).max(0.0), epochs.saturating_sub(step.epoch))
-        } else {
-            (0.0, epochs.saturating_sub(finished.len()))
-        };
-        Some(in_epoch + after as f64 * per_epoch)
+        schedule::run_seconds_left(epochs, &finished, &step)
     }
 }
 

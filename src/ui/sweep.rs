@@ -109,10 +109,7 @@ impl SlotView {
     /// Epochs done of the running network, fractional within the running epoch.
     pub fn epochs_done(&self) -> f64 {
         let finished = self.history.with(Vec::len);
-        self.step.with(|s| match s {
-            Some(s) if s.epoch > finished && s.steps > 0 => (s.epoch - 1) as f64 + s.step as f64 / s.steps as f64,
-            _ => finished as f64,
-        })
+        self.step.with(|s| schedule::epochs_done(finished, s.as_ref()))
     }
 
     /// Whether every epoch is done and the worker makes its final pass over the test

@@ -23,6 +23,8 @@ pub enum LoadError {
     Fetch { url: String, reason: String },
     #[error("{url} answered HTTP {status}")]
     Http { url: String, status: u16 },
+    #[error("{url} is larger than the {limit} bytes this page accepts for it")]
+    TooLarge { url: String, limit: u64 },
     #[error(transparent)]
     Data(#[from] DataError),
 }
@@ -107,13 +109,17 @@ pub(crate) async fn write_cached(cache: &Cache, key: &str, bytes: &[u8]) {
     let _ = JsFuture::from(cache.put_with_str(key, &response)).await;
 }
 
-/// Fetches a whole body, reporting bytes as they arrive.
-async fn fetch_with_progress(url: &str, mut on_chunk: impl FnMut(u64, Option<u64>)) -> Result<Vec<u8>, LoadError> {
+/// Fetches a whole body of at most `limit` bytes, reporting bytes as they arrive. A larger
+/// body (announced, or as it streams in) is refused without being held.
+async fn fetch_with_progress(url: &str, limit: u64, mut on_chunk: impl FnMut(u64, Option<u64>)) -> Result<Vec<u8>, LoadError> {
     let response = fetch(url).await?;
     if !response.ok() {
         return Err(LoadError::Http { url: url.into(), status: response.status() });
     }
     let total = response.headers().get("content-length").ok().flatten().and_then(|v| v.parse::<u64>().ok());
+    if total.is_some_and(|t| t > limit) {
+        return Err(LoadError::TooLarge { url: url.into(), limit });
+    }
     let Some(body) = response.body() else {
         return Ok(Vec::new());
     };
@@ -121,7 +127,7 @@ async fn fetch_with_progress(url: &str, mut on_chunk: impl FnMut(u64, Option<u64
         .get_reader()
         .dyn_into()
         .map_err(|_| LoadError::Fetch { url: url.into(), reason: "body has no reader".into() })?;
-    let mut bytes = Vec::with_capacity(total.unwrap_or(0) as usize);
+    let mut bytes = Vec::with_capacity(total.unwrap_or(0).min(limit) as usize);
     loop {
         let chunk = JsFuture::from(reader.read()).await.map_err(|e| LoadError::Fetch { url: url.into(), reason: js_error(e) })?;
         let done = Reflect::get(&chunk, &JsValue::from_str("done")).ok().and_then(|d| d.as_bool()).unwrap_or(true);
@@ -130,6 +136,10 @@ async fn fetch_with_progress(url: &str, mut on_chunk: impl FnMut(u64, Option<u64
         }
         if let Ok(value) = Reflect::get(&chunk, &JsValue::from_str("value")) {
             if let Some(array) = value.dyn_ref::<Uint8Array>() {
+                if bytes.len() as u64 + u64::from(array.length()) > limit {
+                    let _ = reader.cancel();
+                    return Err(LoadError::TooLarge { url: url.into(), limit });
+                }
                 bytes.extend_from_slice(&array.to_vec());
                 on_chunk(bytes.len() as u64, total);
             }
@@ -155,7 +165,7 @@ async fn load_file(
             return Ok(raw);
         }
     }
-    let gz = fetch_with_progress(&url, |loaded, total| {
+    let gz = fetch_with_progress(&url, file.max_raw_len() as u64, |loaded, total| {
         on_progress(&DownloadProgress { file, loaded, total, source: Source::Network, done: false })
     })
     .await?;

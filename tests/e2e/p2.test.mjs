@@ -70,7 +70,7 @@ test('bad URL parameters are named in the page', { timeout: 60_000 }, async () =
 });
 
 test('missing and corrupt data give a clear message', { timeout: 120_000 }, async () => {
-  for (const [base, expected] of [['/no-such-folder', /404/], ['/broken', /gzip|checksum|IDX/i]]) {
+  for (const [base, expected] of [['/no-such-folder', /404/], ['/broken', /gzip|checksum|IDX/i], ['/huge', /larger than the \d+ bytes this page accepts/]]) {
     await page.goto(`${url}/?data=${encodeURIComponent(url + base)}&autostart=1`);
     await page.waitForFunction(() => document.querySelector('[data-testid="data-status"]')?.textContent?.startsWith('error'), null, { timeout: 50_000 });
     assert.match(await text('data-status'), expected);

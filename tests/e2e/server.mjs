@@ -64,7 +64,8 @@ const TYPES = {
   '.css': 'text/css', '.gz': 'application/octet-stream', '.json': 'application/json',
 };
 
-/** Serves `root`; `/broken/<file>` answers with corrupt bytes. Resolves to {url, close}. */
+/** Serves `root`; `/broken/<file>` answers with corrupt bytes, `/huge/<file>` announces a
+ * 4 GB body. Resolves to {url, close}. */
 export function serve(root) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
@@ -72,6 +73,12 @@ export function serve(root) {
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
       // A gzip header followed by garbage: checksum, gzip and IDX checks must refuse it.
       res.end(Buffer.from([0x1f, 0x8b, 0x08, 0x00, 1, 2, 3, 4, 5, 6, 7, 8, 9]));
+      return;
+    }
+    if (url.pathname.startsWith('/huge/')) {
+      // Announces a 4 GB body: the page must refuse it from the header, holding nothing.
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': '4000000000' });
+      res.write(Buffer.from([0x1f, 0x8b]));
       return;
     }
     const file = path.join(root, decodeURIComponent(url.pathname));

@@ -10,7 +10,7 @@ use crate::experiment::{BackendChoice, EpochMetrics, RunConfig, RunResult};
 /// The protocol's version: the worker says it in `Ready`, and a page that speaks another
 /// (a cached worker file from an older deploy) refuses it with a message instead of
 /// misreading its messages. Bump it with any change to these types.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// Page -> worker: one request, numbered by the page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -34,7 +34,20 @@ pub enum WorkerInput {
     /// trained CNN in the browser; P4 uses the kept CNN for 4C and 4D.
     /// P4 only: `cnn` says to train P3's CNN first, in the same run (else P4 uses the CNN
     /// kept in the browser, or runs without 4C when none is).
-    Start { config: RunConfig, backend: BackendChoice, data_url: String, #[serde(default)] cnn: Option<CnnStage> },
+    ///
+    /// P3 keeps its trained CNN when none is kept, or when `replace_kept_cnn` (the whole
+    /// report, whose P4 uses it); otherwise the worker holds it and asks (`CnnHeld`).
+    Start {
+        config: RunConfig,
+        backend: BackendChoice,
+        data_url: String,
+        #[serde(default)]
+        cnn: Option<CnnStage>,
+        #[serde(default)]
+        replace_kept_cnn: bool,
+    },
+    /// Keep the CNN this worker holds after `CnnHeld`, in place of the kept one.
+    KeepHeldCnn,
     /// Stop after the current step; what finished is kept and reported.
     Cancel,
     /// Hold the run after the current step: the worker waits (no CPU) until `Resume` or
@@ -82,6 +95,9 @@ pub enum WorkerOutput {
     /// P3's CNN was kept in the browser (`description` says how it was trained), or could
     /// not be (`stored: false`, `description` says why; the run's results are unaffected).
     ModelStored { stored: bool, description: String },
+    /// P3's trained CNN was not kept, because another is (`kept` describes it); the worker
+    /// holds it (`description`) until `KeepHeldCnn` or its next run.
+    CnnHeld { description: String, kept: String },
     P4Done(Box<P4Result>),
     NoiseGrid(NoiseGrid),
     Generated(Generated),

@@ -136,15 +136,25 @@ impl Lab {
     /// Returns whether it started (a sweep whose networks are all kept has nothing to do
     /// and also returns `true`: its status reads `done`).
     pub fn start(&self, id: ExperimentId) -> bool {
+        self.start_as(id, false)
+    }
+
+    /// As [`Self::start`]; `for_report`: the whole report runs it (P3 then keeps its CNN
+    /// for the report's P4 without asking).
+    pub fn start_as(&self, id: ExperimentId, for_report: bool) -> bool {
         let ready = self.data.with_untracked(DataState::is_ready);
         let other_busy = untrack(|| self.busy_experiment()).is_some();
         if !ready || other_busy {
             return false;
         }
         match id {
-            ExperimentId::P2 => self.p2.start(None),
+            ExperimentId::P2 => self.p2.start(None, false),
             ExperimentId::P2d => self.sweep.start(),
-            ExperimentId::P3 => self.p3.ctl.start(None),
+            ExperimentId::P3 => {
+                // The worker drops what it held when its next run starts.
+                self.p3.held.set(None);
+                self.p3.ctl.start(None, for_report);
+            }
             ExperimentId::P4 => self.p4.start(),
         }
         true
@@ -209,6 +219,10 @@ impl Lab {
             self.p2.shut_down_idle();
         }
         if tab != Tab::Experiment(ExperimentId::P3) {
+            // Leaving without deciding keeps the kept CNN; the idle worker and what it held go.
+            if !self.p3.run.is_running_untracked() {
+                self.p3.held.set(None);
+            }
             self.p3.ctl.shut_down_idle();
         }
         // P4's worker holds the trained autoencoder for 4B/4D requests: it stays.

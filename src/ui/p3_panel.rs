@@ -38,23 +38,39 @@ pub struct P3Run {
     /// The current (or last) run.
     pub run: RunState,
     pub ctl: RunController,
-    /// The trained CNN kept in the browser (this tab's run replaces it).
+    /// The trained CNN kept in the browser.
     pub stored: StoredCnn,
+    /// This run's CNN, not kept because another is: `(it, the kept one)`, until the
+    /// visitor decides.
+    pub held: RwSignal<Option<(String, String)>>,
 }
 
 impl P3Run {
     /// Spawns nothing yet. `stored` is re-read when the worker has kept the trained CNN.
     pub fn new(query: RwSignal<PageQuery>, data_url: String, stored: StoredCnn) -> Self {
+        let held = RwSignal::new(None);
         let ctl = RunController::new(query, data_url, move |ctl, event| {
-            if let WorkerEvent::Output(WorkerOutput::ModelStored { stored: kept, description }) = &event {
-                stored.refresh();
-                if !kept {
-                    stored.message.set(Some(format!("the CNN could not be kept: {description}")));
+            match &event {
+                WorkerEvent::Output(WorkerOutput::ModelStored { stored: kept, description }) => {
+                    held.set(None);
+                    stored.refresh();
+                    if !kept {
+                        stored.message.set(Some(format!("the CNN could not be kept: {description}")));
+                    }
                 }
+                WorkerEvent::Output(WorkerOutput::CnnHeld { description, kept }) => held.set(Some((description.clone(), kept.clone()))),
+                _ => {}
             }
             ctl.run.apply(event)
         });
-        Self { query, run: ctl.run, ctl, stored }
+        Self { query, run: ctl.run, ctl, stored, held }
+    }
+
+    /// Keeps the held CNN in place of the kept one.
+    pub fn keep_held(&self) {
+        if let Err(e) = self.ctl.request(crate::protocol::WorkerInput::KeepHeldCnn) {
+            self.stored.message.set(Some(e));
+        }
     }
 
     /// Whether the CNN is training (tracked).
@@ -118,6 +134,15 @@ pub fn P3Panel(
         <h3>"Results on the 10,000 test images"</h3>
         <Results result=result seed=&P3_SEED />
         <h3>"The trained CNN, kept for P4"</h3>
+        {move || p3.held.get().map(|(this_run, kept)| view! {
+            <div class="note" role="alert" data-testid="cnn-held">
+                <p>"This run's CNN (" {this_run} ") was not kept: a CNN is already kept in this browser (" {kept} ")."</p>
+                <div class="buttons">
+                    <button class="primary" data-testid="cnn-keep-new" on:click=move |_| p3.keep_held()>"Keep this run's CNN instead"</button>
+                    <button data-testid="cnn-keep-old" on:click=move |_| p3.held.set(None)>"Keep the old one"</button>
+                </div>
+            </div>
+        })}
         <StoredCnnCard stored=p3.stored busy=Signal::derive(move || run.is_running()) />
         <h3>"What the trained CNN does"</h3>
         <TestSetAnalysis result=result />

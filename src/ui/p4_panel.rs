@@ -105,7 +105,7 @@ impl P4Run {
             let query = self.query.get_untracked();
             CnnStage { config: p4::cnn_stage_config(&query.config, query.cnn_epochs), keep: self.keep_trained_cnn.get_untracked() }
         });
-        self.ctl.start(cnn);
+        self.ctl.start(cnn, false);
     }
 
     /// A 4B/4D request to the worker that holds the trained models.

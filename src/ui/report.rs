@@ -181,7 +181,7 @@ impl Report {
         };
         self.set_state(index, PartState::Running);
         lab.switch_to(Tab::Experiment(id));
-        if !lab.start(id) {
+        if !lab.start_as(id, true) {
             self.set_state(index, PartState::Failed);
             self.finish(RunStatus::Error(format!("{} could not start", self.parts.with_untracked(|p| p[index].title))));
         }

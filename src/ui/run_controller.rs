@@ -39,15 +39,15 @@ impl RunController {
         self.client.with_value(|c| c.as_ref().map_or_else(|| Err("the training worker is not set up".to_string()), f))
     }
 
-    /// Trains with the current query (P4: after `cnn`, its CNN stage, if given); nothing
-    /// if a run is going.
-    pub fn start(&self, cnn: Option<CnnStage>) {
+    /// Trains with the current query (P4: after `cnn`, its CNN stage, if given; P3:
+    /// replacing a kept CNN without asking if `replace_kept_cnn`); nothing if a run is going.
+    pub fn start(&self, cnn: Option<CnnStage>, replace_kept_cnn: bool) {
         if self.run.is_running_untracked() {
             return;
         }
         let query = self.query.get_untracked();
         self.run.begin(query.config.clone());
-        let input = WorkerInput::Start { config: query.config, backend: query.backend, data_url: self.data_url.get_value(), cnn };
+        let input = WorkerInput::Start { config: query.config, backend: query.backend, data_url: self.data_url.get_value(), cnn, replace_kept_cnn };
         if let Err(e) = self.with_client(|c| c.start(input)) {
             self.run.fail(e);
         }

@@ -258,7 +258,8 @@ impl RunState {
             | WorkerOutput::NoiseGrid(_)
             | WorkerOutput::Generated(_)
             | WorkerOutput::RequestFailed(_)
-            | WorkerOutput::ModelStored { .. } => {}
+            | WorkerOutput::ModelStored { .. }
+            | WorkerOutput::CnnHeld { .. } => {}
         }
     }
 

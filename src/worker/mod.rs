@@ -60,6 +60,8 @@ struct Worker {
     data: RefCell<Option<(String, Rc<Mnist>)>>,
     /// The last P4 run's models, for 4B/4D requests.
     p4: RefCell<Option<Rc<P4Session>>>,
+    /// P3's last trained CNN as a weights file, when it was not kept (another is).
+    held_cnn: RefCell<Option<Vec<u8>>>,
 }
 
 /// Entry point of the worker binary.
@@ -76,7 +78,7 @@ pub fn start() {
             Err(e) => (None, Err(e)),
         };
         match input {
-            Ok(WorkerInput::Start { config, backend, data_url, cnn }) => {
+            Ok(WorkerInput::Start { config, backend, data_url, cnn, replace_kept_cnn }) => {
                 if worker.running.replace(true) {
                     post_reply(id, &WorkerOutput::Error("a run is already in progress".into()));
                     return;
@@ -86,7 +88,7 @@ pub fn start() {
                 worker.paused.set(false);
                 let worker = worker.clone();
                 wasm_bindgen_futures::spawn_local(async move {
-                    let outcome = run(&worker, &config, backend, &data_url, cnn).await;
+                    let outcome = run(&worker, &config, backend, &data_url, cnn, replace_kept_cnn).await;
                     worker.running.set(false);
                     worker.paused.set(false);
                     post(&outcome);
@@ -95,6 +97,16 @@ pub fn start() {
             Ok(WorkerInput::Cancel) => {
                 worker.cancel.set(true);
                 worker.wake();
+            }
+            Ok(WorkerInput::KeepHeldCnn) => {
+                let held = worker.held_cnn.borrow_mut().take();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let output = match held {
+                        Some(bytes) => store_cnn(&bytes).await,
+                        None => WorkerOutput::ModelStored { stored: false, description: "this worker holds no trained CNN any more".into() },
+                    };
+                    post_reply(id, &output);
+                });
             }
             Ok(WorkerInput::Pause) => {
                 if worker.running.get() {
@@ -154,7 +166,8 @@ async fn load_data(worker: &Worker, data_url: &str) -> Result<Rc<Mnist>, String>
     Ok(data)
 }
 
-async fn run(worker: &Worker, config: &RunConfig, backend: BackendChoice, data_url: &str, cnn_stage: Option<CnnStage>) -> WorkerOutput {
+async fn run(worker: &Worker, config: &RunConfig, backend: BackendChoice, data_url: &str, cnn_stage: Option<CnnStage>, replace_kept_cnn: bool) -> WorkerOutput {
+    worker.held_cnn.borrow_mut().take();
     let data = match load_data(worker, data_url).await {
         Ok(data) => data,
         Err(e) => return WorkerOutput::Error(e),
@@ -169,7 +182,7 @@ async fn run(worker: &Worker, config: &RunConfig, backend: BackendChoice, data_u
     let outcome = match config.experiment {
         ExperimentId::P3 => match run_p3(config, &data, &chosen.device, &chosen.name, &mut observer).await {
             Ok((result, cnn)) => {
-                post(&keep_cnn(&cnn, &result).await);
+                post(&keep_or_hold_cnn(worker, &cnn, &result, replace_kept_cnn).await);
                 Ok(WorkerOutput::Done(result))
             }
             Err(e) => Err(e),
@@ -204,18 +217,44 @@ async fn run(worker: &Worker, config: &RunConfig, backend: BackendChoice, data_u
     }
 }
 
-/// Stores P3's trained CNN in the browser for P4 and later visits.
+/// Stores a trained CNN in the browser for P4 and later visits.
 async fn keep_cnn(cnn: &crate::model::cnn::Cnn, result: &crate::experiment::RunResult) -> WorkerOutput {
-    let stored = match export_cnn(cnn, result).await {
-        Ok(bytes) => match inspect(&bytes, CNN_MODEL, &cnn_tensor_shapes()) {
-            Ok(info) => model_store::save(model_store::CNN_FILE, &bytes).await.map(|()| info.describe()),
-            Err(e) => Err(e.to_string()),
-        },
+    match export_cnn(cnn, result).await {
+        Ok(bytes) => store_cnn(&bytes).await,
+        Err(e) => WorkerOutput::ModelStored { stored: false, description: e.to_string() },
+    }
+}
+
+/// Keeps a weights file (checked first) as the browser's CNN.
+async fn store_cnn(bytes: &[u8]) -> WorkerOutput {
+    let stored = match inspect(bytes, CNN_MODEL, &cnn_tensor_shapes()) {
+        Ok(info) => model_store::save(model_store::CNN_FILE, bytes).await.map(|()| info.describe()),
         Err(e) => Err(e.to_string()),
     };
     match stored {
         Ok(description) => WorkerOutput::ModelStored { stored: true, description },
         Err(reason) => WorkerOutput::ModelStored { stored: false, description: reason },
+    }
+}
+
+/// P3's trained CNN: kept when no CNN is kept or `replace` says so; otherwise held in the
+/// worker while the page asks the visitor (a kept CNN is theirs: a run from a shared link
+/// must not replace it silently).
+async fn keep_or_hold_cnn(worker: &Worker, cnn: &crate::model::cnn::Cnn, result: &crate::experiment::RunResult, replace: bool) -> WorkerOutput {
+    let kept = match model_store::load(model_store::CNN_FILE).await {
+        Ok(Some(bytes)) => inspect(&bytes, CNN_MODEL, &cnn_tensor_shapes()).ok().map(|info| info.describe()),
+        _ => None,
+    };
+    match kept {
+        Some(kept) if !replace => match export_cnn(cnn, result).await {
+            Ok(bytes) => {
+                let description = inspect(&bytes, CNN_MODEL, &cnn_tensor_shapes()).map(|i| i.describe()).unwrap_or_else(|e| e.to_string());
+                *worker.held_cnn.borrow_mut() = Some(bytes);
+                WorkerOutput::CnnHeld { description, kept }
+            }
+            Err(e) => WorkerOutput::ModelStored { stored: false, description: e.to_string() },
+        },
+        _ => keep_cnn(cnn, result).await,
     }
 }
 

@@ -92,3 +92,15 @@ test('the kept CNN downloads, a corrupt upload is refused, the real file is acce
   await page.goto(`${url}/?experiment=p3`);
   await page.waitForFunction(() => /^P3's CNN: 1 epoch/.test(document.querySelector('[data-testid="stored-cnn"]')?.textContent ?? ''));
 });
+
+test('a P3 run from a link does not replace the kept CNN without asking', { timeout: 300_000 }, async () => {
+  // The test above left a kept CNN trained on 6,000 digits.
+  await page.goto(`${url}/?experiment=p3&epochs=1&train_size=2000&seed=2&backend=cpu&autostart=1`);
+  assert.equal(await finished(page, 290_000), 'done');
+  await page.getByTestId('cnn-held').waitFor({ timeout: 30_000 });
+  assert.match(await text('stored-cnn'), /^P3's CNN: 1 epoch\(s\) on 6000 digits/, 'the kept CNN is still the old one');
+  assert.match(await text('cnn-held'), /1 epoch\(s\) on 2000 digits/);
+  await page.getByTestId('cnn-keep-new').click();
+  await page.waitForFunction(() => /^P3's CNN: 1 epoch\(s\) on 2000 digits/.test(document.querySelector('[data-testid="stored-cnn"]')?.textContent ?? ''), null, { timeout: 30_000 });
+  assert.equal(await page.getByTestId('cnn-held').count(), 0);
+});

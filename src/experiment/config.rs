@@ -25,6 +25,9 @@ pub enum ExperimentId {
 }
 
 impl ExperimentId {
+    /// Every experiment, in the assignment's order.
+    pub const ALL: [ExperimentId; 4] = [Self::P2, Self::P2d, Self::P3, Self::P4];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::P2 => "p2",

@@ -96,11 +96,11 @@ impl ReportClock {
 
     /// Whether step `step` (1-based) of `steps` reports; if so, the clock restarts.
     pub(crate) fn due(&mut self, step: usize, steps: usize) -> bool {
-        let due = step == 1 || step == steps || self.last.is_none_or(|t| t.elapsed() >= self.every);
-        if due {
+        if step == 1 || step == steps {
             self.last = Some(Instant::now());
+            return true;
         }
-        due
+        self.interval_due()
     }
 }
 

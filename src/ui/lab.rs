@@ -47,7 +47,6 @@ pub struct Lab {
     pub sweep: Sweep,
     pub p3: P3Run,
     pub p4: P4Run,
-    pub stored_cnn: StoredCnn,
     pub data: RwSignal<DataState>,
     pub active: RwSignal<Tab>,
     pub report: Report,
@@ -70,7 +69,6 @@ impl Lab {
             sweep: Sweep::new(RwSignal::new(query_for(ExperimentId::P2d)), data_url.clone()),
             p3: P3Run::new(RwSignal::new(query_for(ExperimentId::P3)), data_url.clone(), stored_cnn),
             p4: P4Run::new(RwSignal::new(query_for(ExperimentId::P4)), data_url, stored_cnn),
-            stored_cnn,
             data: RwSignal::new(DataState::Loading),
             active: RwSignal::new(Tab::Experiment(initial.config.experiment)),
             report: Report::new(),
@@ -114,7 +112,7 @@ impl Lab {
 
     /// The experiment that is training, if one is (tracked).
     pub fn busy_experiment(&self) -> Option<ExperimentId> {
-        [ExperimentId::P2, ExperimentId::P2d, ExperimentId::P3, ExperimentId::P4].into_iter().find(|&id| self.is_busy(id))
+        ExperimentId::ALL.into_iter().find(|&id| self.is_busy(id))
     }
 
     /// Why `id` cannot start now because of another experiment or the report (tracked).
@@ -205,7 +203,7 @@ impl Lab {
             return;
         }
         // Autostart belongs to the page load, not to a tab the reader opens.
-        for id in [ExperimentId::P2, ExperimentId::P2d, ExperimentId::P3, ExperimentId::P4] {
+        for id in ExperimentId::ALL {
             self.query(id).update(|q| q.autostart = false);
         }
         self.active.set(tab);

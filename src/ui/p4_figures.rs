@@ -152,10 +152,10 @@ pub fn NoiseGridView(p4: P4Run) -> impl IntoView {
     let digits_text = RwSignal::new(p4::SEED_GRID_DIGITS.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "));
     let input_error = RwSignal::new(None::<String>);
     let draws = StoredValue::new(0u64);
-    let rows = Signal::derive(move || p4.grid.with(|g| g.as_ref().map_or(4, |g| g.digits.len())));
+    let rows = Signal::derive(move || p4.out.grid.with(|g| g.as_ref().map_or(4, |g| g.digits.len())));
     Effect::new(move || {
         let Some(element) = canvas.get() else { return };
-        p4.grid.with(|g| {
+        p4.out.grid.with(|g| {
             if let Some(grid) = g {
                 if let Err(e) = draw_grid(&element, grid) {
                     web_sys::console::error_1(&format!("cannot draw the 4B grid: {e:?}").into());
@@ -173,9 +173,9 @@ pub fn NoiseGridView(p4: P4Run) -> impl IntoView {
         }
     };
     let width = LEFT + 11 * (CELL + GAP);
-    let can_ask = move || p4.result.with(Option::is_some) && !p4.run.is_running() && !p4.pending.get();
+    let can_ask = move || p4.out.result.with(Option::is_some) && !p4.run.is_running() && !p4.out.pending.get();
     view! {
-        <Show when=move || p4.grid.with(Option::is_some)
+        <Show when=move || p4.out.grid.with(Option::is_some)
             fallback=|| view! { <p class="muted">"The grid appears when the autoencoder has trained: the seed's four training digits (#1–#4), noised at 0, 0.1, …, 1 and denoised."</p> }>
             <figure class="noise-grid">
                 <canvas node_ref=canvas role="img" data-testid="noise-grid" width=width.to_string()
@@ -191,7 +191,7 @@ pub fn NoiseGridView(p4: P4Run) -> impl IntoView {
                 </label>
                 <button type="button" data-testid="renoise-button" disabled=move || !can_ask() on:click=move |_| renoise()>"Noise and denoise again"</button>
             </div>
-            {move || p4.request_error.get().map(|e| view! { <p class="note">{e}</p> })}
+            {move || p4.out.request_error.get().map(|e| view! { <p class="note">{e}</p> })}
         </Show>
     }
 }
@@ -362,7 +362,7 @@ pub fn GeneratedDigits(p4: P4Run) -> impl IntoView {
     let from = RwSignal::new(DEFAULT_INTERPOLATION.0.to_string());
     let to = RwSignal::new(DEFAULT_INTERPOLATION.1.to_string());
     let error = RwSignal::new(None::<String>);
-    let can_ask = move || p4.result.with(Option::is_some) && !p4.run.is_running() && !p4.pending.get();
+    let can_ask = move || p4.out.result.with(Option::is_some) && !p4.run.is_running() && !p4.out.pending.get();
     let resample = move || {
         draws.update_value(|d| *d += 1);
         let seed = p4.query.with_untracked(|q| q.config.seed).wrapping_add(1000 + draws.get_value());
@@ -376,23 +376,23 @@ pub fn GeneratedDigits(p4: P4Run) -> impl IntoView {
         _ => error.set(Some("two training-digit numbers (0–59999)".into())),
     };
     view! {
-        <Show when=move || p4.sampled.with(Option::is_some)
+        <Show when=move || p4.out.sampled.with(Option::is_some)
             fallback=|| view! { <p class="muted">"New digits appear when the autoencoder has trained."</p> }>
             <h4>"Sampled codes, decoded"</h4>
             <p class="muted small">
                 "Codes drawn from a Gaussian fitted (mean and full covariance) to the 96-dimensional codes of the training digits, "
                 "clipped at 0 like the ReLU codes, then decoded; under each, the CNN's reading and its confidence."
             </p>
-            <div class="p3-mistakes" data-testid="sampled-digits">{move || p4.sampled.with(|g| g.as_ref().map(cells))}</div>
+            <div class="p3-mistakes" data-testid="sampled-digits">{move || p4.out.sampled.with(|g| g.as_ref().map(cells))}</div>
             <div class="buttons"><button type="button" data-testid="resample-button" disabled=move || !can_ask() on:click=move |_| resample()>"Sample again"</button></div>
             <h4>"Between two digits"</h4>
             <p class="muted small">
-                {move || p4.interpolated.with(|g| match g.as_ref().map(|g| &g.how) {
+                {move || p4.out.interpolated.with(|g| match g.as_ref().map(|g| &g.how) {
                     Some(p4::Generation::Interpolated { from, to, from_label, to_label }) => format!("From training digit #{from} (a {from_label}) to #{to} (a {to_label}): the codes on the straight line between theirs, decoded."),
                     _ => String::new(),
                 })}
             </p>
-            <div class="p3-mistakes" data-testid="interpolated-digits">{move || p4.interpolated.with(|g| g.as_ref().map(cells))}</div>
+            <div class="p3-mistakes" data-testid="interpolated-digits">{move || p4.out.interpolated.with(|g| g.as_ref().map(cells))}</div>
             <div class="controls inline">
                 <label class="field"><span class="label">"From digit #"</span>
                     <input type="text" data-testid="interpolate-from" prop:value=from on:change=move |ev| from.set(event_target_value(&ev)) /></label>
@@ -400,7 +400,7 @@ pub fn GeneratedDigits(p4: P4Run) -> impl IntoView {
                     <input type="text" data-testid="interpolate-to" prop:value=to on:change=move |ev| to.set(event_target_value(&ev)) /></label>
                 <button type="button" data-testid="interpolate-button" disabled=move || !can_ask() on:click=move |_| interpolate()>"Interpolate"</button>
             </div>
-            {move || error.get().or_else(|| p4.request_error.get()).map(|e| view! { <p class="note">{e}</p> })}
+            {move || error.get().or_else(|| p4.out.request_error.get()).map(|e| view! { <p class="note">{e}</p> })}
         </Show>
     }
 }

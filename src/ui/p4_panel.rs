@@ -44,40 +44,30 @@ pub struct P4Run {
     pub cnn_choice: RwSignal<Option<CnnChoice>>,
     /// Keep a CNN trained as the run's first stage (replacing the kept one).
     pub keep_trained_cnn: RwSignal<bool>,
-    pub result: RwSignal<Option<P4Result>>,
-    /// The 4B grid shown (the run's, or a re-noised one).
-    pub grid: RwSignal<Option<NoiseGrid>>,
-    pub sampled: RwSignal<Option<Generated>>,
-    pub interpolated: RwSignal<Option<Generated>>,
-    /// Why the last 4B/4D request failed.
-    pub request_error: RwSignal<Option<String>>,
-    /// A 4B/4D request is being answered.
-    pub pending: RwSignal<bool>,
+    /// What the worker answered: the run's result and the 4B/4D figures.
+    pub out: P4Outputs,
     pub stored: StoredCnn,
 }
 
 impl P4Run {
     pub fn new(query: RwSignal<PageQuery>, data_url: String, stored: StoredCnn) -> Self {
-        let result = RwSignal::new(None);
-        let grid = RwSignal::new(None);
-        let sampled = RwSignal::new(None);
-        let interpolated = RwSignal::new(None);
-        let request_error = RwSignal::new(None);
-        let pending = RwSignal::new(false);
-        let figures = Figures { result, grid, sampled, interpolated, request_error, pending, stored };
-        let ctl = RunController::new(query, data_url, move |ctl, event| figures.on_event(ctl.run, event));
+        let out = P4Outputs {
+            result: RwSignal::new(None),
+            grid: RwSignal::new(None),
+            sampled: RwSignal::new(None),
+            interpolated: RwSignal::new(None),
+            request_error: RwSignal::new(None),
+            pending: RwSignal::new(false),
+            stored,
+        };
+        let ctl = RunController::new(query, data_url, move |ctl, event| out.on_event(ctl.run, event));
         Self {
             query,
             run: ctl.run,
             ctl,
             cnn_choice: RwSignal::new(query.with_untracked(|q| q.cnn_epochs.map(|_| CnnChoice::TrainFirst))),
             keep_trained_cnn: RwSignal::new(query.with_untracked(|q| q.keep_cnn)),
-            result,
-            grid,
-            sampled,
-            interpolated,
-            request_error,
-            pending,
+            out,
             stored,
         }
     }
@@ -96,7 +86,7 @@ impl P4Run {
         if self.run.is_running_untracked() {
             return;
         }
-        self.result.set(None);
+        self.out.result.set(None);
         // Before the kept CNN has been looked up (a run started with the page), the worker
         // uses whatever is kept, rather than the page guessing that none is.
         let unknown = self.cnn_choice.get_untracked().is_none() && !self.stored.checked.get_untracked();
@@ -110,30 +100,33 @@ impl P4Run {
 
     /// A 4B/4D request to the worker that holds the trained models.
     pub fn request(&self, input: WorkerInput) {
-        if self.run.is_running_untracked() || self.pending.get_untracked() {
+        if self.run.is_running_untracked() || self.out.pending.get_untracked() {
             return;
         }
-        self.pending.set(true);
+        self.out.pending.set(true);
         if let Err(e) = self.ctl.request(input) {
-            self.pending.set(false);
-            self.request_error.set(Some(e));
+            self.out.pending.set(false);
+            self.out.request_error.set(Some(e));
         }
     }
 }
 
 /// What P4's worker answers besides the run's progress.
 #[derive(Clone, Copy)]
-struct Figures {
-    result: RwSignal<Option<P4Result>>,
-    grid: RwSignal<Option<NoiseGrid>>,
-    sampled: RwSignal<Option<Generated>>,
-    interpolated: RwSignal<Option<Generated>>,
-    request_error: RwSignal<Option<String>>,
-    pending: RwSignal<bool>,
+pub struct P4Outputs {
+    pub result: RwSignal<Option<P4Result>>,
+    /// The 4B grid shown (the run's, or a re-noised one).
+    pub grid: RwSignal<Option<NoiseGrid>>,
+    pub sampled: RwSignal<Option<Generated>>,
+    pub interpolated: RwSignal<Option<Generated>>,
+    /// Why the last 4B/4D request failed.
+    pub request_error: RwSignal<Option<String>>,
+    /// A 4B/4D request is being answered.
+    pub pending: RwSignal<bool>,
     stored: StoredCnn,
 }
 
-impl Figures {
+impl P4Outputs {
     fn on_event(self, run: RunState, event: WorkerEvent) {
         let WorkerEvent::Output(output) = event else { return run.apply(event) };
         match output {
@@ -258,7 +251,7 @@ pub fn P4Panel(
         if run.config.with(|c| c.as_ref().is_none_or(|c| c.experiment == crate::experiment::ExperimentId::P4)) { run.history.get() } else { Vec::new() }
     });
     let chart_epochs = Signal::derive(move || query.with(|q| q.config.epochs));
-    let result: Signal<Option<P4Result>> = p4.result.into();
+    let result: Signal<Option<P4Result>> = p4.out.result.into();
     view! {
         <h2>"Problem 4 — noise, and an autoencoder that removes it"</h2>
         <RunControls ctl=p4.ctl data_ready=data_ready blocked=blocked on_train=on_train>

@@ -98,7 +98,7 @@ impl Report {
     /// keeps it (`report=`).
     pub fn choose(&self, lab: Lab, preset: ReportPreset) {
         self.preset.set(preset);
-        for id in [ExperimentId::P2, ExperimentId::P2d, ExperimentId::P3, ExperimentId::P4] {
+        for id in ExperimentId::ALL {
             lab.query(id).update(|q| q.report = Some(preset));
         }
         if let Tab::Experiment(id) = lab.active.get_untracked() {

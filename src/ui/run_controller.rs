@@ -64,10 +64,7 @@ impl RunController {
             return;
         }
         match self.with_client(|c| c.send(&WorkerInput::Pause)) {
-            Ok(true) => {
-                self.run.pausing.set(true);
-                self.run.phase.set(Some("pausing after the current step…".into()));
-            }
+            Ok(true) => self.run.phase.set(Some("pausing after the current step…".into())),
             Ok(false) => {}
             Err(e) => self.run.fail(e),
         }

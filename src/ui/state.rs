@@ -76,8 +76,6 @@ pub struct RunState {
     pub stage: RwSignal<Option<StageInfo>>,
     /// Earlier stages of the run, with their logs.
     pub earlier: RwSignal<Vec<FinishedStage>>,
-    /// A pause was asked for and the worker has not confirmed it yet.
-    pub pausing: RwSignal<bool>,
     /// The running epoch's validation: `(done, total)` test images.
     pub validating: RwSignal<Option<(usize, usize)>>,
 }
@@ -101,7 +99,6 @@ impl RunState {
             config: RwSignal::new(None),
             stage: RwSignal::new(None),
             earlier: RwSignal::new(Vec::new()),
-            pausing: RwSignal::new(false),
             validating: RwSignal::new(None),
         }
     }
@@ -135,7 +132,6 @@ impl RunState {
         self.config.set(Some(config));
         self.stage.set(None);
         self.earlier.set(Vec::new());
-        self.pausing.set(false);
         self.status.set(RunStatus::Running);
     }
 
@@ -148,7 +144,6 @@ impl RunState {
 
     /// A failure on the page's side (worker could not be started or posted to).
     pub fn fail(&self, message: String) {
-        self.pausing.set(false);
         self.status.set(RunStatus::Error(message));
     }
 
@@ -209,7 +204,6 @@ impl RunState {
             }
             WorkerOutput::Paused(paused) => {
                 if running {
-                    self.pausing.set(false);
                     self.status.set(if paused { RunStatus::Paused } else { RunStatus::Running });
                 }
             }
@@ -240,7 +234,6 @@ impl RunState {
                 }
                 self.result.set(Some(result));
                 self.phase.set(Some("finished".into()));
-                self.pausing.set(false);
                 self.status.set(RunStatus::Done);
             }
             WorkerOutput::Cancelled { completed } => {

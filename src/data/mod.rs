@@ -1,7 +1,9 @@
 //! Data: the IDX format, MNIST, its preprocessing and P4's salt-and-pepper noise. Plain Rust, no burn, no browser:
 //! the page, the worker and the native runner all read the dataset through this.
+pub mod dataset_id;
 pub mod idx;
 pub mod mnist;
 pub mod noise;
 
+pub use dataset_id::DatasetId;
 pub use mnist::{CLASSES, DataError, Mnist, MnistFile, MnistSplit, PIXELS};

@@ -149,6 +149,29 @@ impl RunConfig {
         if errors.is_empty() { Ok(()) } else { Err(errors) }
     }
 
+    /// The pairs that say this config (unencoded), the one codec every serialisation of a
+    /// config goes through: the page's URL ([`PageQuery::to_pairs`]), the keys of kept
+    /// results (`record::record_key`) and the CLI's flags. `test_size` and `l2` are left
+    /// out at their defaults (all test images; no L2), as URLs always have; `l2` is set
+    /// only on one network of a P2D sweep, whose URL gives `factors` instead.
+    pub fn to_pairs(&self) -> Vec<(String, String)> {
+        let mut pairs: Vec<(String, String)> = vec![
+            ("experiment".into(), self.experiment.as_str().into()),
+            ("epochs".into(), self.epochs.to_string()),
+            ("batch_size".into(), self.batch_size.to_string()),
+            ("lr".into(), self.lr.to_string()),
+            ("seed".into(), self.seed.to_string()),
+            ("train_size".into(), self.train_size.to_string()),
+        ];
+        if self.test_size != TEST_IMAGES {
+            pairs.push(("test_size".into(), self.test_size.to_string()));
+        }
+        if self.l2 != 0.0 {
+            pairs.push(("l2".into(), format!("{:e}", self.l2)));
+        }
+        pairs
+    }
+
     /// Steps per epoch, counting the last partial batch as Keras does.
     pub fn steps_per_epoch(&self) -> usize {
         self.train_size.div_ceil(self.batch_size.max(1))
@@ -330,18 +353,8 @@ impl PageQuery {
     /// where the URL has always left them out.
     pub fn to_pairs(&self) -> Vec<(String, String)> {
         let c = &self.config;
-        let mut pairs: Vec<(String, String)> = vec![
-            ("experiment".into(), c.experiment.as_str().into()),
-            ("epochs".into(), c.epochs.to_string()),
-            ("batch_size".into(), c.batch_size.to_string()),
-            ("lr".into(), c.lr.to_string()),
-            ("seed".into(), c.seed.to_string()),
-            ("train_size".into(), c.train_size.to_string()),
-            ("backend".into(), self.backend.as_str().into()),
-        ];
-        if c.test_size != TEST_IMAGES {
-            pairs.push(("test_size".into(), c.test_size.to_string()));
-        }
+        let mut pairs = c.to_pairs();
+        pairs.push(("backend".into(), self.backend.as_str().into()));
         if c.experiment == ExperimentId::P2d {
             pairs.push(("factors".into(), self.sweep.factors_string()));
             pairs.push(("replicates".into(), self.sweep.replicates.to_string()));

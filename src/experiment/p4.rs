@@ -39,6 +39,13 @@ pub struct LossEpoch {
     pub seconds: f64,
 }
 
+impl LossEpoch {
+    /// As a classifier's epoch, for the shared log and charts: no accuracy (NaN).
+    pub fn as_epoch_metrics(&self) -> crate::experiment::EpochMetrics {
+        crate::experiment::EpochMetrics { epoch: self.epoch, loss: self.loss, accuracy: f64::NAN, val_loss: self.val_loss, val_accuracy: f64::NAN, seconds: self.seconds }
+    }
+}
+
 /// 4B: digits, each noised at every level and denoised by the autoencoder.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NoiseGrid {

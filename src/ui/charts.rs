@@ -5,6 +5,8 @@
 
 use leptos::html::Canvas;
 use leptos::prelude::*;
+
+use super::export::SavePng;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
@@ -44,6 +46,8 @@ pub fn AccuracyChart(
     epochs: Signal<usize>,
     /// The seed notebook's log of the same model.
     seed: &'static Curves,
+    /// The PNG file's name (without `.png`).
+    name: &'static str,
 ) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
     let label = RwSignal::new(String::new());
@@ -64,8 +68,11 @@ pub fn AccuracyChart(
         report(draw(element, &spec));
     });
     view! {
-        <canvas node_ref=canvas class="chart" width=WIDTH.to_string() height=HEIGHT.to_string()
-            data-testid="accuracy-chart" role="img" aria-label=label></canvas>
+        <div class="chart-box">
+            <canvas node_ref=canvas class="chart" width=WIDTH.to_string() height=HEIGHT.to_string()
+                data-testid="accuracy-chart" role="img" aria-label=label></canvas>
+            <p class="exports"><SavePng canvas=canvas name=name label="the accuracy chart" /></p>
+        </div>
     }
 }
 
@@ -83,6 +90,8 @@ pub fn LossChart(
     /// The loss's name on the y axis.
     #[prop(default = "Loss (categorical cross-entropy)")]
     y_desc: &'static str,
+    /// The PNG file's name (without `.png`).
+    name: &'static str,
 ) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
     let label = RwSignal::new(String::new());
@@ -103,8 +112,11 @@ pub fn LossChart(
         report(draw(element, &spec));
     });
     view! {
-        <canvas node_ref=canvas class="chart" width=WIDTH.to_string() height=HEIGHT.to_string()
-            data-testid="loss-chart" role="img" aria-label=label></canvas>
+        <div class="chart-box">
+            <canvas node_ref=canvas class="chart" width=WIDTH.to_string() height=HEIGHT.to_string()
+                data-testid="loss-chart" role="img" aria-label=label></canvas>
+            <p class="exports"><SavePng canvas=canvas name=name label="the loss chart" /></p>
+        </div>
     }
 }
 

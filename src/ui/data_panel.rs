@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::format;
-use crate::data::{Mnist, MnistFile};
+use crate::data::{DatasetId, Mnist, MnistFile};
 use crate::web::{self, dataset::{DownloadProgress, Source}};
 
 /// How many training digits the page keeps to show.
@@ -26,14 +26,16 @@ pub struct DataSummary {
     pub test: usize,
     /// The first [`SAMPLES`] training digits.
     pub samples: Vec<Sample>,
+    /// Which dataset it is: results are kept and looked up per dataset.
+    pub id: DatasetId,
 }
 
 impl DataSummary {
-    fn of(mnist: &Mnist) -> Self {
+    fn of(mnist: &Mnist, id: DatasetId) -> Self {
         let samples = (0..SAMPLES.min(mnist.train.len()))
             .map(|i| Sample { pixels: mnist.train.image(i).to_vec(), label: mnist.train.labels[i] })
             .collect();
-        Self { train: mnist.train.len(), test: mnist.test.len(), samples }
+        Self { train: mnist.train.len(), test: mnist.test.len(), samples, id }
     }
 }
 
@@ -56,6 +58,14 @@ impl DataState {
 
     pub fn is_ready(&self) -> bool {
         matches!(self, Self::Ready(_))
+    }
+
+    /// The loaded dataset's identity.
+    pub fn dataset(&self) -> Option<DatasetId> {
+        match self {
+            Self::Ready(summary) => Some(summary.id.clone()),
+            _ => None,
+        }
     }
 }
 
@@ -80,8 +90,8 @@ pub fn start_loading(base: String, files: RwSignal<FileProgress>, state: RwSigna
         })
         .await;
         match result {
-            Ok(mnist) => {
-                state.set(DataState::Ready(DataSummary::of(&mnist)));
+            Ok((mnist, id)) => {
+                state.set(DataState::Ready(DataSummary::of(&mnist, id)));
                 drop(mnist);
                 on_ready();
             }

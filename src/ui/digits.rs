@@ -43,6 +43,7 @@ pub fn DigitGrid(
             <figcaption>
                 "The first " {count} " training images with their labels: "
                 <span class="mono" data-testid="sample-labels">{labels}</span>
+                " " <super::export::SavePng canvas=canvas name="p1-digits" label="the digits" />
             </figcaption>
         </figure>
     }

@@ -6,6 +6,7 @@
 use leptos::prelude::*;
 
 use super::data_panel::DataState;
+use super::kept::Kept;
 use super::p3_panel::P3Run;
 use super::p4_panel::P4Run;
 use super::report::Report;
@@ -13,7 +14,9 @@ use super::run_controller::RunController;
 use super::state::RunStatus;
 use super::stored_cnn::StoredCnn;
 use super::sweep::Sweep;
-use crate::experiment::{ExperimentId, PageQuery};
+use crate::data::DatasetId;
+use crate::experiment::record::Outcome;
+use crate::experiment::{ExperimentId, PageQuery, RunConfig};
 
 /// What the tabs show: Problem 1's data, or one experiment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +53,11 @@ pub struct Lab {
     pub data: RwSignal<DataState>,
     pub active: RwSignal<Tab>,
     pub report: Report,
+    /// Every finished run kept in this browser.
+    pub kept: Kept,
+    /// The experiment whose setup the page's URL changed from the seed's, if one: its tab
+    /// shows a kept run of exactly that setup or none; the others show their latest.
+    linked: Option<ExperimentId>,
 }
 
 impl Lab {
@@ -64,14 +72,86 @@ impl Lab {
             }
         };
         let stored_cnn = StoredCnn::new();
+        let kept = Kept::open();
+        let data = RwSignal::new(DataState::Loading);
+        let dataset = Signal::derive(move || data.with(DataState::dataset));
+        let id = initial.config.experiment;
         Self {
             p2: RunController::plain(RwSignal::new(query_for(ExperimentId::P2)), data_url.clone()),
-            sweep: Sweep::new(RwSignal::new(query_for(ExperimentId::P2d)), data_url.clone()),
+            sweep: Sweep::new(RwSignal::new(query_for(ExperimentId::P2d)), data_url.clone(), kept, dataset),
             p3: P3Run::new(RwSignal::new(query_for(ExperimentId::P3)), data_url.clone(), stored_cnn),
             p4: P4Run::new(RwSignal::new(query_for(ExperimentId::P4)), data_url, stored_cnn),
-            data: RwSignal::new(DataState::Loading),
+            data,
             active: RwSignal::new(Tab::Experiment(initial.config.experiment)),
             report: Report::new(),
+            kept,
+            linked: (initial.config != RunConfig::for_experiment(id)).then_some(id),
+        }
+    }
+
+    /// The loaded dataset's identity (tracked); `None` until it has loaded.
+    pub fn dataset(&self) -> Option<DatasetId> {
+        self.data.with(DataState::dataset)
+    }
+
+    /// Keeps every run that finishes in this visit, and, once both the dataset and the
+    /// store are loaded, shows what was kept in every tab and starts the shown tab's worker
+    /// (unless it shows a kept run: nothing to train yet).
+    pub fn install_keeping(&self) {
+        let lab = *self;
+        for run in [lab.p2.run, lab.p3.run] {
+            Effect::new(move |_| {
+                let Some(result) = run.result.get() else { return };
+                if run.restored.get_untracked().is_none() && let Some(dataset) = untrack(|| lab.dataset()) {
+                    lab.kept.keep(dataset, Outcome::Classifier(result));
+                }
+            });
+        }
+        let p4 = lab.p4;
+        Effect::new(move |_| {
+            let Some(result) = p4.out.result.get() else { return };
+            if p4.run.restored.get_untracked().is_none() && let Some(dataset) = untrack(|| lab.dataset()) {
+                lab.kept.keep(dataset, Outcome::Denoiser(Box::new(result)));
+            }
+        });
+        Effect::new(move |done: Option<bool>| {
+            if done == Some(true) {
+                return true;
+            }
+            let (Some(dataset), true) = (lab.dataset(), lab.kept.is_loaded()) else { return false };
+            untrack(|| {
+                lab.restore_kept(&dataset);
+                lab.warm_up();
+            });
+            true
+        });
+    }
+
+    /// Shows the kept runs of `dataset` in the tabs that show nothing yet.
+    fn restore_kept(&self, dataset: &DatasetId) {
+        for id in [ExperimentId::P2, ExperimentId::P3, ExperimentId::P4] {
+            let run = match id {
+                ExperimentId::P2 => self.p2.run,
+                ExperimentId::P3 => self.p3.run,
+                _ => self.p4.run,
+            };
+            if run.is_running_untracked() || run.config.with_untracked(Option::is_some) {
+                continue;
+            }
+            let query = self.query(id);
+            let config = query.with_untracked(|q| q.config.clone());
+            let record = self.kept.find(&config, dataset).or_else(|| {
+                // A tab at the seed's setup shows the latest kept run of its experiment.
+                (self.linked != Some(id) && config == RunConfig::for_experiment(id)).then(|| self.kept.latest(id, dataset)).flatten()
+            });
+            let Some(record) = untrack(|| record) else { continue };
+            if *record.config() != config {
+                query.update(|q| q.config = record.config().clone());
+            }
+            match record.outcome {
+                Outcome::Classifier(result) => run.restore(result, record.saved_at_ms),
+                Outcome::Denoiser(result) => self.p4.restore(*result, record.saved_at_ms),
+            }
         }
     }
 
@@ -185,14 +265,28 @@ impl Lab {
         }
     }
 
-    /// Starts the shown experiment's worker(s) now, so Train answers at once.
+    /// Starts the shown experiment's worker(s) now, so Train answers at once (not for a
+    /// tab that shows a kept run: nothing may be trained there at all).
     pub fn warm_up(&self) {
+        if let Tab::Experiment(id) = self.active.get_untracked() && self.shows_kept(id) {
+            return;
+        }
         match self.active.get_untracked() {
             Tab::Data => {}
             Tab::Experiment(ExperimentId::P2) => self.p2.warm_up(),
             Tab::Experiment(ExperimentId::P2d) => self.sweep.warm_up(),
             Tab::Experiment(ExperimentId::P3) => self.p3.ctl.warm_up(),
             Tab::Experiment(ExperimentId::P4) => self.p4.ctl.warm_up(),
+        }
+    }
+
+    /// Whether the experiment's tab shows a kept run (not one of this visit).
+    pub fn shows_kept(&self, id: ExperimentId) -> bool {
+        match id {
+            ExperimentId::P2 => self.p2.run.restored.with_untracked(Option::is_some),
+            ExperimentId::P3 => self.p3.run.restored.with_untracked(Option::is_some),
+            ExperimentId::P4 => self.p4.run.restored.with_untracked(Option::is_some),
+            ExperimentId::P2d => false,
         }
     }
 
@@ -224,7 +318,7 @@ impl Lab {
             self.p3.ctl.shut_down_idle();
         }
         // P4's worker holds the trained autoencoder for 4B/4D requests: it stays.
-        if self.data.with_untracked(DataState::is_ready) {
+        if self.data.with_untracked(DataState::is_ready) && untrack(|| self.kept.is_loaded()) {
             self.warm_up();
         }
     }

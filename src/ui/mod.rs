@@ -9,8 +9,9 @@
 //!   P3, P4), [`sweep::Sweep`] the P2D sweep's over several workers; [`report`] runs the
 //!   whole report through the lab.
 //! - Tabs: [`data_panel`] and [`digits`] (P1), [`p2_panel`], [`p2d_panel`] with
-//!   [`sweep_charts`] and [`sweep_store`], [`p3_panel`] with [`p3_analysis`], [`p4_panel`]
-//!   with [`p4_figures`]; [`stored_cnn`] is the kept CNN (P3, P4).
+//!   [`sweep_charts`], [`p3_panel`] with [`p3_analysis`], [`p4_panel`]
+//!   with [`p4_figures`]; [`stored_cnn`] is the kept CNN (P3, P4); [`kept`] every finished run kept in
+//!   this browser.
 //! - Shared components: [`controls`], [`progress`], [`charts`], [`results`],
 //!   [`model_table`], [`params`]; [`answers`] holds the seed's written answers.
 
@@ -19,7 +20,10 @@ pub mod charts;
 pub mod controls;
 pub mod data_panel;
 pub mod digits;
+pub mod export;
 pub mod format;
+pub mod kept;
+pub mod kept_view;
 pub mod lab;
 pub mod model_table;
 pub mod p2_panel;
@@ -37,7 +41,6 @@ pub mod state;
 pub mod stored_cnn;
 pub mod sweep;
 pub mod sweep_charts;
-pub mod sweep_store;
 pub mod wide;
 pub mod worker_client;
 
@@ -80,6 +83,7 @@ pub fn App() -> impl IntoView {
     let lab = Lab::new(&initial, data_url.clone());
     provide_context(lab);
     lab.report.install(lab);
+    lab.install_keeping();
     if let Some(preset) = initial.report {
         lab.report.preset.set(preset);
     }
@@ -98,8 +102,8 @@ pub fn App() -> impl IntoView {
     let load = {
         let data_url = data_url.clone();
         move || {
+            // The shown tab's worker starts once the kept runs are known (`install_keeping`).
             data_panel::start_loading(data_url, files, lab.data, move || {
-                lab.warm_up();
                 if let Some(preset) = autostart_report {
                     lab.report.start(lab, preset);
                 } else if autostart && let Tab::Experiment(id) = lab.active.get_untracked() {
@@ -298,6 +302,7 @@ fn DataTab(data_url: String, files: RwSignal<FileProgress>) -> impl IntoView {
     view! {
         <h2>"Problem 1 — the data and its preprocessing"</h2>
         <DataPanel base=data_url files=files />
+        <kept_view::KeptPanel />
         {samples_view}
         <Answer1 />
     }

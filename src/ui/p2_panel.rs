@@ -7,6 +7,7 @@ use super::charts::{AccuracyChart, LossChart};
 use super::controls::RunControls;
 use super::model_table::ModelSummaryTable;
 use super::progress::{EpochLog, RunProgress};
+use super::kept_view::KeptNote;
 use super::results::{Results, SeedRun};
 use super::run_controller::RunController;
 use crate::experiment::result::seed;
@@ -56,18 +57,19 @@ pub fn P2Panel(
         <div class="two-col">
             <div>
                 <h3>"2C · accuracy per epoch"</h3>
-                <AccuracyChart history=run.history epochs=chart_epochs seed=&seed::P2_CURVES />
+                <AccuracyChart history=run.history epochs=chart_epochs seed=&seed::P2_CURVES name="p2-accuracy" />
             </div>
             <Answer2C />
         </div>
         <div class="two-col">
             <div>
                 <h3>"2B · loss per epoch"</h3>
-                <LossChart history=run.history epochs=chart_epochs seed=&seed::P2_CURVES />
+                <LossChart history=run.history epochs=chart_epochs seed=&seed::P2_CURVES name="p2-loss" />
             </div>
             <Answer2B />
         </div>
         <h3>"Results on the 10,000 test images"</h3>
         <Results result=run.result seed=&P2_SEED />
+        <KeptNote run=run />
     }
 }

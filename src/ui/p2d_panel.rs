@@ -10,9 +10,9 @@ use super::format;
 use super::model_table::ModelSummaryTable;
 use super::sweep::{MAX_WORKERS, PlannedNetwork, Sweep, cores, factor_label};
 use super::sweep_charts::{CompareChart, NetworkCurve, StatKind, StatsChart};
-use super::sweep_store;
+use super::kept::StoreState;
 use crate::experiment::p2d::{LECUN_500_300_WEIGHT_DECAY_ACCURACY, SEED_BEST_ACCURACY, SweepSpec};
-use crate::experiment::{EpochMetrics, PageQuery};
+use crate::experiment::{EpochMetrics, ExperimentId, PageQuery};
 use crate::model::summary::mlp_summary;
 
 /// The P2D tab's content.
@@ -175,7 +175,7 @@ fn SweepControls(
     let forgot = RwSignal::new(None::<String>);
     let forget = move |_| {
         let removed = sweep.forget();
-        forgot.set(Some(format!("forgot {} stored network{}", removed, if removed == 1 { "" } else { "s" })));
+        forgot.set(Some(format!("forgot {} kept network{}", removed, if removed == 1 { "" } else { "s" })));
     };
     view! {
         <div class="controls">
@@ -247,17 +247,16 @@ fn SweepControls(
                 })
             }}
             <p class="muted small storage-line">
-                {move || if sweep_store::available() {
-                    format!("Finished networks are kept in this browser (localStorage): {} stored, all setups. ", sweep.stored.get())
-                } else {
-                    "This browser gives the page no localStorage: finished networks are kept only until the page closes. ".to_string()
+                {move || match sweep.kept.state.get() {
+                    StoreState::Unavailable(why) => format!("{why}. "),
+                    _ => format!("Finished networks are kept in this browser with every other run: {} P2D networks kept, all setups. ", sweep.kept.count(ExperimentId::P2d)),
                 }}
                 <button class="link" data-testid="forget-results" disabled=move || running.get() on:click=forget>
                     "Forget stored results"
                 </button>
                 " " {move || forgot.get()}
             </p>
-            {move || sweep.store_error.get().map(|e| view! { <p class="warning small" data-testid="store-error">{e}</p> })}
+            {move || sweep.kept.message.get().map(|e| view! { <p class="warning small" data-testid="store-error">{e}</p> })}
         </div>
     }
 }
@@ -514,7 +513,7 @@ fn SweepTable(sweep: Sweep) -> impl IntoView {
     };
     view! {
         <div class="scroll-x">
-            <super::wide::Wide label="the sweep table"><table class="compare sweep-table" data-testid="sweep-table">
+            <super::wide::Wide label="the sweep table" csv="p2d-sweep-table"><table class="compare sweep-table" data-testid="sweep-table">
                 <thead>
                     <tr>
                         <th>"Regularization factor"</th>

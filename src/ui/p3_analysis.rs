@@ -104,7 +104,7 @@ pub fn ConfusionMatrix(
     };
     view! {
         <div class="scroll-x">
-            <super::wide::Wide label="confusion matrix"><table class="confusion" data-testid="confusion-matrix">
+            <super::wide::Wide label="confusion matrix" csv="p3-confusion-matrix"><table class="confusion" data-testid="confusion-matrix">
                 <caption>
                     "Rows: the true digit; columns: the predicted digit. "
                     {format!("{} of {} test digits on the diagonal (correct).", format::thousands(correct as usize), format::thousands(total as usize))}
@@ -172,7 +172,8 @@ pub fn FilterGrid(
                 aria-label=format!("the {count} learned 3 by 3 filters of the first convolutional layer")></canvas>
             <figcaption>
                 {format!("The {count} learned 3 × 3 kernels of the first Conv2D, ")}
-                "each scaled to its own range: black its most negative weight, white its most positive."
+                "each scaled to its own range: black its most negative weight, white its most positive. "
+                <super::export::SavePng canvas=canvas name="p3-filters" label="the filters" />
             </figcaption>
         </figure>
     }
@@ -406,7 +407,7 @@ pub fn ModelComparison(
     };
     view! {
         <div class="scroll-x">
-            <super::wide::Wide label="comparison of the three networks"><table class="compare p3-models" data-testid="model-comparison">
+            <super::wide::Wide label="comparison of the three networks" csv="p3-model-comparison"><table class="compare p3-models" data-testid="model-comparison">
                 <thead>
                     <tr>
                         <th>"Model"</th>

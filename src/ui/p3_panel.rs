@@ -9,6 +9,7 @@ use super::controls::RunControls;
 use super::model_table::ModelSummaryTable;
 use super::p3_analysis::{Answer3A, Answer3B, ConfusionMatrix, FilterGrid, MistakeGrid, ModelComparison, SEED_P3_SECONDS_PER_EPOCH, Timings};
 use super::charts::{AccuracyChart, LossChart};
+use super::kept_view::KeptNote;
 use super::results::{Results, SeedRun};
 use super::progress::{EpochLog, RunProgress};
 use super::state::RunState;
@@ -127,12 +128,13 @@ pub fn P3Panel(
             <Answer3A result=result />
         </div>
         <div class="chart-grid">
-            <AccuracyChart history=run.history epochs=chart_epochs seed=&seed::P3_CURVES />
-            <LossChart history=run.history epochs=chart_epochs seed=&seed::P3_CURVES />
+            <AccuracyChart history=run.history epochs=chart_epochs seed=&seed::P3_CURVES name="p3-accuracy" />
+            <LossChart history=run.history epochs=chart_epochs seed=&seed::P3_CURVES name="p3-loss" />
         </div>
         <p class="muted small">"Dashed: the seed notebook's 40 epochs (its Keras log)."</p>
         <h3>"Results on the 10,000 test images"</h3>
         <Results result=result seed=&P3_SEED />
+        <KeptNote run=run />
         <h3>"The trained CNN, kept for P4"</h3>
         {move || p3.held.get().map(|(this_run, kept)| view! {
             <div class="note" role="alert" data-testid="cnn-held">

@@ -181,7 +181,8 @@ pub fn NoiseGridView(p4: P4Run) -> impl IntoView {
                 <canvas node_ref=canvas role="img" data-testid="noise-grid" width=width.to_string()
                     height=move || (TOP + rows.get() * (2 * (CELL + GAP) + 8)).to_string()
                     aria-label="training digits noised at 0 to 1 (rows 1, 3, …) and the autoencoder's reconstructions (rows 2, 4, …)"></canvas>
-                <figcaption>"Columns: noise level 0 to 1. Upper row of each pair: the noised digit; lower row: the autoencoder's output."</figcaption>
+                <figcaption>"Columns: noise level 0 to 1. Upper row of each pair: the noised digit; lower row: the autoencoder's output. "
+                    <super::export::SavePng canvas=canvas name="p4-noise-grid" label="the 4B grid" /></figcaption>
             </figure>
             <div class="controls inline">
                 <label class="field">
@@ -232,7 +233,7 @@ pub fn DenoiseTable(
                 let seed_crossing = crossing_level(&seed_rows).map_or(String::new(), |l| format!(" The seed's series cross at ≈ {l:.2} (its text says 0.15)."));
                 view! {
                     <div>
-                        <super::wide::Wide label="the 4C table"><table class="denoise" data-testid="denoise-table">
+                        <super::wide::Wide label="the 4C table" csv="p4-denoising-4c"><table class="denoise" data-testid="denoise-table">
                             <thead>
                                 <tr><th>"noise"</th><th>"noised"</th><th>"denoised"</th><th>"seed: noised"</th><th>"seed: denoised"</th></tr>
                             </thead>
@@ -314,11 +315,11 @@ pub fn DenoiseChart(
             web_sys::console::error_1(&format!("cannot draw the 4C chart: {e}").into());
         }
     });
-    view! { <canvas node_ref=canvas class="chart" width="560" height="380" data-testid="denoise-chart" role="img"
+    view! { <div class="chart-box"><canvas node_ref=canvas class="chart" width="560" height="380" data-testid="denoise-chart" role="img"
         aria-label=move || result.with(|r| match r {
             Some(r) if !r.denoising.is_empty() => format!("CNN accuracy against noise level. {}", r.denoising.iter().map(|d| format!("noise {:.1}: noised {:.4}, denoised {:.4}", d.level, d.noisy_accuracy, d.denoised_accuracy)).collect::<Vec<_>>().join("; ")),
             _ => "CNN accuracy against noise level: no run yet.".to_string(),
-        })></canvas> }
+        })></canvas><p class="exports"><super::export::SavePng canvas=canvas name="p4-denoise-chart" label="the 4C chart" /></p></div> }
 }
 
 /// One generated digit with the CNN's reading of it.

@@ -13,13 +13,14 @@ use super::charts::LossChart;
 use super::controls::RunControls;
 use super::model_table::ModelSummaryTable;
 use super::p4_figures::{AutoencoderDiagram, DenoiseChart, DenoiseTable, GeneratedDigits, NoiseGridView, P4Results};
+use super::kept_view::KeptNote;
 use super::progress::{EpochLog, RunProgress};
 use super::state::RunState;
 use super::stored_cnn::{StoredCnn, StoredCnnCard};
 use super::run_controller::RunController;
 use super::worker_client::WorkerEvent;
 use super::controls::commit;
-use crate::experiment::p4::{self, Generated, Generation, NoiseGrid, P4Result};
+use crate::experiment::p4::{self, Generated, Generation, LossEpoch, NoiseGrid, P4Result};
 use crate::experiment::PageQuery;
 use crate::model::summary::autoencoder_summary;
 use crate::protocol::{CnnStage, WorkerInput, WorkerOutput};
@@ -72,6 +73,17 @@ impl P4Run {
         }
     }
 
+    /// Shows a P4 run kept by an earlier visit. Its autoencoder is not in a worker, so 4B
+    /// and 4D show the kept figures and ask for a run before drawing others.
+    pub fn restore(&self, result: P4Result, saved_at_ms: f64) {
+        let history = result.history.iter().map(LossEpoch::as_epoch_metrics).collect();
+        self.run.show_kept(result.config.clone(), history, &result.backend, saved_at_ms);
+        self.out.grid.set(Some(result.grid.clone()));
+        self.out.sampled.set(Some(result.sampled.clone()));
+        self.out.interpolated.set(Some(result.interpolated.clone()));
+        self.out.result.set(Some(result));
+    }
+
     pub fn busy(&self) -> bool {
         self.run.is_running()
     }
@@ -103,6 +115,10 @@ impl P4Run {
         if self.run.is_running_untracked() || self.out.pending.get_untracked() {
             return;
         }
+        if self.run.restored.get_untracked().is_some() {
+            self.out.request_error.set(Some("this P4 run was kept by an earlier visit and its autoencoder is not loaded: train P4 again to draw other digits".into()));
+            return;
+        }
         self.out.pending.set(true);
         if let Err(e) = self.ctl.request(input) {
             self.out.pending.set(false);
@@ -127,6 +143,15 @@ pub struct P4Outputs {
 }
 
 impl P4Outputs {
+    /// Shows no P4 figures.
+    pub fn clear(&self) {
+        self.result.set(None);
+        self.grid.set(None);
+        self.sampled.set(None);
+        self.interpolated.set(None);
+        self.request_error.set(None);
+    }
+
     fn on_event(self, run: RunState, event: WorkerEvent) {
         let WorkerEvent::Output(output) = event else { return run.apply(event) };
         match output {
@@ -142,7 +167,7 @@ impl P4Outputs {
                 }
                 let (grid, sampled, interpolated) = (result.grid.clone(), result.sampled.clone(), result.interpolated.clone());
                 if run.history.with_untracked(|h| h.len() < result.history.len()) {
-                    run.history.set(result.history.iter().map(|e| crate::experiment::EpochMetrics { epoch: e.epoch, loss: e.loss, accuracy: f64::NAN, val_loss: e.val_loss, val_accuracy: f64::NAN, seconds: e.seconds }).collect());
+                    run.history.set(result.history.iter().map(LossEpoch::as_epoch_metrics).collect());
                 }
                 self.result.set(Some(*result));
                 run.finish();
@@ -275,9 +300,10 @@ pub fn P4Panel(
         <h3>"The CNN kept for 4C and 4D"</h3>
         <StoredCnnCard stored=p4.stored busy=Signal::derive(move || run.is_running()) />
         <div class="chart-grid">
-            <LossChart history=ae_history epochs=chart_epochs seed=&p4::seed::CURVES y_desc="Loss (binary cross-entropy)" />
+            <LossChart history=ae_history epochs=chart_epochs seed=&p4::seed::CURVES y_desc="Loss (binary cross-entropy)" name="p4-loss" />
             <P4Results result=result />
         </div>
+        <KeptNote run=run on_clear=Callback::new(move |_| p4.out.clear()) />
         <p class="muted small">"Dashed: the seed notebook's 32 epochs (its printed log skips epochs 16 and 17)."</p>
         <h3>"4B · noised and denoised digits"</h3>
         <NoiseGridView p4=p4 />

@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use super::export::{self, SaveDataCsv};
 use super::format;
 use crate::experiment::RunResult;
 
@@ -31,6 +32,11 @@ pub fn Results(
                 // The mean epoch (training and validation), as the epoch log shows it; the
                 // total also covers the worker's start and the final analysis pass.
                 let per_epoch = r.history.iter().map(|m| m.seconds).sum::<f64>() / r.history.len().max(1) as f64;
+                let history_name = match r.config.experiment {
+                    crate::experiment::ExperimentId::P3 => "p3-history",
+                    _ => "p2-history",
+                };
+                let history_csv = Callback::new(move |_| result.with_untracked(|r| r.as_ref().map(|r| export::rows_csv(&r.history))));
                 let file_name = format!("mnist-lab-{}-seed{}-{}epochs.json", r.config.experiment.as_str(), r.config.seed, r.history.len());
                 view! {
                     <div class="scroll-x">
@@ -78,7 +84,10 @@ pub fn Results(
                     </table>
                     </div>
                     {move || url.get().map(|href| view! {
-                        <p><a class="button" href=href download=file_name.clone() data-testid="download-results">"Download results (JSON)"</a></p>
+                        <p class="exports"><a class="button" href=href download=file_name.clone() data-testid="download-results">"Download results (JSON)"</a>
+                            " "
+                            <SaveDataCsv make=history_csv name=history_name text="Save the epoch history (CSV)" label="the epoch history" />
+                        </p>
                     })}
                 }
                 .into_any()

@@ -78,6 +78,9 @@ pub struct RunState {
     pub earlier: RwSignal<Vec<FinishedStage>>,
     /// The running epoch's validation: `(done, total)` test images.
     pub validating: RwSignal<Option<(usize, usize)>>,
+    /// `Some(when it was kept, ms since 1970)` while the run shown is one kept in this
+    /// browser by an earlier visit, not trained now.
+    pub restored: RwSignal<Option<f64>>,
 }
 
 impl Default for RunState {
@@ -100,6 +103,7 @@ impl RunState {
             stage: RwSignal::new(None),
             earlier: RwSignal::new(Vec::new()),
             validating: RwSignal::new(None),
+            restored: RwSignal::new(None),
         }
     }
 
@@ -132,7 +136,44 @@ impl RunState {
         self.config.set(Some(config));
         self.stage.set(None);
         self.earlier.set(Vec::new());
+        self.restored.set(None);
         self.status.set(RunStatus::Running);
+    }
+
+    /// Shows a run kept by an earlier visit (kept at `saved_at_ms`), as if it had just
+    /// finished; no worker is involved.
+    pub fn restore(&self, result: RunResult, saved_at_ms: f64) {
+        self.show_kept(result.config.clone(), result.history.clone(), &result.backend, saved_at_ms);
+        self.result.set(Some(result));
+    }
+
+    /// The part of [`Self::restore`] every kept run has: its config, history and backend.
+    pub fn show_kept(&self, config: RunConfig, history: Vec<EpochMetrics>, backend: &str, saved_at_ms: f64) {
+        self.restored.set(Some(saved_at_ms));
+        self.step.set(None);
+        self.cancelled.set(None);
+        self.stage.set(None);
+        self.earlier.set(Vec::new());
+        self.config.set(Some(config));
+        self.history.set(history);
+        self.backend.set(Some(BackendInfo { name: backend.to_string(), fallback_reason: None }));
+        self.phase.set(Some("kept in this browser (not trained in this visit)".into()));
+        self.status.set(RunStatus::Done);
+    }
+
+    /// Shows nothing: no run (a kept run that was shown has been forgotten).
+    pub fn clear(&self) {
+        self.phase.set(None);
+        self.backend.set(None);
+        self.step.set(None);
+        self.history.set(Vec::new());
+        self.result.set(None);
+        self.cancelled.set(None);
+        self.config.set(None);
+        self.stage.set(None);
+        self.earlier.set(Vec::new());
+        self.restored.set(None);
+        self.status.set(RunStatus::Idle);
     }
 
     /// A run that ended before it began (its queued start was dropped).

@@ -1,7 +1,7 @@
 //! P2D's sweep, run by the page: the networks of the sweep (factors x replicates) not yet
 //! finished wait in a queue; each is one `WorkerInput::Start` to a training worker. On the
 //! CPU backend several workers train in parallel (each wasm worker is single-threaded), on
-//! WebGPU one does. Every finished network is stored ([`super::sweep_store`]), so a reload
+//! WebGPU one does. Every finished network is kept ([`super::kept`]), so a reload
 //! shows it at once and a restarted sweep goes on with the next unfinished one.
 //!
 //! [`Sweep`] is `Copy`: reactive state for the view, plus the controller (queue, worker
@@ -14,11 +14,13 @@ use std::collections::{HashMap, VecDeque};
 use leptos::prelude::*;
 
 use super::state::{BackendInfo, RunStatus, StepInfo};
-use super::sweep_store;
+use super::kept::Kept;
 use super::worker_client::{CancelOutcome, WorkerClient, WorkerEvent};
 use crate::experiment::p2d::{self, FactorStats};
 use crate::experiment::schedule;
 use crate::experiment::{BackendChoice, EpochMetrics, ExperimentId, PageQuery, RunConfig, RunResult};
+use crate::data::DatasetId;
+use crate::experiment::record::{Outcome, record_key};
 use crate::protocol::{WorkerInput, WorkerOutput};
 use crate::web;
 
@@ -59,7 +61,9 @@ pub fn factor_label(factor: f64) -> String {
 }
 
 /// The sweep's networks for a query.
-pub fn networks_of(query: &PageQuery) -> Vec<PlannedNetwork> {
+/// `dataset`: the loaded dataset (keys of kept networks are per dataset); `None` before it
+/// has loaded, when no key matches a kept network.
+pub fn networks_of(query: &PageQuery, dataset: Option<&DatasetId>) -> Vec<PlannedNetwork> {
     let base = RunConfig { experiment: ExperimentId::P2d, ..query.config.clone() };
     let networks = query.sweep.networks(&base);
     let total = networks.len();
@@ -74,7 +78,7 @@ pub fn networks_of(query: &PageQuery) -> Vec<PlannedNetwork> {
             factor: config.l2,
             replicate: index % replicates,
             replicates,
-            key: sweep_store::key(&config, query.config.seed, query.data.as_deref()),
+            key: dataset.map_or_else(|| format!("unloaded/{index}"), |d| record_key(&config, d)),
             config,
         })
         .collect()
@@ -214,10 +218,9 @@ pub struct Sweep {
     pub cpu_workers: RwSignal<usize>,
     /// Networks waiting for a worker.
     pub queued: RwSignal<usize>,
-    /// Why the last network could not be stored, if it could not.
-    pub store_error: RwSignal<Option<String>>,
-    /// Networks stored in this browser (all setups).
-    pub stored: RwSignal<usize>,
+    /// Where finished networks are kept (with every other run).
+    pub kept: Kept,
+    dataset: Signal<Option<DatasetId>>,
     /// The network whose log is shown (storage key); `None` = the first.
     pub selected: RwSignal<Option<String>>,
     /// Seconds one validation pass over the test images took (latest epoch seen), for the
@@ -241,8 +244,8 @@ fn page_has_webgpu() -> bool {
 }
 
 impl Sweep {
-    pub fn new(query: RwSignal<PageQuery>, data_url: String) -> Self {
-        let plan = Memo::new(move |_| query.with(networks_of));
+    pub fn new(query: RwSignal<PageQuery>, data_url: String, kept: Kept, dataset: Signal<Option<DatasetId>>) -> Self {
+        let plan = Memo::new(move |_| dataset.with(|d| query.with(|q| networks_of(q, d.as_ref()))));
         let sweep = Self {
             query,
             plan,
@@ -258,8 +261,8 @@ impl Sweep {
             workers: RwSignal::new(0),
             cpu_workers: RwSignal::new(query.with_untracked(|q| q.workers).unwrap_or_else(|| cores().clamp(1, 2)).clamp(1, MAX_WORKERS)),
             queued: RwSignal::new(0),
-            store_error: RwSignal::new(None),
-            stored: RwSignal::new(sweep_store::count()),
+            kept,
+            dataset,
             selected: RwSignal::new(None),
             validation_seconds: RwSignal::new(None),
             now_ms: RwSignal::new(0.0),
@@ -275,7 +278,10 @@ impl Sweep {
             }),
         };
         // Whatever this setup already trained (in this browser) shows at once.
-        Effect::new(move |_| plan.with(|p| sweep.load_stored(p)));
+        Effect::new(move |_| {
+            kept.records.track();
+            plan.with(|p| sweep.load_stored(p));
+        });
         sweep
     }
 
@@ -283,7 +289,10 @@ impl Sweep {
         let found: Vec<(String, RunResult)> = self.finished.with_untracked(|f| {
             plan.iter()
                 .filter(|n| !f.contains_key(&n.key))
-                .filter_map(|n| sweep_store::load(&n.key, &n.config).map(|r| (n.key.clone(), r)))
+                .filter_map(|n| match self.kept.records.with_untracked(|r| r.get(&n.key).map(|rec| rec.outcome.clone())) {
+                    Some(Outcome::Classifier(result)) if result.config == n.config => Some((n.key.clone(), result)),
+                    _ => None,
+                })
                 .collect()
         });
         if !found.is_empty() {
@@ -436,7 +445,6 @@ impl Sweep {
         self.error.set(None);
         self.cancelled.set(None);
         self.cancelling.set(false);
-        self.store_error.set(None);
         if queue.is_empty() {
             // Everything is stored already: the status says `done`.
             return;
@@ -599,18 +607,20 @@ impl Sweep {
         self.stop_all();
     }
 
-    /// Forgets every stored network (this browser, all setups) and the ones shown.
+    /// Forgets every kept P2D network (this browser, all setups and datasets) and the
+    /// ones shown; returns how many were kept.
     pub fn forget(&self) -> usize {
         if self.busy.get_untracked() {
             return 0;
         }
-        let removed = sweep_store::forget_all();
+        let keys: Vec<String> = self.kept.records.with_untracked(|r| r.iter().filter(|(_, rec)| rec.experiment() == ExperimentId::P2d).map(|(k, _)| k.clone()).collect());
+        for key in &keys {
+            self.kept.forget(key);
+        }
         self.finished.set(HashMap::new());
         self.cancelled.set(None);
         self.error.set(None);
-        self.store_error.set(None);
-        self.stored.set(sweep_store::count());
-        removed
+        keys.len()
     }
 
     fn on_event(&self, slot: usize, event: WorkerEvent) {
@@ -743,9 +753,9 @@ impl Sweep {
     /// mistakes with their pixels: tens of KB) is not used by P2D and is dropped.
     fn keep(&self, network: &PlannedNetwork, mut result: RunResult, wall_seconds: f64) {
         result.analysis = None;
-        match sweep_store::save(&network.key, &result) {
-            Ok(()) => self.stored.set(sweep_store::count()),
-            Err(e) => self.store_error.set(Some(e)),
+        match self.dataset.get_untracked() {
+            Some(dataset) => self.kept.keep(dataset, Outcome::Classifier(result.clone())),
+            None => self.kept.message.set(Some("the dataset is not loaded, so the network cannot be kept".into())),
         }
         let now = web::now_ms();
         let seconds = result.seconds;

@@ -4,6 +4,8 @@
 
 use leptos::html::Canvas;
 use leptos::prelude::*;
+
+use super::export::SavePng;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -208,8 +210,11 @@ pub fn StatsChart(
         report(draw_factor_chart(element, kind.title(), &factors, &series));
     });
     view! {
-        <canvas node_ref=canvas class="chart" width=WIDTH.to_string() height=HEIGHT.to_string()
-            data-testid=kind.test_id() role="img" aria-label=move || chart_text(kind.title(), &stats.get(), kind)></canvas>
+        <div class="chart-box">
+            <canvas node_ref=canvas class="chart" width=WIDTH.to_string() height=HEIGHT.to_string()
+                data-testid=kind.test_id() role="img" aria-label=move || chart_text(kind.title(), &stats.get(), kind)></canvas>
+            <p class="exports"><SavePng canvas=canvas name=kind.test_id() label="the chart" /></p>
+        </div>
     }
 }
 
@@ -241,12 +246,15 @@ pub fn CompareChart(
         report(draw_factor_chart(element, "Mean vs final vs max validation accuracy", &factors, &series));
     });
     view! {
+        <div class="chart-box">
         <canvas node_ref=canvas class="chart" width=WIDTH.to_string() height=HEIGHT.to_string()
             data-testid="sweep-chart-compare" role="img"
             aria-label=move || {
                 let st = stats.get();
                 format!("{} {} {}", chart_text("Mean validation accuracy per factor", &st, StatKind::Mean), chart_text("Final", &st, StatKind::Final), chart_text("Max", &st, StatKind::Max))
             }></canvas>
+            <p class="exports"><SavePng canvas=canvas name="sweep-chart-compare" label="the comparison chart" /></p>
+        </div>
     }
 }
 

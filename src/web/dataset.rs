@@ -10,7 +10,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Cache, CacheStorage, ReadableStreamDefaultReader, Response};
 
-use crate::data::{DataError, Mnist, MnistFile, mnist};
+use crate::data::{DataError, DatasetId, Mnist, MnistFile, mnist};
 
 /// Where the app's own copy of MNIST is served from (Trunk copies `assets/mnist` there).
 pub const DEFAULT_DATA_URL: &str = "assets/mnist";
@@ -181,7 +181,10 @@ async fn load_file(
 /// against its committed SHA-256 sums; a dataset from another `base` is parsed strictly
 /// but cannot be checksummed. Files are cached only once the whole dataset has parsed, so
 /// a corrupt file is never kept.
-pub async fn load_mnist(base: &str, mut on_progress: impl FnMut(&DownloadProgress)) -> Result<Mnist, LoadError> {
+///
+/// Also returns the dataset's identity (kept with every result): the embedded copy's from
+/// its checksums, another's from its files' contents.
+pub async fn load_mnist(base: &str, mut on_progress: impl FnMut(&DownloadProgress)) -> Result<(Mnist, DatasetId), LoadError> {
     let cache = open_cache(CACHE_NAME).await;
     let verify = base.trim_end_matches('/') == DEFAULT_DATA_URL;
     let mut raw = Vec::with_capacity(4);
@@ -189,12 +192,13 @@ pub async fn load_mnist(base: &str, mut on_progress: impl FnMut(&DownloadProgres
         raw.push(load_file(cache.as_ref(), base, file, verify, &mut on_progress).await?);
     }
     let mnist = Mnist::from_idx_files(&raw[0], &raw[1], &raw[2], &raw[3])?;
+    let id = if verify { DatasetId::embedded_mnist() } else { DatasetId::of_files(base, &[&raw[0], &raw[1], &raw[2], &raw[3]]) };
     if let Some(cache) = &cache {
         for (file, bytes) in MnistFile::ALL.iter().zip(&raw) {
             write_cached(cache, &cache_key(&file_url(base, file.gz_name())), bytes).await;
         }
     }
-    Ok(mnist)
+    Ok((mnist, id))
 }
 
 /// Removes every cached file (the page's "clear cache" control and tests).

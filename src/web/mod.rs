@@ -5,6 +5,7 @@
 pub mod dataset;
 pub mod messages;
 pub mod model_store;
+pub mod results_store;
 
 use wasm_bindgen::JsCast;
 
@@ -12,7 +13,12 @@ use wasm_bindgen::JsCast;
 pub fn query_pairs() -> Vec<(String, String)> {
     let Some(window) = web_sys::window() else { return Vec::new() };
     let Ok(search) = window.location().search() else { return Vec::new() };
-    let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else { return Vec::new() };
+    parse_query(&search)
+}
+
+/// A query string's key/value pairs, decoded as the browser decodes a URL's.
+pub fn parse_query(query: &str) -> Vec<(String, String)> {
+    let Ok(params) = web_sys::UrlSearchParams::new_with_str(query) else { return Vec::new() };
     let mut pairs = Vec::new();
     for entry in js_sys::try_iter(&params).ok().flatten().into_iter().flatten().flatten() {
         let pair: js_sys::Array = entry.unchecked_into();

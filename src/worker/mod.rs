@@ -161,7 +161,7 @@ async fn load_data(worker: &Worker, data_url: &str) -> Result<Rc<Mnist>, String>
         }
     }
     post(&WorkerOutput::Status("loading MNIST".into()));
-    let data = Rc::new(dataset::load_mnist(data_url, |_| {}).await.map_err(|e| e.to_string())?);
+    let data = Rc::new(dataset::load_mnist(data_url, |_| {}).await.map_err(|e| e.to_string())?.0);
     *worker.data.borrow_mut() = Some((data_url.to_string(), data.clone()));
     Ok(data)
 }

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import http from 'node:http';
-import { openApp, finished } from './server.mjs';
+import { openApp, finished, keptSizes, sizesByExperiment } from './server.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE = require.resolve('axe-core/axe.min.js');
@@ -230,6 +230,12 @@ test('the quick report: cancel keeps the finished parts; a full quick run fills 
   await showTab('p4');
   assert.equal(await page.locator('[data-testid="denoise-table"] tbody tr').count(), 11);
   assert.ok(Number(await text('val-loss')) > 0 && Number(await text('val-loss')) < 0.4);
+
+  // Every part is kept in this browser (IndexedDB): the record sizes, for the notes.
+  const sizes = sizesByExperiment(await keptSizes(page));
+  console.log(`kept record sizes (bytes of JSON): ${JSON.stringify(sizes)}`);
+  for (const part of ['p2', 'p2d', 'p3', 'p4']) assert.ok(sizes[part]?.length >= 1, `a kept ${part} record`);
+  assert.equal(sizes.p2d.length, 5, 'the five quick-report networks');
 });
 
 test('cancel during P4\'s 4C stops within 2 s', { timeout: 300_000 }, async () => {

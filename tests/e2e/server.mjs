@@ -95,3 +95,33 @@ export function serve(root) {
     });
   });
 }
+
+/** The encoded size (characters of JSON) of every run the page keeps in IndexedDB, by key. */
+export async function keptSizes(page) {
+  return page.evaluate(() => new Promise((resolve, reject) => {
+    const open = indexedDB.open('mnist-lab');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      const store = db.transaction('runs').objectStore('runs');
+      const keys = store.getAllKeys();
+      const values = store.getAll();
+      values.onsuccess = () => {
+        const sizes = {};
+        keys.result.forEach((k, i) => { sizes[k] = values.result[i].length; });
+        db.close();
+        resolve(sizes);
+      };
+    };
+  }));
+}
+
+/** Sizes by experiment: `{ p2: [bytes…], p3: […] }`, for the notes. */
+export function sizesByExperiment(sizes) {
+  const out = {};
+  for (const [key, size] of Object.entries(sizes)) {
+    const experiment = /experiment=(\w+)/.exec(key)?.[1] ?? 'other';
+    (out[experiment] ??= []).push(size);
+  }
+  return out;
+}

@@ -1,0 +1,425 @@
+//! A finished run as the browser keeps it: one record per run, keyed by the run's config
+//! (through the one codec, [`RunConfig::to_pairs`]), the dataset's hash and the schema
+//! version. Plain data and plain functions, tested natively; the page stores the encoded
+//! text (IndexedDB, `web::results_store`) and decodes it strictly: a record from another
+//! schema, with a key that is not its own, or with values out of range is refused with the
+//! reason, never half-read.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::config::{ExperimentId, RunConfig};
+use super::p4::P4Result;
+use super::result::RunResult;
+use crate::data::DatasetId;
+
+/// The record format's version: part of every key, so a page of another version never
+/// reads a record it would misread. Bump it with any change to [`RunRecord`]'s fields.
+pub const RECORD_SCHEMA: u32 = 1;
+
+/// The largest encoded record the page reads back (a P4 record is about 0.4 MB): a larger
+/// one is not this page's.
+pub const MAX_RECORD_BYTES: usize = 8 << 20;
+
+/// What a run produced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Outcome {
+    /// P2, one P2D network, P3: a classifier's history, test figures and analysis.
+    Classifier(RunResult),
+    /// P4: the autoencoder's losses, 4B, 4C and 4D.
+    Denoiser(Box<P4Result>),
+}
+
+impl Outcome {
+    pub fn config(&self) -> &RunConfig {
+        match self {
+            Self::Classifier(r) => &r.config,
+            Self::Denoiser(r) => &r.config,
+        }
+    }
+}
+
+/// Where a kept run was computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// Trained in this browser.
+    #[default]
+    ThisBrowser,
+    /// Read from a bundle file: computed wherever the file was made.
+    Imported,
+    /// Read from a shared link: computed in the sender's browser.
+    SharedLink,
+}
+
+/// One finished run, as kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub schema: u32,
+    /// The dataset it was trained on.
+    pub dataset: DatasetId,
+    /// When it was kept: milliseconds since 1970 (JavaScript's `Date.now()`).
+    pub saved_at_ms: f64,
+    #[serde(default)]
+    pub origin: Origin,
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum RecordError {
+    #[error("the record is {0} bytes, more than this page reads ({MAX_RECORD_BYTES})")]
+    TooLarge(usize),
+    #[error("the record is not readable: {0}")]
+    Unreadable(String),
+    #[error("the record has schema version {found}; this page reads version {RECORD_SCHEMA}")]
+    Schema { found: u32 },
+    #[error("the record's key is {found}, but its contents are those of {expected}")]
+    WrongKey { found: String, expected: String },
+    #[error("the record's run is not valid: {0}")]
+    Invalid(String),
+}
+
+impl RunRecord {
+    pub fn new(dataset: DatasetId, saved_at_ms: f64, outcome: Outcome) -> Self {
+        Self { schema: RECORD_SCHEMA, dataset, saved_at_ms, origin: Origin::ThisBrowser, outcome }
+    }
+
+    pub fn config(&self) -> &RunConfig {
+        self.outcome.config()
+    }
+
+    pub fn experiment(&self) -> ExperimentId {
+        self.config().experiment
+    }
+
+    /// The record's key: see [`record_key`].
+    pub fn key(&self) -> String {
+        record_key(self.config(), &self.dataset)
+    }
+
+    /// The text that is kept (JSON).
+    pub fn encode(&self) -> Result<String, RecordError> {
+        serde_json::to_string(self).map_err(|e| RecordError::Unreadable(e.to_string()))
+    }
+
+    /// Reads a kept record stored under `key`, strictly.
+    pub fn decode(key: &str, text: &str) -> Result<Self, RecordError> {
+        if text.len() > MAX_RECORD_BYTES {
+            return Err(RecordError::TooLarge(text.len()));
+        }
+        // The schema first, so an older or newer record says so rather than failing on
+        // whichever field changed.
+        #[derive(Deserialize)]
+        struct Version {
+            schema: u32,
+        }
+        let version: Version = serde_json::from_str(text).map_err(|e| RecordError::Unreadable(e.to_string()))?;
+        if version.schema != RECORD_SCHEMA {
+            return Err(RecordError::Schema { found: version.schema });
+        }
+        let record: Self = serde_json::from_str(text).map_err(|e| RecordError::Unreadable(e.to_string()))?;
+        record.check()?;
+        let expected = record.key();
+        if key != expected {
+            return Err(RecordError::WrongKey { found: key.into(), expected });
+        }
+        Ok(record)
+    }
+
+    /// What a decoded record must satisfy to be shown: a valid config, the outcome of the
+    /// experiment it names, at least one epoch and finite figures.
+    fn check(&self) -> Result<(), RecordError> {
+        let invalid = |what: String| Err(RecordError::Invalid(what));
+        if let Err(errors) = self.config().validate() {
+            let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            return invalid(text.join("; "));
+        }
+        match (&self.outcome, self.experiment()) {
+            (Outcome::Classifier(r), ExperimentId::P2 | ExperimentId::P2d | ExperimentId::P3) => {
+                if r.history.is_empty() || r.history.len() > r.config.epochs {
+                    return invalid(format!("{} epochs in the history of a {}-epoch run", r.history.len(), r.config.epochs));
+                }
+                if !(r.test_accuracy.is_finite() && r.test_loss.is_finite() && (0.0..=1.0).contains(&r.test_accuracy)) {
+                    return invalid("the test figures are not finite".into());
+                }
+                if let Some(analysis) = &r.analysis {
+                    let classes = crate::data::CLASSES;
+                    if analysis.confusion.len() != classes || analysis.confusion.iter().any(|row| row.len() != classes) {
+                        return invalid("the confusion matrix is not 10 × 10".into());
+                    }
+                    if analysis.mistakes.iter().any(|m| m.pixels.len() != crate::data::PIXELS) {
+                        return invalid("a misclassified digit is not 28 × 28".into());
+                    }
+                }
+            }
+            (Outcome::Denoiser(r), ExperimentId::P4) => {
+                if r.history.is_empty() || r.history.len() > r.config.epochs || !r.val_loss.is_finite() {
+                    return invalid("the autoencoder's history is empty or not finite".into());
+                }
+                let pixels_ok = |digits: &[crate::experiment::p4::GeneratedDigit]| digits.iter().all(|d| d.pixels.len() == crate::data::PIXELS);
+                let grid_ok = r.grid.noisy.iter().chain(&r.grid.denoised).flatten().all(|p| p.len() == crate::data::PIXELS);
+                if !(grid_ok && pixels_ok(&r.sampled.digits) && pixels_ok(&r.interpolated.digits)) {
+                    return invalid("a digit of the 4B grid or of 4D is not 28 × 28".into());
+                }
+            }
+            (_, experiment) => return invalid(format!("the outcome is not that of {}", experiment.as_str())),
+        }
+        Ok(())
+    }
+}
+
+/// Every kept run in one file ("the whole report"): what "Save every kept run" writes and
+/// "Import" reads back, showing the same numbers and figures without training.
+///
+/// A bundle of records rather than a self-contained HTML page: it goes back into the lab
+/// (every tab fills, and the runs are kept again), it is checked on the way in by the same
+/// strict decoder as the browser's own records, and the page already draws every figure
+/// from a record; an HTML report would be a second renderer of every figure to keep equal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bundle {
+    /// Always [`Bundle::FORMAT`]: a JSON file that is not a bundle says so at once.
+    pub format: String,
+    pub records: Vec<RunRecord>,
+    /// Each tab's setup when the file was made, as URL query strings (the one codec,
+    /// `PageQuery::to_query_string`): importing restores them, so the P2D tab shows the
+    /// sweep its networks belong to.
+    #[serde(default)]
+    pub setups: Vec<String>,
+}
+
+impl Bundle {
+    pub const FORMAT: &'static str = "mnist-lab bundle v1";
+    /// The largest bundle read: room for a full report (15 P2D networks, P2, P3, P4) many
+    /// times over.
+    pub const MAX_BYTES: usize = 64 << 20;
+    /// The most records a bundle may hold.
+    pub const MAX_RECORDS: usize = 1000;
+
+    pub fn new(records: Vec<RunRecord>, setups: Vec<String>) -> Self {
+        Self { format: Self::FORMAT.into(), records, setups }
+    }
+
+    pub fn encode(&self) -> Result<String, RecordError> {
+        serde_json::to_string(self).map_err(|e| RecordError::Unreadable(e.to_string()))
+    }
+
+    /// Reads a bundle strictly: every record must decode as a kept record would (schema,
+    /// valid config, finite figures); one bad record refuses the file, naming it. The
+    /// records come back marked [`Origin::Imported`].
+    pub fn decode(text: &str) -> Result<Self, RecordError> {
+        if text.len() > Self::MAX_BYTES {
+            return Err(RecordError::TooLarge(text.len()));
+        }
+        #[derive(Deserialize)]
+        struct Raw {
+            format: String,
+            records: Vec<serde_json::Value>,
+            #[serde(default)]
+            setups: Vec<String>,
+        }
+        let raw: Raw = serde_json::from_str(text).map_err(|e| RecordError::Unreadable(format!("not an mnist-lab bundle ({e})")))?;
+        if raw.format != Self::FORMAT {
+            return Err(RecordError::Unreadable(format!("the file says it is \"{}\", not \"{}\"", raw.format, Self::FORMAT)));
+        }
+        if raw.records.len() > Self::MAX_RECORDS {
+            return Err(RecordError::Invalid(format!("{} runs, more than the {} a bundle may hold", raw.records.len(), Self::MAX_RECORDS)));
+        }
+        let mut records = Vec::with_capacity(raw.records.len());
+        for (i, value) in raw.records.into_iter().enumerate() {
+            let text = value.to_string();
+            let record: RunRecord = serde_json::from_str(&text).map_err(|e| RecordError::Unreadable(format!("run {} of the bundle: {e}", i + 1)))?;
+            let mut record = RunRecord::decode(&record.key(), &text).map_err(|e| RecordError::Invalid(format!("run {} of the bundle: {e}", i + 1)))?;
+            record.origin = Origin::Imported;
+            records.push(record);
+        }
+        // A setup is a URL query: as long as a URL's, no more.
+        let setups = raw.setups.into_iter().filter(|s| s.len() <= 8192).take(8).collect();
+        Ok(Self::new(records, setups))
+    }
+}
+
+/// The key of a run's record: `v<schema>/<dataset hash, 16 hex digits>/<config codec>`,
+/// e.g. `v1/3c2ba3f0a5d9e5c1/experiment=p2&epochs=10&batch_size=128&lr=0.1&seed=1&train_size=60000`.
+/// Two runs share a key exactly when they would train the same network on the same data.
+pub fn record_key(config: &RunConfig, dataset: &DatasetId) -> String {
+    let pairs: Vec<String> = config.to_pairs().into_iter().map(|(k, v)| format!("{k}={v}")).collect();
+    format!("v{RECORD_SCHEMA}/{}/{}", dataset.short(), pairs.join("&"))
+}
+
+/// The first page kept each finished P2D network in `localStorage` under
+/// `mnist-lab/p2d/v1/…`, its [`RunResult`] as JSON. Such an entry becomes a record of the
+/// embedded MNIST (the only dataset whose entries carried no `data=`); an entry of another
+/// dataset, or one that does not read back, becomes none (the page then drops it).
+pub mod legacy {
+    use super::*;
+
+    /// Every key of the old format starts with this.
+    pub const P2D_V1_PREFIX: &str = "mnist-lab/p2d/v1/";
+
+    pub fn migrate_p2d_v1(key: &str, value: &str, saved_at_ms: f64) -> Option<RunRecord> {
+        let rest = key.strip_prefix(P2D_V1_PREFIX)?;
+        if rest.contains("&data=") || value.len() > MAX_RECORD_BYTES {
+            return None;
+        }
+        let result: RunResult = serde_json::from_str(value).ok()?;
+        if result.config.experiment != ExperimentId::P2d {
+            return None;
+        }
+        let record = RunRecord::new(DatasetId::embedded_mnist(), saved_at_ms, Outcome::Classifier(result));
+        record.check().ok()?;
+        Some(record)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::experiment::EpochMetrics;
+    use crate::experiment::result::{Analysis, Mistake};
+
+    pub(crate) fn classifier(config: RunConfig) -> RunResult {
+        let epochs = (1..=config.epochs.min(3))
+            .map(|epoch| EpochMetrics { epoch, loss: 0.5 / epoch as f64, accuracy: 0.9, val_loss: 0.3, val_accuracy: 0.91, seconds: 1.5 })
+            .collect();
+        RunResult {
+            backend: "cpu (flex)".into(),
+            model: crate::model::summary::mlp_summary(&[64, 64]),
+            history: epochs,
+            test_loss: 0.3,
+            test_accuracy: 0.91,
+            seconds: 4.5,
+            analysis: Some(Analysis {
+                confusion: vec![vec![1; 10]; 10],
+                mistakes: vec![Mistake { index: 3, label: 1, predicted: 7, pixels: vec![9; 784] }],
+                filters: vec![],
+            }),
+            config,
+        }
+    }
+
+    #[test]
+    fn round_trip_and_key() {
+        let config = RunConfig { epochs: 3, train_size: 6000, ..RunConfig::p2() };
+        let record = RunRecord::new(DatasetId::embedded_mnist(), 1.7e12, Outcome::Classifier(classifier(config)));
+        let key = record.key();
+        assert!(key.starts_with(&format!("v{RECORD_SCHEMA}/{}/experiment=p2&epochs=3&", DatasetId::embedded_mnist().short())), "{key}");
+        let text = record.encode().unwrap();
+        assert_eq!(RunRecord::decode(&key, &text).unwrap(), record);
+    }
+
+    #[test]
+    fn keys_separate_what_trains_differently() {
+        let mnist = DatasetId::embedded_mnist();
+        let base = RunConfig { experiment: ExperimentId::P2d, l2: 1e-4, ..RunConfig::p2d() };
+        let key = |c: &RunConfig, d: &DatasetId| record_key(c, d);
+        // The old P2D key left out test_size: two setups that differ only there collided.
+        assert_ne!(key(&base, &mnist), key(&RunConfig { test_size: 2000, ..base.clone() }, &mnist));
+        assert_ne!(key(&base, &mnist), key(&RunConfig { l2: 1e-3, ..base.clone() }, &mnist));
+        assert_ne!(key(&base, &mnist), key(&base, &DatasetId::of_files("mine", &[b"a", b"b", b"c", b"d"])));
+        assert_eq!(key(&base, &mnist), key(&base.clone(), &DatasetId::embedded_mnist()));
+    }
+
+    #[test]
+    fn decode_refuses_what_is_not_a_readable_record_of_its_key() {
+        let config = RunConfig { epochs: 2, ..RunConfig::p3() };
+        let record = RunRecord::new(DatasetId::embedded_mnist(), 0.0, Outcome::Classifier(classifier(config)));
+        let key = record.key();
+        let text = record.encode().unwrap();
+        assert!(matches!(RunRecord::decode("v1/other", &text), Err(RecordError::WrongKey { .. })));
+        assert!(matches!(RunRecord::decode(&key, &text.replace("\"schema\":1", "\"schema\":0")), Err(RecordError::Schema { found: 0 })));
+        assert!(matches!(RunRecord::decode(&key, &text[..text.len() / 2]), Err(RecordError::Unreadable(_))));
+        assert!(matches!(RunRecord::decode(&key, "null"), Err(RecordError::Unreadable(_))));
+        assert!(matches!(RunRecord::decode(&key, &" ".repeat(MAX_RECORD_BYTES + 1)), Err(RecordError::TooLarge(_))));
+        // NaN is written as null by JSON and cannot be read back as a number.
+        let mut diverged = record.clone();
+        if let Outcome::Classifier(r) = &mut diverged.outcome {
+            r.test_loss = f64::NAN;
+        }
+        assert!(RunRecord::decode(&key, &diverged.encode().unwrap()).is_err());
+        // A P3 config with P4's outcome kind, or an epoch count beyond the config's.
+        let mut long = record.clone();
+        if let Outcome::Classifier(r) = &mut long.outcome {
+            r.config.epochs = 1;
+        }
+        assert!(matches!(RunRecord::decode(&long.key(), &long.encode().unwrap()), Err(RecordError::Invalid(_))));
+        let mut bad_pixels = record;
+        if let Outcome::Classifier(r) = &mut bad_pixels.outcome {
+            r.analysis.as_mut().unwrap().mistakes[0].pixels.truncate(10);
+        }
+        assert!(matches!(RunRecord::decode(&key, &bad_pixels.encode().unwrap()), Err(RecordError::Invalid(_))));
+    }
+
+    fn denoiser() -> P4Result {
+        use crate::experiment::p4::{DenoiseRow, Generated, GeneratedDigit, Generation, LossEpoch, NoiseGrid};
+        let digit = |v: u8| GeneratedDigit { pixels: vec![v; 784], label: Some(3), confidence: Some(0.9) };
+        P4Result {
+            config: RunConfig { epochs: 2, ..RunConfig::p4() },
+            backend: "cpu (flex)".into(),
+            model: crate::model::summary::autoencoder_summary(),
+            history: vec![LossEpoch { epoch: 1, loss: 0.2, val_loss: 0.19, seconds: 3.0 }, LossEpoch { epoch: 2, loss: 0.15, val_loss: 0.14, seconds: 3.0 }],
+            val_loss: 0.14,
+            seconds: 6.5,
+            grid: NoiseGrid {
+                digits: vec![1],
+                labels: vec![0],
+                levels: vec![0.0, 0.5],
+                noisy: vec![vec![serde_bytes::ByteBuf::from(vec![1u8; 784]), serde_bytes::ByteBuf::from(vec![2u8; 784])]],
+                denoised: vec![vec![serde_bytes::ByteBuf::from(vec![3u8; 784]), serde_bytes::ByteBuf::from(vec![4u8; 784])]],
+            },
+            cnn: Some("P3's CNN".into()),
+            denoising: vec![DenoiseRow { level: 0.0, noisy_accuracy: 0.99, denoised_accuracy: 0.95 }],
+            sampled: Generated { how: Generation::Sampled { seed: 1 }, digits: vec![digit(7)] },
+            interpolated: Generated { how: Generation::Interpolated { from: 1, to: 2, from_label: 0, to_label: 4 }, digits: vec![digit(8), digit(9)] },
+        }
+    }
+
+    #[test]
+    fn a_bundle_round_trips_every_run_type() {
+        let mnist = DatasetId::embedded_mnist();
+        let mut network = classifier(RunConfig { experiment: ExperimentId::P2d, epochs: 3, l2: 1e-4, seed: 99, ..RunConfig::p2d() });
+        network.analysis = None;
+        let records = vec![
+            RunRecord::new(mnist.clone(), 1.0, Outcome::Classifier(classifier(RunConfig { epochs: 3, ..RunConfig::p2() }))),
+            RunRecord::new(mnist.clone(), 2.0, Outcome::Classifier(network)),
+            RunRecord::new(mnist.clone(), 3.0, Outcome::Classifier(classifier(RunConfig { epochs: 3, ..RunConfig::p3() }))),
+            RunRecord::new(mnist, 4.0, Outcome::Denoiser(Box::new(denoiser()))),
+        ];
+        let setups = vec!["experiment=p2d&epochs=3&factors=1e-4&replicates=1".to_string()];
+        let text = Bundle::new(records.clone(), setups.clone()).encode().unwrap();
+        let back = Bundle::decode(&text).unwrap();
+        assert_eq!(back.records.len(), 4);
+        assert_eq!(back.setups, setups);
+        for (ours, theirs) in records.iter().zip(&back.records) {
+            assert_eq!(theirs.origin, Origin::Imported);
+            assert_eq!(RunRecord { origin: Origin::ThisBrowser, ..theirs.clone() }, *ours);
+        }
+        // A bundle with one damaged run is refused, naming the run; so is another file.
+        let damaged = text.replacen("\"test_accuracy\":0.91", "\"test_accuracy\":7", 1);
+        assert!(matches!(Bundle::decode(&damaged), Err(RecordError::Invalid(m)) if m.starts_with("run 1 of the bundle")));
+        assert!(Bundle::decode("{\"format\":\"something else\",\"records\":[]}").is_err());
+        assert!(Bundle::decode("[1, 2, 3]").is_err());
+    }
+
+    #[test]
+    fn old_p2d_local_storage_entries_migrate() {
+        // An entry exactly as the first page wrote it (key format of `ui::sweep_store` v1).
+        let network = RunConfig { experiment: ExperimentId::P2d, epochs: 2, train_size: 1000, l2: 1e-4, seed: 77, ..RunConfig::p2d() };
+        let mut result = classifier(network.clone());
+        result.analysis = None;
+        let key = format!("{}epochs=2&batch_size=128&lr=0.1&seed=1&train_size=1000&l2=1e-4&network_seed=77", legacy::P2D_V1_PREFIX);
+        let value = serde_json::to_string(&result).unwrap();
+        let record = legacy::migrate_p2d_v1(&key, &value, 5.0).expect("migrates");
+        assert_eq!(record.dataset, DatasetId::embedded_mnist());
+        assert_eq!(record.outcome, Outcome::Classifier(result.clone()));
+        assert_eq!(record.saved_at_ms, 5.0);
+        // Its new key reads back.
+        assert_eq!(RunRecord::decode(&record.key(), &record.encode().unwrap()).unwrap(), record);
+        // Another dataset's entry, an unreadable one, another experiment's: none.
+        assert!(legacy::migrate_p2d_v1(&format!("{key}&data=https://x.test/m"), &value, 0.0).is_none());
+        assert!(legacy::migrate_p2d_v1(&key, "{\"config\":", 0.0).is_none());
+        assert!(legacy::migrate_p2d_v1(&key, "null", 0.0).is_none());
+        let p2 = serde_json::to_string(&classifier(RunConfig::p2())).unwrap();
+        assert!(legacy::migrate_p2d_v1(&key, &p2, 0.0).is_none());
+        assert!(legacy::migrate_p2d_v1("other/key", &value, 0.0).is_none());
+    }
+}

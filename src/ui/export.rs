@@ -1,0 +1,130 @@
+//! Saving what the page shows: a table as CSV (its cells as shown), a canvas as PNG (its
+//! pixels at the size it is drawn). Both leave the page as a download, made here from a
+//! blob or data URL: no server is involved.
+//!
+//! The CSV is written by the `csv` crate (quoting and escaping as RFC 4180 asks); only the
+//! walk over the table's rows is this page's.
+
+use leptos::html;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// Starts a download of `href` named `name`.
+fn download(href: &str, name: &str) -> Result<(), String> {
+    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let anchor: web_sys::HtmlAnchorElement = document.create_element("a").map_err(|e| format!("{e:?}"))?.unchecked_into();
+    anchor.set_href(href);
+    anchor.set_download(name);
+    anchor.click();
+    Ok(())
+}
+
+/// Downloads `text` as a file of type `mime`.
+pub fn save_text(name: &str, mime: &str, text: &str) -> Result<(), String> {
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(|e| format!("{e:?}"))?;
+    let href = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
+    let result = download(&href, name);
+    // The download has its own reference to the blob once started.
+    let _ = web_sys::Url::revoke_object_url(&href);
+    result
+}
+
+/// The table's rows (header, body and footer, in order) as CSV: one record per row, one
+/// field per cell's text.
+pub fn table_csv(table: &web_sys::HtmlTableElement) -> Result<String, String> {
+    let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
+    let rows = table.rows();
+    for i in 0..rows.length() {
+        let Some(row) = rows.item(i).and_then(|r| r.dyn_into::<web_sys::HtmlTableRowElement>().ok()) else { continue };
+        let cells = row.cells();
+        let fields: Vec<String> = (0..cells.length())
+            .filter_map(|j| cells.item(j))
+            .map(|cell| cell.text_content().unwrap_or_default().split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect();
+        writer.write_record(&fields).map_err(|e| e.to_string())?;
+    }
+    let bytes = writer.into_inner().map_err(|e| e.to_string())?;
+    String::from_utf8(bytes).map_err(|e| e.to_string())
+}
+
+/// "Save CSV" for the first table inside `container`.
+#[component]
+pub fn SaveCsv(
+    /// The element that holds the table.
+    container: NodeRef<html::Div>,
+    /// The file name, without `.csv`.
+    name: &'static str,
+    /// What the table is, for the button's accessible name.
+    label: &'static str,
+) -> impl IntoView {
+    let error = RwSignal::new(None::<String>);
+    let save = move |_| {
+        let table = container.get_untracked().and_then(|div| div.query_selector("table").ok().flatten()).and_then(|t| t.dyn_into::<web_sys::HtmlTableElement>().ok());
+        let result = table.ok_or_else(|| "the table is not shown".to_string()).and_then(|t| table_csv(&t)).and_then(|csv| save_text(&format!("mnist-lab-{name}.csv"), "text/csv", &csv));
+        error.set(result.err());
+    };
+    view! {
+        <button class="link export" data-testid=format!("csv-{name}") aria-label=format!("Save {label} as CSV") on:click=save>"Save CSV"</button>
+        {move || error.get().map(|e| view! { <span class="warning small">{format!(" could not save: {e}")}</span> })}
+    }
+}
+
+/// "Save PNG" for a canvas: its pixels at the size they are drawn.
+#[component]
+pub fn SavePng(
+    canvas: NodeRef<html::Canvas>,
+    /// The file name, without `.png`.
+    name: &'static str,
+    /// What the figure is, for the button's accessible name.
+    label: &'static str,
+) -> impl IntoView {
+    let error = RwSignal::new(None::<String>);
+    let save = move |_| {
+        let result = canvas
+            .get_untracked()
+            .ok_or_else(|| "the figure is not shown".to_string())
+            .and_then(|c| c.to_data_url_with_type("image/png").map_err(|e| format!("{e:?}")))
+            .and_then(|href| download(&href, &format!("mnist-lab-{name}.png")));
+        error.set(result.err());
+    };
+    view! {
+        <button class="link export" data-testid=format!("png-{name}") aria-label=format!("Save {label} as PNG") on:click=save>"Save PNG"</button>
+        {move || error.get().map(|e| view! { <span class="warning small">{format!(" could not save: {e}")}</span> })}
+    }
+}
+
+/// Rows of a serde type as CSV, with a header of its field names.
+pub fn rows_csv<T: serde::Serialize>(rows: &[T]) -> Result<String, String> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    for row in rows {
+        writer.serialize(row).map_err(|e| e.to_string())?;
+    }
+    let bytes = writer.into_inner().map_err(|e| e.to_string())?;
+    String::from_utf8(bytes).map_err(|e| e.to_string())
+}
+
+/// "Save CSV" for data the page holds (not a table on screen): `make` gives the CSV text.
+#[component]
+pub fn SaveDataCsv(
+    /// Makes the CSV text; `None` while there is nothing to save.
+    make: Callback<(), Option<Result<String, String>>>,
+    /// The file name, without `.csv`.
+    name: &'static str,
+    /// What is saved, for the button's accessible name.
+    label: &'static str,
+    /// The button's text.
+    text: &'static str,
+) -> impl IntoView {
+    let error = RwSignal::new(None::<String>);
+    let save = move |_| {
+        let result = make.run(()).unwrap_or_else(|| Err("nothing to save yet".into())).and_then(|csv| save_text(&format!("mnist-lab-{name}.csv"), "text/csv", &csv));
+        error.set(result.err());
+    };
+    view! {
+        <button class="link export" data-testid=format!("csv-{name}") aria-label=format!("Save {label} as CSV") on:click=save>{text}</button>
+        {move || error.get().map(|e| view! { <span class="warning small">{format!(" could not save: {e}")}</span> })}
+    }
+}

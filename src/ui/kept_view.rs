@@ -1,0 +1,264 @@
+//! What the page shows of the kept runs: a line under each tab's results (kept or not,
+//! when, "forget this run"), and the list of every kept run with the storage meter (in
+//! Problem 1's tab, beside the dataset's cache).
+
+use leptos::prelude::*;
+
+use super::format;
+use super::kept::{Kept, StoreState};
+use super::lab::{Lab, Tab};
+use super::state::RunState;
+use crate::experiment::record::{Bundle, Origin, Outcome, RunRecord, record_key};
+use crate::experiment::PageQuery;
+use crate::experiment::ExperimentId;
+
+/// `ms` since 1970 as the visitor's locale writes a date and time.
+fn when(ms: f64) -> String {
+    String::from(js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms)).to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED))
+}
+
+/// Whether the run shown in a tab is kept in this browser, since when, and a way to forget it.
+#[component]
+pub fn KeptNote(
+    /// The tab's run.
+    run: RunState,
+    /// Clears what the tab shows besides `run` when a kept run that is shown is forgotten
+    /// (P4's figures).
+    #[prop(optional)]
+    on_clear: Option<Callback<()>>,
+) -> impl IntoView {
+    let lab = expect_context::<Lab>();
+    let key = Signal::derive(move || {
+        let config = run.config.get()?;
+        (run.status.get() == super::state::RunStatus::Done).then_some(())?;
+        Some(record_key(&config, &lab.dataset()?))
+    });
+    let record = move || key.get().and_then(|k| lab.kept.records.with(|r| r.get(&k).cloned()));
+    let forget = move |_| {
+        let Some(k) = key.get_untracked() else { return };
+        lab.kept.forget(&k);
+        if run.restored.get_untracked().is_some() {
+            run.clear();
+            if let Some(clear) = on_clear {
+                clear.run(());
+            }
+        }
+    };
+    move || {
+        let key = key.get()?;
+        let unsaved = lab.kept.unsaved.with(|u| u.contains(&key));
+        let text = match (record(), run.restored.get()) {
+            (None, _) => "Not kept in this browser (forgotten).".to_string(),
+            (Some(_), _) if unsaved => "Kept on this page only, until it closes: the browser's storage refused it (see below).".to_string(),
+            (Some(r), _) if r.origin == Origin::Imported => "Imported from a file: these numbers were computed where the file was made, not in this browser. Train runs it here.".to_string(),
+            (Some(r), _) if r.origin == Origin::SharedLink => "Shared by a link: these numbers were computed in the sender's browser, not in this one. Train runs it here.".to_string(),
+            (Some(r), Some(_)) => format!("Kept in this browser on {}; not trained in this visit. Train runs it again.", when(r.saved_at_ms)),
+            (Some(r), None) => format!("Kept in this browser ({}): a reload shows it again.", when(r.saved_at_ms)),
+        };
+        let has_record = record().is_some();
+        Some(view! {
+            <p class="muted small kept-note" data-testid="kept-note">
+                <span data-testid="kept-state">{text}</span>
+                " "
+                {has_record.then(|| view! { <button class="link" data-testid="forget-run" on:click=forget>"Forget this run"</button> })}
+            </p>
+            {move || lab.kept.message.get().map(|m| view! { <p class="warning small" role="alert" data-testid="kept-message">{m}</p> })}
+        })
+    }
+}
+
+/// One line of what a kept run is.
+fn describe(record: &RunRecord) -> (String, String) {
+    let c = record.config();
+    let mut setup = format!("{} × batch {}, lr {}, {} training images", format::epochs(c.epochs), c.batch_size, c.lr, format::thousands(c.train_size));
+    if c.l2 != 0.0 {
+        setup.push_str(&format!(", l2 {:e}", c.l2));
+    }
+    let figure = match &record.outcome {
+        Outcome::Classifier(r) => format!("test accuracy {:.4}", r.test_accuracy),
+        Outcome::Denoiser(r) => format!("val loss {:.4}", r.val_loss),
+    };
+    (setup, figure)
+}
+
+fn experiment_name(id: ExperimentId) -> &'static str {
+    match id {
+        ExperimentId::P2 => "P2 MLP",
+        ExperimentId::P2d => "P2D network",
+        ExperimentId::P3 => "P3 CNN",
+        ExperimentId::P4 => "P4 autoencoder",
+    }
+}
+
+/// Every kept run (all datasets), with Show (P2, P3, P4) and Forget, Forget all, and what
+/// the browser says of the storage.
+#[component]
+pub fn KeptPanel() -> impl IntoView {
+    let lab = expect_context::<Lab>();
+    let kept: Kept = lab.kept;
+    let bundle_message = RwSignal::new(None::<String>);
+    let rows = move || {
+        kept.records.with(|records| {
+            let mut list: Vec<&RunRecord> = records.values().collect();
+            list.sort_by(|a, b| b.saved_at_ms.total_cmp(&a.saved_at_ms));
+            list.into_iter()
+                .map(|record| {
+                    let key = record.key();
+                    let (setup, figure) = describe(record);
+                    let id = record.experiment();
+                    let shown = record.clone();
+                    let forget_key = key.clone();
+                    view! {
+                        <tr data-testid="kept-row" data-experiment=id.as_str()>
+                            <th scope="row">{experiment_name(id)}</th>
+                            <td>{setup}</td>
+                            <td class="num">{figure}</td>
+                            <td>{record.dataset.name.clone()}</td>
+                            <td>{when(record.saved_at_ms)}</td>
+                            <td class="buttons">
+                                {(id != ExperimentId::P2d).then(|| view! {
+                                    <button class="link" on:click=move |_| lab.show_kept(shown.clone())
+                                        disabled=move || lab.is_busy(id)>"Show"</button>
+                                })}
+                                <button class="link" data-testid="kept-forget" on:click=move |_| kept.forget(&forget_key)>"Forget"</button>
+                            </td>
+                        </tr>
+                    }
+                })
+                .collect_view()
+        })
+    };
+    let meter = move || {
+        let estimate = kept.estimate.get()?;
+        let persisted = match kept.persisted.get() {
+            Some(true) => "the browser keeps it even when space runs low",
+            Some(false) => "the browser may clear it when space runs low",
+            None => "the browser does not say whether it may clear it",
+        };
+        Some(format!("This page uses {} of the {} the browser allows it; {persisted}.", format::bytes(estimate.usage as u64), format::bytes(estimate.quota as u64)))
+    };
+    view! {
+        <section class="kept-panel" aria-labelledby="kept-title" data-testid="kept-panel">
+            <h3 id="kept-title">"Runs kept in this browser"</h3>
+            {move || match kept.state.get() {
+                StoreState::Opening => view! { <p class="muted">"Reading the kept runs…"</p> }.into_any(),
+                StoreState::Unavailable(why) => view! { <p class="warning">{why}</p> }.into_any(),
+                StoreState::Ready if kept.records.with(|r| r.is_empty()) => {
+                    view! { <p class="muted" data-testid="kept-empty">"None yet: every run that finishes is kept here (in IndexedDB), so a reload shows it without training."</p> }.into_any()
+                }
+                StoreState::Ready => view! {
+                    <super::wide::Wide label="Runs kept in this browser">
+                        <table class="kept" data-testid="kept-table">
+                            <thead><tr><th scope="col">"Run"</th><th scope="col">"Setup"</th><th scope="col">"Result"</th><th scope="col">"Dataset"</th><th scope="col">"Kept"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
+                            <tbody>{rows}</tbody>
+                        </table>
+                    </super::wide::Wide>
+                    <p class="exports">
+                        <button class="link" data-testid="bundle-save" on:click=move |_| bundle_message.set(lab.save_bundle().err())>
+                            "Save every kept run (one file)"</button>
+                        <button class="link" data-testid="kept-forget-all" disabled=move || lab.busy_experiment().is_some()
+                            on:click=move |_| kept.forget_all()>"Forget every kept run"</button>
+                    </p>
+                }.into_any(),
+            }}
+            <p class="field-inline">
+                <label for="bundle-file">"Import a file of kept runs (from “Save every kept run”): "</label>
+                <input type="file" id="bundle-file" accept=".json,application/json" data-testid="bundle-import"
+                    disabled=move || lab.busy_experiment().is_some()
+                    on:change=move |ev| {
+                        let input: web_sys::HtmlInputElement = event_target(&ev);
+                        let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+                        input.set_value("");
+                        lab.import_bundle(file, bundle_message);
+                    } />
+            </p>
+            {move || bundle_message.get().map(|m| view! { <p class="note small" role="status" data-testid="bundle-message">{m}</p> })}
+            <p class="muted small" data-testid="storage-meter">{meter}</p>
+            {move || {
+                let refused = kept.refused.with(Vec::len);
+                (refused > 0).then(|| view! { <p class="muted small" data-testid="kept-refused">{format!("{refused} stored entries could not be read (another version's, or damaged) and are left out.")}</p> })
+            }}
+            {move || kept.message.get().map(|m| view! { <p class="warning small" role="alert">{m}</p> })}
+        </section>
+    }
+}
+
+impl Lab {
+    /// Downloads every kept run and each tab's setup as one file.
+    pub fn save_bundle(&self) -> Result<(), String> {
+        let records: Vec<RunRecord> = self.kept.records.with_untracked(|r| r.values().cloned().collect());
+        let setups = ExperimentId::ALL.iter().map(|&id| self.query(id).with_untracked(PageQuery::to_query_string)).collect();
+        let text = Bundle::new(records, setups).encode().map_err(|e| e.to_string())?;
+        super::export::save_text("mnist-lab-bundle.json", "application/json", &text)
+    }
+
+    /// Reads a bundle file: every run is kept (marked imported), each tab takes the file's
+    /// setup and shows the file's run of it. `message` says what happened.
+    pub fn import_bundle(&self, file: web_sys::File, message: RwSignal<Option<String>>) {
+        if file.size() > Bundle::MAX_BYTES as f64 {
+            message.set(Some(format!("{} is {}, more than the {} a bundle may be.", file.name(), format::bytes(file.size() as u64), format::bytes(Bundle::MAX_BYTES as u64))));
+            return;
+        }
+        let lab = *self;
+        message.set(Some(format!("reading {}…", file.name())));
+        leptos::task::spawn_local(async move {
+            let text = match wasm_bindgen_futures::JsFuture::from(file.text()).await.map(|v| v.as_string()) {
+                Ok(Some(text)) => text,
+                _ => return message.set(Some(format!("{} could not be read as text.", file.name()))),
+            };
+            match Bundle::decode(&text) {
+                Err(e) => message.set(Some(format!("{} was not imported: {e}.", file.name()))),
+                Ok(bundle) => {
+                    let count = bundle.records.len();
+                    lab.apply_bundle(bundle);
+                    message.set(Some(format!("Imported {count} run{} from {}: their numbers were computed where the file was made.", if count == 1 { "" } else { "s" }, file.name())));
+                }
+            }
+        });
+    }
+
+    fn apply_bundle(&self, bundle: Bundle) {
+        for setup in &bundle.setups {
+            let (query, errors) = PageQuery::parse(crate::web::parse_query(setup));
+            let id = query.config.experiment;
+            if errors.is_empty() && !self.is_busy(id) {
+                self.query(id).update(|q| {
+                    q.config = query.config.clone();
+                    q.sweep = query.sweep.clone();
+                    q.cnn_epochs = query.cnn_epochs;
+                });
+            }
+        }
+        // Each tab shows the file's latest run of its experiment.
+        for id in [ExperimentId::P2, ExperimentId::P3, ExperimentId::P4] {
+            let latest = bundle.records.iter().filter(|r| r.experiment() == id).max_by(|a, b| a.saved_at_ms.total_cmp(&b.saved_at_ms)).cloned();
+            for record in bundle.records.iter().filter(|r| r.experiment() == id) {
+                self.kept.add(record.clone());
+            }
+            if let Some(record) = latest {
+                self.show_kept(record);
+            }
+        }
+        for record in bundle.records.into_iter().filter(|r| r.experiment() == ExperimentId::P2d) {
+            self.kept.add(record);
+        }
+        self.switch_to(Tab::Data);
+    }
+
+    /// Shows a kept run in its tab (P2, P3, P4) and opens the tab.
+    pub fn show_kept(&self, record: RunRecord) {
+        let id = record.experiment();
+        if self.is_busy(id) || id == ExperimentId::P2d {
+            return;
+        }
+        self.query(id).update(|q| q.config = record.config().clone());
+        match record.outcome {
+            Outcome::Classifier(result) => match id {
+                ExperimentId::P2 => self.p2.run.restore(result, record.saved_at_ms),
+                _ => self.p3.run.restore(result, record.saved_at_ms),
+            },
+            Outcome::Denoiser(result) => self.p4.restore(*result, record.saved_at_ms),
+        }
+        self.switch_to(Tab::Experiment(id));
+    }
+}

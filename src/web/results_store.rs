@@ -1,0 +1,173 @@
+//! The results store: every finished run, kept in the browser's IndexedDB so a reload
+//! shows it without training.
+//!
+//! Through the `idb` crate (futures over web-sys' IndexedDB, by the author of `rexie`): it
+//! is small, maps every IndexedDB failure to a typed error instead of a panic, and works in
+//! a window and in a worker alike. `rexie` wraps the same crate in a higher API this store
+//! does not need; `indexed_db_futures` has a larger surface with more features to pin.
+//!
+//! Layout: database `mnist-lab`, object store `runs`; key: [`RunRecord::key`], value: the
+//! record's JSON text ([`RunRecord::encode`]), which [`RunRecord::decode`] reads back
+//! strictly. A record that does not decode (an older schema, a damaged entry) is reported
+//! with its reason and left out, never shown half-read.
+
+use idb::{Database, DatabaseEvent, Factory, ObjectStoreParams, TransactionMode};
+use thiserror::Error;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use crate::experiment::record::RunRecord;
+
+const DB_NAME: &str = "mnist-lab";
+const DB_VERSION: u32 = 1;
+const RUNS: &str = "runs";
+
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum StoreError {
+    #[error("this browser gives the page no IndexedDB ({0}); results stay on the page until it closes")]
+    Unavailable(String),
+    #[error("the browser's storage for this page is full; the run stays on the page until it closes (forget older runs to make room)")]
+    QuotaExceeded,
+    #[error("the browser's storage refused: {0}")]
+    Failed(String),
+}
+
+fn failed(error: idb::Error) -> StoreError {
+    let text = error.to_string();
+    if text.contains("QuotaExceeded") || text.to_ascii_lowercase().contains("quota") {
+        StoreError::QuotaExceeded
+    } else {
+        StoreError::Failed(text)
+    }
+}
+
+/// What [`ResultsStore::load_all`] found.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub records: Vec<RunRecord>,
+    /// `(key, why)` of every entry that did not read back.
+    pub refused: Vec<(String, String)>,
+}
+
+/// An open connection to the results database.
+pub struct ResultsStore {
+    db: Database,
+}
+
+impl ResultsStore {
+    /// Opens (creating on first use) the database.
+    pub async fn open() -> Result<Self, StoreError> {
+        let factory = Factory::new().map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let mut request = factory.open(DB_NAME, Some(DB_VERSION)).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        request.on_upgrade_needed(|event| {
+            // Version 1 has one store; later versions add theirs here by `old_version`.
+            let Ok(db) = event.database() else { return };
+            if !db.store_names().iter().any(|n| n == RUNS) {
+                // A failure here fails the open request, which `open` reports.
+                let _ = db.create_object_store(RUNS, ObjectStoreParams::new());
+            }
+        });
+        let db = request.await.map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        Ok(Self { db })
+    }
+
+    /// Every kept record (in key order), and what could not be read.
+    pub async fn load_all(&self) -> Result<Loaded, StoreError> {
+        let tx = self.db.transaction(&[RUNS], TransactionMode::ReadOnly).map_err(failed)?;
+        let store = tx.object_store(RUNS).map_err(failed)?;
+        let keys = store.get_all_keys(None, None).map_err(failed)?.await.map_err(failed)?;
+        let values = store.get_all(None, None).map_err(failed)?.await.map_err(failed)?;
+        let mut loaded = Loaded::default();
+        for (key, value) in keys.into_iter().zip(values) {
+            let key = key.as_string().unwrap_or_else(|| format!("{key:?}"));
+            match value.as_string() {
+                None => loaded.refused.push((key, "not a text record".into())),
+                Some(text) => match RunRecord::decode(&key, &text) {
+                    Ok(record) => loaded.records.push(record),
+                    Err(e) => loaded.refused.push((key, e.to_string())),
+                },
+            }
+        }
+        Ok(loaded)
+    }
+
+    /// Keeps `record` (replacing one of the same key). Returns the bytes it takes.
+    pub async fn put(&self, record: &RunRecord) -> Result<usize, StoreError> {
+        let text = record.encode().map_err(|e| StoreError::Failed(e.to_string()))?;
+        let tx = self.db.transaction(&[RUNS], TransactionMode::ReadWrite).map_err(failed)?;
+        let store = tx.object_store(RUNS).map_err(failed)?;
+        store.put(&JsValue::from_str(&text), Some(&JsValue::from_str(&record.key()))).map_err(failed)?.await.map_err(failed)?;
+        finish(tx).await?;
+        Ok(text.len())
+    }
+
+    /// Forgets one record.
+    pub async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        let tx = self.db.transaction(&[RUNS], TransactionMode::ReadWrite).map_err(failed)?;
+        let store = tx.object_store(RUNS).map_err(failed)?;
+        store.delete(JsValue::from_str(key)).map_err(failed)?.await.map_err(failed)?;
+        finish(tx).await
+    }
+
+    /// Forgets every record.
+    pub async fn clear(&self) -> Result<(), StoreError> {
+        let tx = self.db.transaction(&[RUNS], TransactionMode::ReadWrite).map_err(failed)?;
+        let store = tx.object_store(RUNS).map_err(failed)?;
+        store.clear().map_err(failed)?.await.map_err(failed)?;
+        finish(tx).await
+    }
+}
+
+/// Waits for a read-write transaction: a write is kept only once it commits (a full disk
+/// aborts it at commit, with `QuotaExceededError`).
+async fn finish(tx: idb::Transaction) -> Result<(), StoreError> {
+    let error = tx.error();
+    match tx.await {
+        Ok(result) if result.is_committed() => Ok(()),
+        Ok(_) => Err(abort_reason(error)),
+        Err(e) => Err(failed(e)),
+    }
+}
+
+fn abort_reason(error: Option<web_sys::DomException>) -> StoreError {
+    match error {
+        Some(e) if e.name() == "QuotaExceededError" => StoreError::QuotaExceeded,
+        Some(e) => StoreError::Failed(format!("{}: {}", e.name(), e.message())),
+        None => StoreError::Failed("the write was aborted".into()),
+    }
+}
+
+/// `navigator.storage` of the window, if the browser has one.
+fn storage_manager() -> Option<web_sys::StorageManager> {
+    let navigator = web_sys::window()?.navigator();
+    let storage = js_sys::Reflect::get(&navigator, &JsValue::from_str("storage")).ok()?;
+    storage.dyn_into().ok()
+}
+
+/// What the browser says this page's storage holds and may hold, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    pub usage: f64,
+    pub quota: f64,
+}
+
+/// `navigator.storage.estimate()`.
+pub async fn estimate() -> Option<Estimate> {
+    let promise = storage_manager()?.estimate().ok()?;
+    let value = JsFuture::from(promise).await.ok()?;
+    let get = |name: &str| js_sys::Reflect::get(&value, &JsValue::from_str(name)).ok().and_then(|v| v.as_f64());
+    Some(Estimate { usage: get("usage")?, quota: get("quota")? })
+}
+
+/// `navigator.storage.persist()`: asks the browser not to evict this page's storage under
+/// pressure. `Some(granted)`, or `None` where the browser cannot be asked.
+pub async fn persist() -> Option<bool> {
+    let promise = storage_manager()?.persist().ok()?;
+    JsFuture::from(promise).await.ok()?.as_bool()
+}
+
+/// `navigator.storage.persisted()`.
+pub async fn persisted() -> Option<bool> {
+    let promise = storage_manager()?.persisted().ok()?;
+    JsFuture::from(promise).await.ok()?.as_bool()
+}

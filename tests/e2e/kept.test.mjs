@@ -1,0 +1,169 @@
+// End to end: nothing lost. Every finished run is kept in the browser's IndexedDB (real
+// storage, a real reload), shown again without a worker; forgotten on request; a full disk
+// (the origin's quota lowered through the DevTools protocol) says so and keeps the run on
+// the page; damaged entries are left out; the first page's localStorage P2D entries move in.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { openApp, finished } from './server.mjs';
+
+let url, page;
+openApp((app) => ({ url, page } = app));
+
+const text = (id) => page.getByTestId(id).textContent();
+const RUN = 'experiment=p2&epochs=2&train_size=2000&seed=5&backend=cpu';
+
+/** Counts every Worker the page constructs, from before its first script. */
+async function countWorkers() {
+  await page.addInitScript(() => {
+    const Original = window.Worker;
+    window.__workers = 0;
+    window.Worker = class extends Original {
+      constructor(...args) { super(...args); window.__workers += 1; }
+    };
+  });
+}
+
+/** Clicks the save button `testId` and returns the downloaded file's bytes. */
+async function saved(testId) {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testId).click()]);
+  return fs.readFileSync(await download.path());
+}
+
+async function dataReady() {
+  await page.waitForFunction(() => document.querySelector('[data-testid="data-status"]')?.textContent === 'ready', null, { timeout: 110_000 });
+}
+
+async function figures() {
+  return {
+    accuracy: await text('test-accuracy'),
+    loss: await text('test-loss'),
+    log: await text('epoch-log'),
+    // The chart's text alternative carries its numbers.
+    chart: await page.getByTestId('accuracy-chart').getAttribute('aria-label'),
+  };
+}
+
+/** Runs `fn(db)` on the page's results database, resolving to what it resolves to. */
+function withDb(fn) {
+  return page.evaluate(async (source) => {
+    const db = await new Promise((resolve, reject) => {
+      const open = indexedDB.open('mnist-lab');
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    try {
+      // eslint-disable-next-line no-new-func
+      return await new Function('db', `return (${source})(db);`)(db);
+    } finally {
+      db.close();
+    }
+  }, fn.toString());
+}
+
+test('a reload after P2 shows the same history and figures, with no worker started', { timeout: 300_000 }, async () => {
+  await page.goto(`${url}/?${RUN}&autostart=1`);
+  assert.equal(await finished(page, 280_000), 'done');
+  await page.waitForFunction(() => /^Kept in this browser \(/.test(document.querySelector('[data-testid="kept-state"]')?.textContent ?? ''));
+  const trained = await figures();
+  assert.match(trained.log, /Epoch 2\/2/);
+
+  await countWorkers();
+  await page.goto(`${url}/?${RUN}`);
+  await page.waitForFunction(() => /^Kept in this browser on /.test(document.querySelector('[data-testid="kept-state"]')?.textContent ?? ''), null, { timeout: 60_000 });
+  assert.deepEqual(await figures(), trained);
+  assert.equal(await text('run-status'), 'done');
+  await page.waitForTimeout(1500);
+  assert.equal(await page.evaluate(() => window.__workers), 0, 'a kept run is shown without a worker');
+
+  // Its figures leave the page: the epoch history as CSV, a chart as PNG.
+  const csv = await saved('csv-p2-history');
+  const rows = csv.toString('utf8').trim().split(/\r?\n/).map((line) => line.split(','));
+  assert.deepEqual(rows[0], ['epoch', 'loss', 'accuracy', 'val_loss', 'val_accuracy', 'seconds']);
+  assert.equal(rows.length, 3, 'a header and one row per epoch');
+  assert.equal(Number(rows[2][4]).toFixed(4), (await page.getByTestId('epoch-log').textContent()).match(/val_accuracy: (\d\.\d{4})\s*$/)[1]);
+  const png = await saved('png-p2-accuracy');
+  assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'the PNG signature');
+  const size = await page.getByTestId('accuracy-chart').evaluate((c) => [c.width, c.height]);
+  assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], size, 'the PNG is the canvas at its size');
+
+  // The list of kept runs (Problem 1's tab) has it, and the storage meter speaks.
+  await page.getByTestId('tab-p1').click();
+  assert.equal(await page.locator('[data-testid="kept-row"][data-experiment="p2"]').count(), 1);
+  await page.waitForFunction(() => /^This page uses /.test(document.querySelector('[data-testid="storage-meter"]')?.textContent ?? ''));
+
+  // Train runs it again; the worker starts then.
+  await page.getByTestId('tab-p2').click();
+  await page.getByTestId('train-button').click();
+  assert.equal(await finished(page, 280_000), 'done');
+  assert.ok(await page.evaluate(() => window.__workers) >= 1);
+  assert.equal(await text('test-accuracy'), trained.accuracy, 'same seed, same backend: the same run');
+});
+
+test('"Forget this run" forgets it: a reload shows nothing', { timeout: 120_000 }, async () => {
+  await page.goto(`${url}/?${RUN}`);
+  await page.waitForFunction(() => /^Kept in this browser on /.test(document.querySelector('[data-testid="kept-state"]')?.textContent ?? ''), null, { timeout: 60_000 });
+  await page.getByTestId('forget-run').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="run-status"]')?.textContent === 'idle');
+  assert.equal(await page.getByTestId('test-accuracy').count(), 0);
+  const keys = await withDb((db) => new Promise((resolve) => {
+    const request = db.transaction('runs').objectStore('runs').getAllKeys();
+    request.onsuccess = () => resolve(request.result);
+  }));
+  assert.equal(keys.filter((k) => k.includes('experiment=p2&')).length, 0, JSON.stringify(keys));
+  await page.goto(`${url}/?${RUN}`);
+  await dataReady();
+  await page.waitForTimeout(1500);
+  assert.equal(await text('run-status'), 'idle');
+});
+
+test('a full disk: the run stays on the page with a clear message', { timeout: 300_000 }, async () => {
+  const cdp = await page.context().newCDPSession(page);
+  await page.goto(`${url}/?${RUN}`);
+  await dataReady();
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(url).origin, quotaSize: 1 });
+  try {
+    await page.getByTestId('train-button').click();
+    assert.equal(await finished(page, 280_000), 'done');
+    await page.waitForFunction(() => /storage for this page is full/.test(document.querySelector('[data-testid="kept-message"]')?.textContent ?? ''), null, { timeout: 30_000 });
+    assert.match(await text('kept-state'), /^Kept on this page only/);
+    assert.ok(Number(await text('test-accuracy')) > 0.5, 'the run is still shown');
+    // The page stays usable: another run trains.
+    await page.getByTestId('train-button').click();
+    assert.equal(await finished(page, 280_000), 'done');
+  } finally {
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(url).origin });
+    await cdp.detach();
+  }
+});
+
+test('damaged entries are left out; old localStorage P2D networks move in', { timeout: 300_000 }, async () => {
+  await page.goto(`${url}/?${RUN}&autostart=1`);
+  assert.equal(await finished(page, 280_000), 'done');
+  // The finished run's JSON (its download) as the first page kept a P2D network.
+  const result = await page.evaluate(async () => (await fetch(document.querySelector('[data-testid="download-results"]').href)).json());
+  const network = { ...result, config: { ...result.config, experiment: 'p2d', l2: 1e-4, seed: 424242 }, analysis: null };
+  const oldKey = 'mnist-lab/p2d/v1/epochs=2&batch_size=128&lr=0.1&seed=1&train_size=2000&l2=1e-4&network_seed=424242';
+  await page.evaluate(([key, value]) => localStorage.setItem(key, value), [oldKey, JSON.stringify(network)]);
+  await withDb((db) => new Promise((resolve) => {
+    const tx = db.transaction('runs', 'readwrite');
+    tx.objectStore('runs').put('{"schema":1,"dataset":', 'v1/damaged');
+    tx.objectStore('runs').put('{"schema":0}', 'v0/older');
+    tx.oncomplete = () => resolve();
+  }));
+
+  await page.goto(`${url}/?experiment=p2&backend=cpu`);
+  await dataReady();
+  await page.getByTestId('tab-p1').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="kept-refused"]')?.textContent.startsWith('2 stored entries'), null, { timeout: 30_000 });
+  assert.equal(await page.locator('[data-testid="kept-row"][data-experiment="p2d"]').count(), 1, 'the old P2D network moved in');
+  assert.equal(await page.evaluate((key) => localStorage.getItem(key), oldKey), null, 'and left localStorage');
+  // The page is usable: P2 trains.
+  await page.getByTestId('tab-p2').click();
+  await page.getByTestId('train-button').click();
+  assert.equal(await finished(page, 280_000), 'done');
+  // Forget every kept run.
+  await page.getByTestId('tab-p1').click();
+  await page.getByTestId('kept-forget-all').click();
+  await page.waitForSelector('[data-testid="kept-empty"]');
+});

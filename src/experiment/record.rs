@@ -62,6 +62,10 @@ pub struct RunRecord {
     pub saved_at_ms: f64,
     #[serde(default)]
     pub origin: Origin,
+    /// For a network of a sweep (P2D): the sweep's setup as a URL query (the one codec,
+    /// `PageQuery::to_query_string`), so the page can show the sweep it belongs to again.
+    #[serde(default)]
+    pub part_of: Option<String>,
     pub outcome: Outcome,
 }
 
@@ -81,7 +85,7 @@ pub enum RecordError {
 
 impl RunRecord {
     pub fn new(dataset: DatasetId, saved_at_ms: f64, outcome: Outcome) -> Self {
-        Self { schema: RECORD_SCHEMA, dataset, saved_at_ms, origin: Origin::ThisBrowser, outcome }
+        Self { schema: RECORD_SCHEMA, dataset, saved_at_ms, origin: Origin::ThisBrowser, part_of: None, outcome }
     }
 
     pub fn config(&self) -> &RunConfig {
@@ -130,6 +134,9 @@ impl RunRecord {
     /// experiment it names, at least one epoch and finite figures.
     fn check(&self) -> Result<(), RecordError> {
         let invalid = |what: String| Err(RecordError::Invalid(what));
+        if self.part_of.as_ref().is_some_and(|q| q.len() > 8192) {
+            return invalid("its sweep's setup is longer than a URL".into());
+        }
         if let Err(errors) = self.config().validate() {
             let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
             return invalid(text.join("; "));
@@ -180,11 +187,6 @@ pub struct Bundle {
     /// Always [`Bundle::FORMAT`]: a JSON file that is not a bundle says so at once.
     pub format: String,
     pub records: Vec<RunRecord>,
-    /// Each tab's setup when the file was made, as URL query strings (the one codec,
-    /// `PageQuery::to_query_string`): importing restores them, so the P2D tab shows the
-    /// sweep its networks belong to.
-    #[serde(default)]
-    pub setups: Vec<String>,
 }
 
 impl Bundle {
@@ -195,8 +197,8 @@ impl Bundle {
     /// The most records a bundle may hold.
     pub const MAX_RECORDS: usize = 1000;
 
-    pub fn new(records: Vec<RunRecord>, setups: Vec<String>) -> Self {
-        Self { format: Self::FORMAT.into(), records, setups }
+    pub fn new(records: Vec<RunRecord>) -> Self {
+        Self { format: Self::FORMAT.into(), records }
     }
 
     pub fn encode(&self) -> Result<String, RecordError> {
@@ -214,8 +216,6 @@ impl Bundle {
         struct Raw {
             format: String,
             records: Vec<serde_json::Value>,
-            #[serde(default)]
-            setups: Vec<String>,
         }
         let raw: Raw = serde_json::from_str(text).map_err(|e| RecordError::Unreadable(format!("not an mnist-lab bundle ({e})")))?;
         if raw.format != Self::FORMAT {
@@ -232,9 +232,62 @@ impl Bundle {
             record.origin = Origin::Imported;
             records.push(record);
         }
-        // A setup is a URL query: as long as a URL's, no more.
-        let setups = raw.setups.into_iter().filter(|s| s.len() <= 8192).take(8).collect();
-        Ok(Self::new(records, setups))
+        Ok(Self::new(records))
+    }
+}
+
+/// A finished run in a link: `#run=<base64url of the deflated record>`, after the page's own
+/// query. The fragment never reaches a server; the page that opens it shows the run in its
+/// tab, marked as computed in the sender's browser, without training.
+pub mod share {
+    use std::io::{Read, Write};
+
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use flate2::Compression;
+    use flate2::read::DeflateDecoder;
+    use flate2::write::DeflateEncoder;
+
+    use super::*;
+
+    /// The fragment's key.
+    pub const PREFIX: &str = "run=";
+    /// The longest fragment a shared link may carry: browsers keep URLs of a few MB, chat
+    /// and mail programs much less; a longer run is shared as a bundle file.
+    pub const MAX_FRAGMENT: usize = 200_000;
+
+    /// The fragment (without `#`) that shares `record`; `None` if it is too long for a link.
+    pub fn encode(record: &RunRecord) -> Result<Option<String>, RecordError> {
+        let text = record.encode()?;
+        let mut deflate = DeflateEncoder::new(Vec::new(), Compression::best());
+        deflate.write_all(text.as_bytes()).map_err(|e| RecordError::Unreadable(e.to_string()))?;
+        let bytes = deflate.finish().map_err(|e| RecordError::Unreadable(e.to_string()))?;
+        let fragment = format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes));
+        Ok((fragment.len() <= MAX_FRAGMENT).then_some(fragment))
+    }
+
+    /// Reads a shared run from a fragment (with or without `#`): capped before and after
+    /// inflating, then decoded as strictly as a kept record, and marked [`Origin::SharedLink`].
+    pub fn decode(fragment: &str) -> Result<RunRecord, RecordError> {
+        let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
+        let data = fragment.strip_prefix(PREFIX).ok_or_else(|| RecordError::Unreadable("the link carries no run".into()))?;
+        if data.len() > MAX_FRAGMENT {
+            return Err(RecordError::TooLarge(data.len()));
+        }
+        let bytes = URL_SAFE_NO_PAD.decode(data.trim_end_matches('=')).map_err(|e| RecordError::Unreadable(format!("the link's run is not base64url ({e})")))?;
+        let mut text = Vec::new();
+        DeflateDecoder::new(bytes.as_slice())
+            .take(MAX_RECORD_BYTES as u64 + 1)
+            .read_to_end(&mut text)
+            .map_err(|e| RecordError::Unreadable(format!("the link's run does not inflate ({e})")))?;
+        if text.len() > MAX_RECORD_BYTES {
+            return Err(RecordError::TooLarge(text.len()));
+        }
+        let text = String::from_utf8(text).map_err(|_| RecordError::Unreadable("the link's run is not UTF-8".into()))?;
+        let key = serde_json::from_str::<RunRecord>(&text).map_err(|e| RecordError::Unreadable(e.to_string()))?.key();
+        let mut record = RunRecord::decode(&key, &text)?;
+        record.origin = Origin::SharedLink;
+        Ok(record)
     }
 }
 
@@ -380,15 +433,13 @@ mod tests {
         network.analysis = None;
         let records = vec![
             RunRecord::new(mnist.clone(), 1.0, Outcome::Classifier(classifier(RunConfig { epochs: 3, ..RunConfig::p2() }))),
-            RunRecord::new(mnist.clone(), 2.0, Outcome::Classifier(network)),
+            RunRecord { part_of: Some("experiment=p2d&epochs=3&factors=1e-4&replicates=1".into()), ..RunRecord::new(mnist.clone(), 2.0, Outcome::Classifier(network)) },
             RunRecord::new(mnist.clone(), 3.0, Outcome::Classifier(classifier(RunConfig { epochs: 3, ..RunConfig::p3() }))),
             RunRecord::new(mnist, 4.0, Outcome::Denoiser(Box::new(denoiser()))),
         ];
-        let setups = vec!["experiment=p2d&epochs=3&factors=1e-4&replicates=1".to_string()];
-        let text = Bundle::new(records.clone(), setups.clone()).encode().unwrap();
+        let text = Bundle::new(records.clone()).encode().unwrap();
         let back = Bundle::decode(&text).unwrap();
         assert_eq!(back.records.len(), 4);
-        assert_eq!(back.setups, setups);
         for (ours, theirs) in records.iter().zip(&back.records) {
             assert_eq!(theirs.origin, Origin::Imported);
             assert_eq!(RunRecord { origin: Origin::ThisBrowser, ..theirs.clone() }, *ours);
@@ -398,6 +449,30 @@ mod tests {
         assert!(matches!(Bundle::decode(&damaged), Err(RecordError::Invalid(m)) if m.starts_with("run 1 of the bundle")));
         assert!(Bundle::decode("{\"format\":\"something else\",\"records\":[]}").is_err());
         assert!(Bundle::decode("[1, 2, 3]").is_err());
+    }
+
+    #[test]
+    fn a_shared_link_carries_a_run_and_refuses_what_is_not_one() {
+        let record = RunRecord::new(DatasetId::embedded_mnist(), 9.0, Outcome::Classifier(classifier(RunConfig { epochs: 3, ..RunConfig::p3() })));
+        let fragment = share::encode(&record).unwrap().expect("a P3 run fits a link");
+        assert!(fragment.starts_with("run=") && fragment.len() < 20_000, "{} characters", fragment.len());
+        let back = share::decode(&format!("#{fragment}")).unwrap();
+        assert_eq!(back.origin, Origin::SharedLink);
+        assert_eq!(RunRecord { origin: Origin::ThisBrowser, ..back }, record);
+        let p4 = RunRecord::new(DatasetId::embedded_mnist(), 9.0, Outcome::Denoiser(Box::new(denoiser())));
+        assert!(share::decode(&share::encode(&p4).unwrap().unwrap()).is_ok());
+
+        assert!(share::decode("#other=1").is_err());
+        assert!(share::decode("#run=***").is_err());
+        assert!(share::decode("#run=AAAA").is_err());
+        assert!(matches!(share::decode(&format!("#run={}", "A".repeat(share::MAX_FRAGMENT + 1))), Err(RecordError::TooLarge(_))));
+        // A deflate bomb (64 MB of spaces in a short link) stops at the record cap.
+        use std::io::Write;
+        let mut deflate = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+        deflate.write_all(&vec![b' '; 64 << 20]).unwrap();
+        let bomb = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, deflate.finish().unwrap());
+        assert!(bomb.len() < share::MAX_FRAGMENT);
+        assert!(matches!(share::decode(&format!("run={bomb}")), Err(RecordError::TooLarge(_))));
     }
 
     #[test]

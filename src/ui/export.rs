@@ -27,8 +27,8 @@ pub fn save_text(name: &str, mime: &str, text: &str) -> Result<(), String> {
     let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(|e| format!("{e:?}"))?;
     let href = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
     let result = download(&href, name);
-    // The download has its own reference to the blob once started.
-    let _ = web_sys::Url::revoke_object_url(&href);
+    // Revoked once the download has surely read it (revoking at once can cancel it).
+    set_timeout(move || { let _ = web_sys::Url::revoke_object_url(&href); }, std::time::Duration::from_secs(30));
     result
 }
 

@@ -39,6 +39,8 @@ pub struct Kept {
     pub estimate: RwSignal<Option<Estimate>>,
     /// Whether the browser agreed not to evict this page's storage.
     pub persisted: RwSignal<Option<bool>>,
+    /// What the last bundle import or save did (it outlives the tab that asked).
+    pub notice: RwSignal<Option<String>>,
     store: StoredValue<Option<Rc<ResultsStore>>, LocalStorage>,
 }
 
@@ -53,6 +55,7 @@ impl Kept {
             unsaved: RwSignal::new(Vec::new()),
             estimate: RwSignal::new(None),
             persisted: RwSignal::new(None),
+            notice: RwSignal::new(None),
             store: StoredValue::new_local(None),
         };
         spawn_local(async move {
@@ -94,9 +97,10 @@ impl Kept {
         self.state.with(|s| *s != StoreState::Opening)
     }
 
-    /// Keeps a finished run of `dataset`: shown at once, written behind.
-    pub fn keep(&self, dataset: DatasetId, outcome: Outcome) {
-        self.add(RunRecord::new(dataset, js_sys::Date::now(), outcome));
+    /// Keeps a finished run of `dataset` (`part_of`: a sweep network's sweep setup): shown
+    /// at once, written behind.
+    pub fn keep(&self, dataset: DatasetId, outcome: Outcome, part_of: Option<String>) {
+        self.add(RunRecord { part_of, ..RunRecord::new(dataset, js_sys::Date::now(), outcome) });
     }
 
     /// Keeps a record as it is (an imported or shared one), replacing one of its key.

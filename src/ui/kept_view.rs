@@ -8,7 +8,7 @@ use super::format;
 use super::kept::{Kept, StoreState};
 use super::lab::{Lab, Tab};
 use super::state::RunState;
-use crate::experiment::record::{Bundle, Origin, Outcome, RunRecord, record_key};
+use crate::experiment::record::{Bundle, Origin, Outcome, RunRecord, record_key, share};
 use crate::experiment::PageQuery;
 use crate::experiment::ExperimentId;
 
@@ -47,7 +47,9 @@ pub fn KeptNote(
     move || {
         let key = key.get()?;
         let unsaved = lab.kept.unsaved.with(|u| u.contains(&key));
+        let shared = run.restored.get().is_some() && lab.shared_key.with(|k| k.as_deref() == Some(key.as_str()));
         let text = match (record(), run.restored.get()) {
+            _ if shared => "Shared by a link: these numbers were computed in the sender's browser, not in this one (and are not kept here). Train runs it here.".to_string(),
             (None, _) => "Not kept in this browser (forgotten).".to_string(),
             (Some(_), _) if unsaved => "Kept on this page only, until it closes: the browser's storage refused it (see below).".to_string(),
             (Some(r), _) if r.origin == Origin::Imported => "Imported from a file: these numbers were computed where the file was made, not in this browser. Train runs it here.".to_string(),
@@ -55,12 +57,15 @@ pub fn KeptNote(
             (Some(r), Some(_)) => format!("Kept in this browser on {}; not trained in this visit. Train runs it again.", when(r.saved_at_ms)),
             (Some(r), None) => format!("Kept in this browser ({}): a reload shows it again.", when(r.saved_at_ms)),
         };
-        let has_record = record().is_some();
+        let has_record = record().is_some() && !shared;
+        let shown = record().filter(|_| !shared);
         Some(view! {
             <p class="muted small kept-note" data-testid="kept-note">
                 <span data-testid="kept-state">{text}</span>
                 " "
                 {has_record.then(|| view! { <button class="link" data-testid="forget-run" on:click=forget>"Forget this run"</button> })}
+                " "
+                {shown.map(|record| view! { <ShareLink record=record /> })}
             </p>
             {move || lab.kept.message.get().map(|m| view! { <p class="warning small" role="alert" data-testid="kept-message">{m}</p> })}
         })
@@ -96,7 +101,7 @@ fn experiment_name(id: ExperimentId) -> &'static str {
 pub fn KeptPanel() -> impl IntoView {
     let lab = expect_context::<Lab>();
     let kept: Kept = lab.kept;
-    let bundle_message = RwSignal::new(None::<String>);
+    let bundle_message = kept.notice;
     let rows = move || {
         kept.records.with(|records| {
             let mut list: Vec<&RunRecord> = records.values().collect();
@@ -116,9 +121,9 @@ pub fn KeptPanel() -> impl IntoView {
                             <td>{record.dataset.name.clone()}</td>
                             <td>{when(record.saved_at_ms)}</td>
                             <td class="buttons">
-                                {(id != ExperimentId::P2d).then(|| view! {
+                                {(id != ExperimentId::P2d || shown.part_of.is_some()).then(|| view! {
                                     <button class="link" on:click=move |_| lab.show_kept(shown.clone())
-                                        disabled=move || lab.is_busy(id)>"Show"</button>
+                                        disabled=move || lab.is_busy(id)>{if id == ExperimentId::P2d { "Show its sweep" } else { "Show" }}</button>
                                 })}
                                 <button class="link" data-testid="kept-forget" on:click=move |_| kept.forget(&forget_key)>"Forget"</button>
                             </td>
@@ -187,8 +192,7 @@ impl Lab {
     /// Downloads every kept run and each tab's setup as one file.
     pub fn save_bundle(&self) -> Result<(), String> {
         let records: Vec<RunRecord> = self.kept.records.with_untracked(|r| r.values().cloned().collect());
-        let setups = ExperimentId::ALL.iter().map(|&id| self.query(id).with_untracked(PageQuery::to_query_string)).collect();
-        let text = Bundle::new(records, setups).encode().map_err(|e| e.to_string())?;
+        let text = Bundle::new(records).encode().map_err(|e| e.to_string())?;
         super::export::save_text("mnist-lab-bundle.json", "application/json", &text)
     }
 
@@ -218,17 +222,6 @@ impl Lab {
     }
 
     fn apply_bundle(&self, bundle: Bundle) {
-        for setup in &bundle.setups {
-            let (query, errors) = PageQuery::parse(crate::web::parse_query(setup));
-            let id = query.config.experiment;
-            if errors.is_empty() && !self.is_busy(id) {
-                self.query(id).update(|q| {
-                    q.config = query.config.clone();
-                    q.sweep = query.sweep.clone();
-                    q.cnn_epochs = query.cnn_epochs;
-                });
-            }
-        }
         // Each tab shows the file's latest run of its experiment.
         for id in [ExperimentId::P2, ExperimentId::P3, ExperimentId::P4] {
             let latest = bundle.records.iter().filter(|r| r.experiment() == id).max_by(|a, b| a.saved_at_ms.total_cmp(&b.saved_at_ms)).cloned();
@@ -236,20 +229,44 @@ impl Lab {
                 self.kept.add(record.clone());
             }
             if let Some(record) = latest {
-                self.show_kept(record);
+                self.shared_key.set(None);
+                self.put_in_tab(record);
             }
         }
+        // P2D shows the sweep of the file's latest network.
+        let latest = bundle.records.iter().filter(|r| r.experiment() == ExperimentId::P2d).max_by(|a, b| a.saved_at_ms.total_cmp(&b.saved_at_ms)).cloned();
         for record in bundle.records.into_iter().filter(|r| r.experiment() == ExperimentId::P2d) {
             self.kept.add(record);
         }
-        self.switch_to(Tab::Data);
+        if let Some(network) = latest {
+            self.adopt_sweep(&network);
+        }
     }
 
     /// Shows a kept run in its tab (P2, P3, P4) and opens the tab.
     pub fn show_kept(&self, record: RunRecord) {
+        self.shared_key.set(None);
+        if record.experiment() == ExperimentId::P2d {
+            self.adopt_sweep(&record);
+            return self.switch_to(Tab::Experiment(ExperimentId::P2d));
+        }
+        self.show_record(record);
+    }
+
+    /// Shows a run (kept, imported or shared) in its tab and opens the tab.
+    pub fn show_record(&self, record: RunRecord) {
+        let id = record.experiment();
+        if self.put_in_tab(record) {
+            self.switch_to(Tab::Experiment(id));
+        }
+    }
+
+    /// Shows a run in its tab (P2, P3, P4: P2D's networks show in the sweep they belong
+    /// to), unless the tab trains; returns whether it did.
+    fn put_in_tab(&self, record: RunRecord) -> bool {
         let id = record.experiment();
         if self.is_busy(id) || id == ExperimentId::P2d {
-            return;
+            return false;
         }
         self.query(id).update(|q| q.config = record.config().clone());
         match record.outcome {
@@ -259,6 +276,46 @@ impl Lab {
             },
             Outcome::Denoiser(result) => self.p4.restore(*result, record.saved_at_ms),
         }
-        self.switch_to(Tab::Experiment(id));
+        true
+    }
+}
+
+/// "Share this run (link)": a link to this page with the run in its fragment, shown to copy
+/// (and copied where the browser lets the page write the clipboard).
+#[component]
+fn ShareLink(
+    /// The run to share.
+    record: RunRecord,
+) -> impl IntoView {
+    let lab = expect_context::<Lab>();
+    let link = RwSignal::new(None::<Result<String, String>>);
+    let record = StoredValue::new(record);
+    let make = move |_| {
+        let made = record.with_value(share::encode).map_err(|e| e.to_string()).and_then(|fragment| {
+            let fragment = fragment.ok_or_else(|| "this run is too large for a link: save every kept run as one file and share the file".to_string())?;
+            let query = lab.query(record.with_value(RunRecord::experiment)).with_untracked(PageQuery::to_query_string);
+            let location = web_sys::window().map(|w| w.location()).ok_or("no window")?;
+            let base = format!("{}{}", location.origin().map_err(|_| "no origin")?, location.pathname().map_err(|_| "no path")?);
+            Ok(format!("{base}?{query}#{fragment}"))
+        });
+        if let Ok(url) = &made {
+            crate::web::copy_to_clipboard(url);
+        }
+        link.set(Some(made));
+    };
+    view! {
+        <button class="link" data-testid="share-run" on:click=make>"Share this run (link)"</button>
+        {move || link.get().map(|made| match made {
+            Ok(url) => view! {
+                <label class="share-link">
+                    <span>{format!("Link ({} characters, copied if the browser allowed it): ", url.len())}</span>
+                    <input type="text" readonly data-testid="share-url" prop:value=url on:focus=|ev| {
+                        let input: web_sys::HtmlInputElement = event_target(&ev);
+                        input.select();
+                    } />
+                </label>
+            }.into_any(),
+            Err(why) => view! { <span class="warning" data-testid="share-error">{why}</span> }.into_any(),
+        })}
     }
 }

@@ -15,7 +15,7 @@ use super::state::RunStatus;
 use super::stored_cnn::StoredCnn;
 use super::sweep::Sweep;
 use crate::data::DatasetId;
-use crate::experiment::record::Outcome;
+use crate::experiment::record::{self, Outcome, RunRecord};
 use crate::experiment::{ExperimentId, PageQuery, RunConfig};
 
 /// What the tabs show: Problem 1's data, or one experiment.
@@ -55,6 +55,11 @@ pub struct Lab {
     pub report: Report,
     /// Every finished run kept in this browser.
     pub kept: Kept,
+    /// A run the page's link carries (`#run=…`), shown in its tab instead of a kept one:
+    /// `Ok(the run)`, or why the link's run could not be read.
+    pub shared: StoredValue<Option<Result<RunRecord, String>>>,
+    /// The key of the shared run while its tab shows it.
+    pub shared_key: RwSignal<Option<String>>,
     /// The experiment whose setup the page's URL changed from the seed's, if one: its tab
     /// shows a kept run of exactly that setup or none; the others show their latest.
     linked: Option<ExperimentId>,
@@ -85,7 +90,22 @@ impl Lab {
             active: RwSignal::new(Tab::Experiment(initial.config.experiment)),
             report: Report::new(),
             kept,
+            shared: StoredValue::new(crate::web::location_hash().filter(|h| h.starts_with("#run=")).map(|h| record::share::decode(&h).map_err(|e| e.to_string()))),
+            shared_key: RwSignal::new(None),
             linked: (initial.config != RunConfig::for_experiment(id)).then_some(id),
+        }
+    }
+
+    /// Sets the P2D tab to the sweep `network` belongs to (its `part_of` setup), so the
+    /// sweep's kept networks show.
+    pub fn adopt_sweep(&self, network: &RunRecord) {
+        let Some(setup) = &network.part_of else { return };
+        let (query, errors) = PageQuery::parse(crate::web::parse_query(setup));
+        if errors.is_empty() && query.config.experiment == ExperimentId::P2d && !self.sweep.busy.get_untracked() {
+            self.sweep.query.update(|q| {
+                q.config = query.config;
+                q.sweep = query.sweep;
+            });
         }
     }
 
@@ -103,7 +123,7 @@ impl Lab {
             Effect::new(move |_| {
                 let Some(result) = run.result.get() else { return };
                 if run.restored.get_untracked().is_none() && let Some(dataset) = untrack(|| lab.dataset()) {
-                    lab.kept.keep(dataset, Outcome::Classifier(result));
+                    lab.kept.keep(dataset, Outcome::Classifier(result), None);
                 }
             });
         }
@@ -111,7 +131,7 @@ impl Lab {
         Effect::new(move |_| {
             let Some(result) = p4.out.result.get() else { return };
             if p4.run.restored.get_untracked().is_none() && let Some(dataset) = untrack(|| lab.dataset()) {
-                lab.kept.keep(dataset, Outcome::Denoiser(Box::new(result)));
+                lab.kept.keep(dataset, Outcome::Denoiser(Box::new(result)), None);
             }
         });
         Effect::new(move |done: Option<bool>| {
@@ -120,6 +140,10 @@ impl Lab {
             }
             let (Some(dataset), true) = (lab.dataset(), lab.kept.is_loaded()) else { return false };
             untrack(|| {
+                if let Some(Ok(record)) = lab.shared.get_value() {
+                    lab.shared_key.set(Some(record.key()));
+                    lab.show_record(record);
+                }
                 lab.restore_kept(&dataset);
                 lab.warm_up();
             });
@@ -129,6 +153,11 @@ impl Lab {
 
     /// Shows the kept runs of `dataset` in the tabs that show nothing yet.
     fn restore_kept(&self, dataset: &DatasetId) {
+        // P2D at the seed's setup shows the sweep its latest kept network belongs to.
+        let sweep_default = self.sweep.query.with_untracked(|q| q.config == RunConfig::p2d() && q.sweep == Default::default());
+        if self.linked != Some(ExperimentId::P2d) && sweep_default && !self.sweep.busy.get_untracked() && let Some(record) = untrack(|| self.kept.latest(ExperimentId::P2d, dataset)) {
+            self.adopt_sweep(&record);
+        }
         for id in [ExperimentId::P2, ExperimentId::P3, ExperimentId::P4] {
             let run = match id {
                 ExperimentId::P2 => self.p2.run,
@@ -280,13 +309,17 @@ impl Lab {
         }
     }
 
-    /// Whether the experiment's tab shows a kept run (not one of this visit).
+    /// Whether the experiment's tab shows a kept run (not one of this visit); for P2D,
+    /// whether every network of its sweep is kept.
     pub fn shows_kept(&self, id: ExperimentId) -> bool {
         match id {
             ExperimentId::P2 => self.p2.run.restored.with_untracked(Option::is_some),
             ExperimentId::P3 => self.p3.run.restored.with_untracked(Option::is_some),
             ExperimentId::P4 => self.p4.run.restored.with_untracked(Option::is_some),
-            ExperimentId::P2d => false,
+            // Every network of the shown sweep kept: nothing to train.
+            ExperimentId::P2d => self.sweep.plan.with_untracked(|plan| {
+                !plan.is_empty() && self.sweep.finished.with_untracked(|f| plan.iter().all(|n| f.contains_key(&n.key)))
+            }),
         }
     }
 

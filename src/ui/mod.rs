@@ -148,6 +148,11 @@ pub fn App() -> impl IntoView {
         </header>
         <ParamErrors errors=param_errors />
         {consent}
+        {lab.shared.get_value().and_then(Result::err).map(|why| view! {
+            <p class="banner warning" role="alert" data-testid="shared-error">
+                {format!("This link carries a run that could not be read ({why}); nothing of it is shown. The page works as usual.")}
+            </p>
+        })}
         <div class="lab-bar">
             <div class="lab-bar-side">
                 <DataStatus files=files state=lab.data />

@@ -754,7 +754,7 @@ impl Sweep {
     fn keep(&self, network: &PlannedNetwork, mut result: RunResult, wall_seconds: f64) {
         result.analysis = None;
         match self.dataset.get_untracked() {
-            Some(dataset) => self.kept.keep(dataset, Outcome::Classifier(result.clone())),
+            Some(dataset) => self.kept.keep(dataset, Outcome::Classifier(result.clone()), Some(self.query.with_untracked(PageQuery::to_query_string))),
             None => self.kept.message.set(Some("the dataset is not loaded, so the network cannot be kept".into())),
         }
         let now = web::now_ms();

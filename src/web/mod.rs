@@ -29,6 +29,20 @@ pub fn parse_query(query: &str) -> Vec<(String, String)> {
     pairs
 }
 
+/// The page's URL fragment (with its `#`), if it has one.
+pub fn location_hash() -> Option<String> {
+    web_sys::window()?.location().hash().ok().filter(|h| !h.is_empty())
+}
+
+/// Writes `text` to the clipboard, where the browser lets the page (it may refuse: the
+/// text is also shown to copy by hand).
+pub fn copy_to_clipboard(text: &str) {
+    let Some(window) = web_sys::window() else { return };
+    let clipboard = window.navigator().clipboard();
+    // A refusal only leaves the link to copy from the page.
+    let _ = clipboard.write_text(text);
+}
+
 /// Replaces the page's query string without reloading or adding a history entry, so that
 /// the address bar always holds a link that reproduces the current setup.
 pub fn replace_query(query: &str) {

@@ -97,7 +97,7 @@ impl ResultsStore {
         let tx = self.db.transaction(&[RUNS], TransactionMode::ReadWrite).map_err(failed)?;
         let store = tx.object_store(RUNS).map_err(failed)?;
         store.put(&JsValue::from_str(&text), Some(&JsValue::from_str(&record.key()))).map_err(failed)?.await.map_err(failed)?;
-        finish(tx).await?;
+        finish(tx, &store).await?;
         Ok(text.len())
     }
 
@@ -106,7 +106,7 @@ impl ResultsStore {
         let tx = self.db.transaction(&[RUNS], TransactionMode::ReadWrite).map_err(failed)?;
         let store = tx.object_store(RUNS).map_err(failed)?;
         store.delete(JsValue::from_str(key)).map_err(failed)?.await.map_err(failed)?;
-        finish(tx).await
+        finish(tx, &store).await
     }
 
     /// Forgets every record.
@@ -114,17 +114,17 @@ impl ResultsStore {
         let tx = self.db.transaction(&[RUNS], TransactionMode::ReadWrite).map_err(failed)?;
         let store = tx.object_store(RUNS).map_err(failed)?;
         store.clear().map_err(failed)?.await.map_err(failed)?;
-        finish(tx).await
+        finish(tx, &store).await
     }
 }
 
 /// Waits for a read-write transaction: a write is kept only once it commits (a full disk
-/// aborts it at commit, with `QuotaExceededError`).
-async fn finish(tx: idb::Transaction) -> Result<(), StoreError> {
-    let error = tx.error();
+/// aborts it at commit, with `QuotaExceededError`, which `store`'s handle on the same
+/// transaction then tells).
+async fn finish(tx: idb::Transaction, store: &idb::ObjectStore) -> Result<(), StoreError> {
     match tx.await {
         Ok(result) if result.is_committed() => Ok(()),
-        Ok(_) => Err(abort_reason(error)),
+        Ok(_) => Err(abort_reason(store.transaction().error())),
         Err(e) => Err(failed(e)),
     }
 }

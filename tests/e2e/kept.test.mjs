@@ -5,7 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { openApp, finished } from './server.mjs';
+import os from 'node:os';
+import path from 'node:path';
+import { openApp, finished, launch } from './server.mjs';
 
 let url, page;
 openApp((app) => ({ url, page } = app));
@@ -87,6 +89,33 @@ test('a reload after P2 shows the same history and figures, with no worker start
   const size = await page.getByTestId('accuracy-chart').evaluate((c) => [c.width, c.height]);
   assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], size, 'the PNG is the canvas at its size');
 
+  // A link shares it: another browser (a fresh profile) shows the same figures, says where
+  // they were computed, and starts no worker.
+  await page.getByTestId('share-run').click();
+  const link = await page.getByTestId('share-url').inputValue();
+  assert.match(link, /#run=[A-Za-z0-9_-]+$/);
+  const other = await launch();
+  try {
+    await other.page.addInitScript(() => {
+      const Original = window.Worker;
+      window.__workers = 0;
+      window.Worker = class extends Original { constructor(...a) { super(...a); window.__workers += 1; } };
+    });
+    await other.page.goto(link);
+    await other.page.waitForFunction(() => /^Shared by a link/.test(document.querySelector('[data-testid="kept-state"]')?.textContent ?? ''), null, { timeout: 60_000 });
+    assert.equal(await other.page.getByTestId('test-accuracy').textContent(), trained.accuracy);
+    assert.equal(await other.page.getByTestId('epoch-log').textContent(), trained.log);
+    await other.page.waitForTimeout(1000);
+    assert.equal(await other.page.evaluate(() => window.__workers), 0);
+    // A damaged link says so; the page works as usual.
+    await other.page.goto(`${url}/?${RUN}#run=AAAAbroken`);
+    await other.page.waitForSelector('[data-testid="shared-error"]');
+    await other.page.waitForFunction(() => document.querySelector('[data-testid="data-status"]')?.textContent === 'ready', null, { timeout: 110_000 });
+    assert.equal(await other.page.getByTestId('test-accuracy').count(), 0);
+  } finally {
+    await other.context.close();
+  }
+
   // The list of kept runs (Problem 1's tab) has it, and the storage meter speaks.
   await page.getByTestId('tab-p1').click();
   assert.equal(await page.locator('[data-testid="kept-row"][data-experiment="p2"]').count(), 1);
@@ -118,6 +147,11 @@ test('"Forget this run" forgets it: a reload shows nothing', { timeout: 120_000 
 });
 
 test('a full disk: the run stays on the page with a clear message', { timeout: 300_000 }, async () => {
+  // A fresh profile: an origin the browser already granted persistent storage to (the
+  // tests above kept runs) is not held to an overridden quota.
+  const fresh = await launch();
+  const main = page;
+  page = fresh.page;
   const cdp = await page.context().newCDPSession(page);
   await page.goto(`${url}/?${RUN}`);
   await dataReady();
@@ -134,6 +168,8 @@ test('a full disk: the run stays on the page with a clear message', { timeout: 3
   } finally {
     await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(url).origin });
     await cdp.detach();
+    await fresh.context.close();
+    page = main;
   }
 });
 
@@ -166,4 +202,55 @@ test('damaged entries are left out; old localStorage P2D networks move in', { ti
   await page.getByTestId('tab-p1').click();
   await page.getByTestId('kept-forget-all').click();
   await page.waitForSelector('[data-testid="kept-empty"]');
+});
+
+test('a bundle of every kept run, imported into an empty browser, fills every tab without training', { timeout: 600_000 }, async () => {
+  const small = 'epochs=1&train_size=1000&test_size=1000&seed=2&backend=cpu&autostart=1';
+  const shown = {};
+  for (const [experiment, extra] of [['p2', ''], ['p2d', '&factors=1e-4&replicates=1'], ['p3', ''], ['p4', '']]) {
+    await page.goto(`${url}/?experiment=${experiment}&${small}${extra}`);
+    assert.equal(await finished(page, 280_000), 'done', experiment);
+  }
+  // What each tab shows, from this visit's runs.
+  await page.goto(`${url}/?experiment=p2`);
+  await page.waitForFunction(() => document.querySelector('[data-testid="test-accuracy"]'), null, { timeout: 60_000 });
+  shown.p2 = await text('test-accuracy');
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    (async () => { await page.getByTestId('tab-p1').click(); await page.getByTestId('bundle-save').click(); })(),
+  ]);
+  const file = await download.path();
+  const bundle = JSON.parse(fs.readFileSync(file, 'utf8'));
+  assert.equal(bundle.format, 'mnist-lab bundle v1');
+  assert.deepEqual([...new Set(bundle.records.map((r) => r.outcome.Classifier?.config.experiment ?? r.outcome.Denoiser.config.experiment))].sort(), ['p2', 'p2d', 'p3', 'p4']);
+
+  // An empty browser: forget everything, reload, import.
+  await page.getByTestId('kept-forget-all').click();
+  await page.waitForSelector('[data-testid="kept-empty"]');
+  await countWorkers();
+  await page.goto(`${url}/?experiment=p2`);
+  await dataReady();
+  await page.getByTestId('tab-p1').click();
+  // The P2 tab's worker started at load (nothing was kept then); the import adds none.
+  const before = await page.evaluate(() => window.__workers);
+  await page.getByTestId('bundle-import').setInputFiles(file);
+  await page.waitForFunction(() => /^Imported \d+ runs/.test(document.querySelector('[data-testid="bundle-message"]')?.textContent ?? ''), null, { timeout: 30_000 });
+  await page.getByTestId('tab-p2').click();
+  assert.equal(await text('test-accuracy'), shown.p2);
+  assert.match(await text('kept-state'), /^Imported from a file/);
+  await page.getByTestId('tab-p2d').click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="sweep-table"] tbody tr').length === 1, null, { timeout: 10_000 });
+  await page.getByTestId('tab-p3').click();
+  assert.equal(await page.locator('[data-testid="confusion-matrix"] tbody tr').count(), 10);
+  await page.getByTestId('tab-p4').click();
+  assert.equal(await page.locator('[data-testid="denoise-table"] tbody tr').count(), 11);
+  assert.ok(Number(await text('val-loss')) > 0);
+  assert.equal(await page.evaluate(() => window.__workers), before, 'nothing trained, no worker started');
+
+  // A file that is not a bundle is refused with the reason.
+  const bad = path.join(os.tmpdir(), 'not-a-bundle.json');
+  fs.writeFileSync(bad, '{"format":"something else","records":[]}');
+  await page.getByTestId('tab-p1').click();
+  await page.getByTestId('bundle-import').setInputFiles(bad);
+  await page.waitForFunction(() => /was not imported/.test(document.querySelector('[data-testid="bundle-message"]')?.textContent ?? ''));
 });

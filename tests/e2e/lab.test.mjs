@@ -235,7 +235,7 @@ test('the quick report: cancel keeps the finished parts; a full quick run fills 
   const sizes = sizesByExperiment(await keptSizes(page));
   console.log(`kept record sizes (bytes of JSON): ${JSON.stringify(sizes)}`);
   for (const part of ['p2', 'p2d', 'p3', 'p4']) assert.ok(sizes[part]?.length >= 1, `a kept ${part} record`);
-  assert.equal(sizes.p2d.length, 10, 'the quick report's networks: 5 factors × 2 replicates');
+  assert.equal(sizes.p2d.length, 10, "the quick report's networks: 5 factors × 2 replicates");
 });
 
 test('cancel during P4\'s 4C stops within 2 s', { timeout: 300_000 }, async () => {

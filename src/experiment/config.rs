@@ -89,6 +89,19 @@ pub struct RunConfig {
 }
 
 pub const TRAIN_IMAGES: usize = 60_000;
+/// The most any batch may ask for its activations: a browser tab's wasm memory and its GPU
+/// buffers are both a few hundred MB to a few GB, and a larger ask fails late (an
+/// out-of-memory trap, a lost device) instead of being refused with a reason.
+pub const ACTIVATION_BUDGET: usize = 512 << 20;
+/// The largest batch any model takes, whatever its activations.
+pub const MAX_BATCH_SIZE: usize = 8192;
+
+/// The largest batch `experiment`'s model trains within [`ACTIVATION_BUDGET`], derived
+/// from its layers' activations (P3's CNN: 973; the MLPs and the autoencoder: 8192).
+pub fn max_batch_size(experiment: ExperimentId) -> usize {
+    let per_example = crate::model::summary::for_experiment(experiment).training_bytes_per_example().max(1);
+    (ACTIVATION_BUDGET / per_example).clamp(1, MAX_BATCH_SIZE)
+}
 /// Most P2D networks trained at once, one worker each.
 pub const MAX_SWEEP_WORKERS: usize = 4;
 pub const TEST_IMAGES: usize = 10_000;
@@ -134,7 +147,15 @@ impl RunConfig {
     pub fn validate(&self) -> Result<(), Vec<ParamError>> {
         let mut errors = Vec::new();
         check_range(&mut errors, "epochs", self.epochs as f64, 1.0, 200.0);
-        check_range(&mut errors, "batch_size", self.batch_size as f64, 1.0, 8192.0);
+        let max_batch = max_batch_size(self.experiment);
+        if !(1..=max_batch).contains(&self.batch_size) {
+            let per_image = crate::model::summary::for_experiment(self.experiment).training_bytes_per_example() as f64 / 1e6;
+            errors.push(ParamError::OutOfRange {
+                key: "batch_size".into(),
+                value: self.batch_size.to_string(),
+                range: format!("1 to {max_batch} for this model: its activations take {per_image:.2} MB per image in training, and a batch may take {} MiB", ACTIVATION_BUDGET >> 20),
+            });
+        }
         check_range(&mut errors, "train_size", self.train_size as f64, 1.0, TRAIN_IMAGES as f64);
         check_range(&mut errors, "test_size", self.test_size as f64, 1.0, TEST_IMAGES as f64);
         if self.seed > MAX_SEED {
@@ -439,6 +460,19 @@ mod tests {
     }
 
     #[test]
+    fn a_batch_larger_than_the_models_activations_allow_is_refused_with_the_reason() {
+        // P3's CNN at batch 8192 would ask for several GB of activations; the MLP takes it.
+        let (q, errors) = PageQuery::parse([("experiment", "p3"), ("batch_size", "8192")]);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let message = errors[0].to_string();
+        assert!(message.starts_with("'batch_size=8192' is out of range (1 to ") && message.contains("MB per image"), "{message}");
+        assert_eq!(q.config.batch_size, 128);
+        let max = max_batch_size(ExperimentId::P3);
+        assert!(PageQuery::parse([("experiment", "p3"), ("batch_size", max.to_string().as_str())]).1.is_empty());
+        assert!(PageQuery::parse([("experiment", "p2"), ("batch_size", "8192")]).1.is_empty());
+    }
+
+    #[test]
     fn p2d_sweep_parameters() {
         let (q, errors) = PageQuery::parse([("experiment", "p2d"), ("factors", "1e-6,1e-4"), ("replicates", "2"), ("epochs", "1"), ("train_size", "6000"), ("seed", "1"), ("autostart", "1")]);
         assert!(errors.is_empty(), "{errors:?}");
@@ -532,13 +566,14 @@ mod tests {
         fn query() -> impl Strategy<Value = PageQuery> {
             (
                 prop_oneof![Just(ExperimentId::P2), Just(ExperimentId::P2d), Just(ExperimentId::P3), Just(ExperimentId::P4)],
-                (1usize..=200, 1usize..=8192, 1u32..=100_000, 0u64..=MAX_SEED, 1usize..=TRAIN_IMAGES, 1usize..=TEST_IMAGES),
+                (1usize..=200, 1usize..=MAX_BATCH_SIZE, 1u32..=100_000, 0u64..=MAX_SEED, 1usize..=TRAIN_IMAGES, 1usize..=TEST_IMAGES),
                 prop_oneof![Just(BackendChoice::Auto), Just(BackendChoice::Webgpu), Just(BackendChoice::Cpu)],
                 (any::<bool>(), proptest::option::of("[a-z]{1,8}(/[a-z0-9._-]{1,8}){0,2}"), proptest::option::of(prop_oneof![Just(ReportPreset::Full), Just(ReportPreset::Quick)])),
                 (proptest::sample::subsequence(FACTORS.to_vec(), 1..=FACTORS.len()), 1usize..=10, proptest::option::of(1usize..=MAX_SWEEP_WORKERS)),
                 (proptest::option::of(1usize..=200), any::<bool>()),
             )
                 .prop_map(|(experiment, (epochs, batch_size, lr_millis, seed, train_size, test_size), backend, (autostart, data, report), (factors, replicates, workers), (cnn_epochs, keep_cnn))| {
+                    let batch_size = batch_size.min(max_batch_size(experiment));
                     let config = RunConfig { epochs, batch_size, lr: f64::from(lr_millis) / 10_000.0, seed, train_size, test_size, ..RunConfig::for_experiment(experiment) };
                     let p2d = experiment == ExperimentId::P2d;
                     let p4 = experiment == ExperimentId::P4;

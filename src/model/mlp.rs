@@ -40,8 +40,7 @@ impl Mlp {
     }
 }
 
-pub const P2_HIDDEN: [usize; 2] = [64, 64];
-pub const P2D_HIDDEN: [usize; 2] = [500, 300];
+pub use super::summary::{P2_HIDDEN, P2D_HIDDEN};
 
 impl Classifier for Mlp {
     /// # Shapes

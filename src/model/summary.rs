@@ -27,6 +27,36 @@ impl ModelSummary {
     pub fn total_params(&self) -> usize {
         self.layers.iter().map(|l| l.params).sum()
     }
+
+    /// Bytes one training example needs for its activations: the input and every layer's
+    /// output (twice for a layer with an activation: before and after it) are kept for the
+    /// backward pass, and each gets a gradient of its size; f32 throughout.
+    pub fn training_bytes_per_example(&self) -> usize {
+        let floats: usize = self.layers.iter().map(|l| l.output_floats() * if l.activation.is_some() { 2 } else { 1 }).sum();
+        (PIXELS + floats) * 2 * std::mem::size_of::<f32>()
+    }
+}
+
+impl LayerSummary {
+    /// Values per example of the layer's output: the product of `output_shape`'s sizes.
+    pub fn output_floats(&self) -> usize {
+        self.output_shape.split(|c: char| !c.is_ascii_digit()).filter_map(|n| n.parse::<usize>().ok()).product()
+    }
+}
+
+/// Hidden widths of P2's MLP (784-64-64-10) and of P2D's (784-500-300-10).
+pub const P2_HIDDEN: [usize; 2] = [64, 64];
+pub const P2D_HIDDEN: [usize; 2] = [500, 300];
+
+/// The summary of `experiment`'s model (P4: the autoencoder).
+pub fn for_experiment(experiment: crate::experiment::ExperimentId) -> ModelSummary {
+    use crate::experiment::ExperimentId;
+    match experiment {
+        ExperimentId::P2 => mlp_summary(&P2_HIDDEN),
+        ExperimentId::P2d => mlp_summary(&P2D_HIDDEN),
+        ExperimentId::P3 => cnn_summary(),
+        ExperimentId::P4 => autoencoder_summary(),
+    }
 }
 
 /// Flatten(28x28) followed by Dense layers of the given widths, ReLU on the hidden ones
@@ -134,5 +164,22 @@ mod tests {
     #[test]
     fn p2d_summary_counts() {
         assert_eq!(mlp_summary(&[500, 300]).total_params(), 784 * 500 + 500 + 500 * 300 + 300 + 3010);
+    }
+
+    #[test]
+    fn batch_limits_follow_the_activations() {
+        use crate::experiment::config::{ACTIVATION_BUDGET, MAX_BATCH_SIZE, max_batch_size};
+        use crate::experiment::ExperimentId;
+        // P2's MLP: the input, Flatten (784), two Dense+ReLU (64 each, twice) and the softmax
+        // output (10, twice), each with its gradient.
+        assert_eq!(mlp_summary(&[64, 64]).training_bytes_per_example(), (784 + 784 + 2 * 64 * 2 + 2 * 10) * 8);
+        // The CNN keeps its 26 × 26 × 32 convolution output (before and after ReLU) and more.
+        let cnn = cnn_summary().training_bytes_per_example();
+        assert!(cnn > 2 * 26 * 26 * 32 * 8, "{cnn}");
+        assert_eq!(max_batch_size(ExperimentId::P3), ACTIVATION_BUDGET / cnn);
+        assert!((128..2048).contains(&max_batch_size(ExperimentId::P3)), "the seed's 128 fits; 8192 does not");
+        for id in [ExperimentId::P2, ExperimentId::P2d, ExperimentId::P4] {
+            assert_eq!(max_batch_size(id), MAX_BATCH_SIZE);
+        }
     }
 }

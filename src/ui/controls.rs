@@ -201,7 +201,7 @@ pub fn RunControls(
                 <summary>"Settings"</summary>
                 <div class="fields">
                     {field("epochs", "Epochs", "1–200", |q| q.config.epochs.to_string())}
-                    {field("batch_size", "Batch size", "1–8192", |q| q.config.batch_size.to_string())}
+                    {field("batch_size", "Batch size", batch_hint(query.with_untracked(|q| q.config.experiment)), |q| q.config.batch_size.to_string())}
                     {field("lr", "Learning rate", "0 < lr ≤ 10", |q| q.config.lr.to_string())}
                     {field("seed", "Seed", "any whole number", |q| q.config.seed.to_string())}
                     {field("train_size", "Training images", "1–60000", |q| q.config.train_size.to_string())}
@@ -307,4 +307,13 @@ pub(super) fn BackendSelect(
             <span class="hint">{move || error.get().unwrap_or_else(|| "auto: WebGPU if the browser has it, else CPU".into())}</span>
         </label>
     }
+}
+
+/// The batch size field's hint: the range its model takes (see
+/// [`crate::experiment::config::max_batch_size`]: P3's CNN takes fewer than the MLPs).
+fn batch_hint(experiment: crate::experiment::ExperimentId) -> &'static str {
+    use crate::experiment::ExperimentId;
+    static HINTS: std::sync::OnceLock<[String; 4]> = std::sync::OnceLock::new();
+    let hints = HINTS.get_or_init(|| ExperimentId::ALL.map(|id| format!("1–{}", crate::experiment::config::max_batch_size(id))));
+    ExperimentId::ALL.iter().position(|&id| id == experiment).map_or("1–8192", |i| hints[i].as_str())
 }

@@ -257,6 +257,7 @@ fn SweepControls(
                 " " {move || forgot.get()}
             </p>
             {move || sweep.kept.message.get().map(|e| view! { <p class="warning small" data-testid="store-error">{e}</p> })}
+            {move || sweep.retry_note.get().map(|note| view! { <p class="warning small" role="status" data-testid="sweep-retry">{note}</p> })}
         </div>
     }
 }

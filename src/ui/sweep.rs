@@ -189,6 +189,8 @@ struct Ctl {
     last_progress_ms: Vec<f64>,
     /// Ticks `now_ms` while the sweep runs.
     ticker: Option<leptos::prelude::IntervalHandle>,
+    /// Networks (by index) whose worker crashed once in this sweep: trained again once.
+    retried: Vec<usize>,
 }
 
 /// The sweep's state and controller.
@@ -228,6 +230,8 @@ pub struct Sweep {
     pub validation_seconds: RwSignal<Option<f64>>,
     /// The clock the ETA counts from, ticking every second while the sweep runs.
     pub now_ms: RwSignal<f64>,
+    /// A worker crashed and its network is being trained again.
+    pub retry_note: RwSignal<Option<String>>,
     ctl: StoredValue<Ctl, LocalStorage>,
 }
 
@@ -275,7 +279,9 @@ impl Sweep {
                 target: 0,
                 last_progress_ms: vec![f64::NEG_INFINITY; MAX_WORKERS],
                 ticker: None,
+                retried: Vec::new(),
             }),
+            retry_note: RwSignal::new(None),
         };
         // Whatever this setup already trained (in this browser) shows at once.
         Effect::new(move |_| {
@@ -445,6 +451,7 @@ impl Sweep {
         self.error.set(None);
         self.cancelled.set(None);
         self.cancelling.set(false);
+        self.retry_note.set(None);
         if queue.is_empty() {
             // Everything is stored already: the status says `done`.
             return;
@@ -464,6 +471,7 @@ impl Sweep {
         let ticker = set_interval_with_handle(move || now_ms.set(web::now_ms()), std::time::Duration::from_secs(1)).ok();
         self.ctl.update_value(|c| {
             c.queue = queue;
+            c.retried.clear();
             c.backend = backend;
             c.target = workers;
             if let Some(old) = std::mem::replace(&mut c.ticker, ticker) {
@@ -627,8 +635,23 @@ impl Sweep {
         match event {
             WorkerEvent::Output(output) => self.on_output(slot, output),
             WorkerEvent::Crashed(message) => {
-                if self.release(slot).is_some() {
-                    self.fail(format!("worker {} crashed: {message}", slot + 1));
+                let Some(network) = self.release(slot) else { return };
+                // A crash (out of memory, a killed worker) is retried once, on a fresh
+                // worker, while the other workers go on; a second one stops the sweep (what
+                // finished is kept).
+                let first = self.ctl.try_update_value(|c| {
+                    let first = !c.retried.contains(&network.index);
+                    if first {
+                        c.retried.push(network.index);
+                        c.queue.push_front(network.clone());
+                    }
+                    first
+                });
+                if first == Some(true) {
+                    self.retry_note.set(Some(format!("worker {} crashed while training {} ({message}); it is trained again, once, on a fresh worker", slot + 1, network.label())));
+                    self.dispatch();
+                } else {
+                    self.fail(format!("worker {} crashed twice on {}: {message}", slot + 1, network.label()));
                 }
             }
             WorkerEvent::Failed(message) => self.fail(message),

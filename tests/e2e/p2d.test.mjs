@@ -39,3 +39,20 @@ test('a reload shows the finished networks without training again', { timeout: 1
   const best = Number(await page.getByTestId('best-accuracy').textContent());
   assert.ok(best > 0.75, `best ${best}`);
 });
+
+test('a crashed sweep worker retries its network once while the other goes on', { timeout: 600_000 }, async () => {
+  await page.goto(`${url}/?experiment=p2d&factors=1e-6,1e-4&replicates=1&epochs=2&train_size=3000&seed=9&workers=2&backend=cpu&autostart=1`);
+  // Both workers train (each has reported a step).
+  await page.waitForFunction(() => {
+    const lines = [...document.querySelectorAll('[data-testid="sweep-current"] .slot-line')];
+    return lines.length >= 2 && lines.every((l) => / — step \d+\//.test(l.textContent));
+  }, null, { timeout: 240_000, polling: 200 });
+  const workers = page.workers();
+  assert.ok(workers.length >= 2, `${workers.length} workers`);
+  // An uncaught error in the worker's scope: the page sees it crash.
+  await workers[0].evaluate(() => setTimeout(() => { throw new Error('killed by the test'); }, 0));
+  await page.waitForSelector('[data-testid="sweep-retry"]', { timeout: 30_000 });
+  assert.match(await page.getByTestId('sweep-retry').textContent(), /crashed while training network \d of 2.*trained again, once/);
+  assert.equal(await finished(590_000), 'done');
+  assert.equal((await tableRows()).length, 2, 'both networks finished');
+});

@@ -70,6 +70,26 @@ pub struct RunResult {
     pub analysis: Option<Analysis>,
 }
 
+/// A run's state at the end of an epoch, enough to go on from there (P2 and P3: plain SGD
+/// keeps no state besides the weights; the shuffles and the dropout stream are replayed
+/// from the seed): a resumed run ends exactly as an uninterrupted one on the CPU backend.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    pub config: RunConfig,
+    /// The finished epochs, 1..=k.
+    pub history: Vec<EpochMetrics>,
+    /// The weights after epoch k (a safetensors file, as `model::weights` writes).
+    #[serde(with = "serde_bytes")]
+    pub weights: Vec<u8>,
+}
+
+impl Checkpoint {
+    /// Whether this checkpoint can resume `config`: the same run, not finished.
+    pub fn resumes(&self, config: &RunConfig) -> bool {
+        self.config == *config && !self.history.is_empty() && self.history.len() < config.epochs
+    }
+}
+
 /// A test digit the model got wrong.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mistake {

@@ -11,7 +11,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use web_time::Instant;
 
-use super::result::Analysis;
+use super::result::{Analysis, Checkpoint};
 use super::{ExperimentId, RunConfig, RunResult};
 use crate::data::Mnist;
 use crate::model::cnn::Cnn;
@@ -38,7 +38,30 @@ pub fn train_options(config: &RunConfig) -> TrainOptions {
         // times a second on the CPU backend; the sums stay on the device.
         eval_batch_size: 250,
         l2: config.l2,
+        device_seed: config.seed,
+        weights_model: weights_model(config.experiment),
     }
+}
+
+/// The name a weights file of `experiment`'s model carries (checkpoints, the kept CNN).
+pub fn weights_model(experiment: ExperimentId) -> &'static str {
+    match experiment {
+        ExperimentId::P2 => "mnist-lab/p2-mlp",
+        ExperimentId::P2d => "mnist-lab/p2d-mlp",
+        ExperimentId::P3 => weights::CNN_MODEL,
+        ExperimentId::P4 => "mnist-lab/p4-autoencoder",
+    }
+}
+
+/// The model of a checkpoint, or the fresh one when there is none; `Err` if the checkpoint
+/// is not one of `config`'s run or its weights do not load.
+fn resumed<M: Module>(model: M, config: &RunConfig, resume: Option<&Checkpoint>) -> Result<(M, Vec<crate::experiment::EpochMetrics>), TrainError> {
+    let Some(checkpoint) = resume else { return Ok((model, Vec::new())) };
+    if !checkpoint.resumes(config) {
+        return Err(TrainError::Config("the checkpoint is not one of this run's (another setup, or finished)".into()));
+    }
+    let model = weights::import(model, &checkpoint.weights, weights_model(config.experiment)).map_err(|e| TrainError::Config(format!("the checkpoint's weights do not load: {e}")))?;
+    Ok((model, checkpoint.history.clone()))
 }
 
 /// Trains the network `config` describes on `device` (a plain device; autodiff is added
@@ -50,8 +73,20 @@ pub async fn run<O: TrainObserver>(
     backend: &str,
     observer: &mut O,
 ) -> Result<RunResult, TrainError> {
+    run_from(config, data, device, backend, observer, None).await
+}
+
+/// [`run`], going on from `resume` (the end of an earlier epoch of the same run) if given.
+pub async fn run_from<O: TrainObserver>(
+    config: &RunConfig,
+    data: &Mnist,
+    device: &Device,
+    backend: &str,
+    observer: &mut O,
+    resume: Option<&Checkpoint>,
+) -> Result<RunResult, TrainError> {
     match config.experiment {
-        ExperimentId::P3 => return run_p3(config, data, device, backend, observer).await.map(|(result, _)| result),
+        ExperimentId::P3 => return run_p3_from(config, data, device, backend, observer, resume).await.map(|(result, _)| result),
         ExperimentId::P4 => return Err(TrainError::Config("P4 is run by experiment::p4::run_p4".into())),
         ExperimentId::P2 | ExperimentId::P2d => {}
     }
@@ -63,7 +98,8 @@ pub async fn run<O: TrainObserver>(
     let hidden = if config.experiment == ExperimentId::P2 { &P2_HIDDEN } else { &P2D_HIDDEN };
     let model = Mlp::new(hidden, &mut rng, &train_device);
     let summary = model.summary();
-    train_and_report(model, summary, config, data, &train_device, backend, observer).await.map(|(result, _)| result)
+    let (model, done) = resumed(model, config, resume)?;
+    train_and_report(model, summary, config, data, &train_device, backend, observer, &done).await.map(|(result, _)| result)
 }
 
 /// P3: trains the CNN and returns it with the result, to be kept (see [`export_cnn`]).
@@ -74,6 +110,18 @@ pub async fn run_p3<O: TrainObserver>(
     backend: &str,
     observer: &mut O,
 ) -> Result<(RunResult, Cnn), TrainError> {
+    run_p3_from(config, data, device, backend, observer, None).await
+}
+
+/// [`run_p3`], going on from `resume` if given.
+pub async fn run_p3_from<O: TrainObserver>(
+    config: &RunConfig,
+    data: &Mnist,
+    device: &Device,
+    backend: &str,
+    observer: &mut O,
+    resume: Option<&Checkpoint>,
+) -> Result<(RunResult, Cnn), TrainError> {
     if config.experiment != ExperimentId::P3 {
         return Err(TrainError::Config("run_p3 runs experiment p3 only".into()));
     }
@@ -81,7 +129,8 @@ pub async fn run_p3<O: TrainObserver>(
     let train_device = device.clone().autodiff();
     train_device.seed(config.seed);
     let model = Cnn::new(&mut StdRng::seed_from_u64(config.seed), &train_device);
-    let (result, model) = train_and_report(model, cnn_summary(), config, data, &train_device, backend, observer).await?;
+    let (model, done) = resumed(model, config, resume)?;
+    let (result, model) = train_and_report(model, cnn_summary(), config, data, &train_device, backend, observer, &done).await?;
     Ok((result, model.valid()))
 }
 
@@ -106,6 +155,7 @@ pub fn import_cnn(bytes: &[u8], device: &Device) -> Result<(Cnn, String), Weight
     Ok((cnn, info.describe()))
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn train_and_report<M: Classifier, O: TrainObserver>(
     model: M,
     summary: ModelSummary,
@@ -114,12 +164,13 @@ async fn train_and_report<M: Classifier, O: TrainObserver>(
     train_device: &Device,
     backend: &str,
     observer: &mut O,
+    done: &[crate::experiment::EpochMetrics],
 ) -> Result<(RunResult, M), TrainError> {
     let started = Instant::now();
     let mut optimizer = SgdConfig::new().init();
     let train_split = data.train.take(config.train_size);
     let test_split = data.test.take(config.test_size);
-    let (model, history) = train::fit(model, &mut optimizer, &train_split, &test_split, &train_options(config), train_device, observer).await?;
+    let (model, history) = train::fit(model, &mut optimizer, &train_split, &test_split, &train_options(config), train_device, observer, done).await?;
     // `model.evaluate(x_test, y_test)` after `fit` is the last epoch's validation: the
     // validation set is the test set and evaluation is deterministic, so it is not run twice.
     let last = history.last().ok_or_else(|| TrainError::Config("zero epochs".into()))?;
@@ -294,5 +345,45 @@ mod tests {
         let config = RunConfig { epochs: 1, train_size: 256, ..RunConfig::p2() };
         let err = pollster::block_on(run(&config, &data, &Device::flex(), "cpu", &mut StopAtOnce)).unwrap_err();
         assert!(matches!(err, TrainError::Cancelled { completed: 0 }), "{err}");
+    }
+
+    /// Keeps the first checkpoint it is given (the end of epoch 1).
+    #[derive(Default)]
+    struct FirstCheckpoint(Option<Checkpoint>, Option<RunConfig>);
+    impl TrainObserver for FirstCheckpoint {
+        fn progress(&mut self, _: &crate::experiment::result::StepProgress) {}
+        fn epoch_end(&mut self, _: &crate::experiment::EpochMetrics) {}
+        fn wants_checkpoints(&self) -> bool {
+            true
+        }
+        fn checkpoint(&mut self, history: &[crate::experiment::EpochMetrics], weights: Vec<u8>) {
+            if self.0.is_none() {
+                let config = self.1.clone().expect("config");
+                self.0 = Some(Checkpoint { config, history: history.to_vec(), weights });
+            }
+        }
+    }
+
+    /// A run resumed from the end of epoch 1 ends exactly as the uninterrupted one: the
+    /// shuffles are replayed and dropout's stream is reseeded per epoch (P3), and plain SGD
+    /// keeps no other state.
+    #[test]
+    fn a_run_resumed_from_a_checkpoint_ends_as_the_uninterrupted_one() {
+        let data = committed_mnist();
+        for config in [RunConfig { epochs: 3, train_size: 1000, test_size: 500, ..RunConfig::p2() }, RunConfig { epochs: 3, train_size: 600, test_size: 300, ..RunConfig::p3() }] {
+            let mut observer = FirstCheckpoint(None, Some(config.clone()));
+            let whole = pollster::block_on(run(&config, &data, &Device::flex(), "cpu", &mut observer)).expect("runs");
+            let checkpoint = observer.0.expect("a checkpoint after epoch 1");
+            assert_eq!(checkpoint.history.len(), 1);
+            assert_eq!(checkpoint.history[0], whole.history[0]);
+            let resumed = pollster::block_on(run_from(&config, &data, &Device::flex(), "cpu", &mut Silent, Some(&checkpoint))).expect("resumes");
+            let figures = |r: &RunResult| r.history.iter().map(|m| (m.epoch, m.loss, m.accuracy, m.val_loss, m.val_accuracy)).collect::<Vec<_>>();
+            assert_eq!(figures(&resumed), figures(&whole), "{:?}", config.experiment);
+            assert_eq!((resumed.test_loss, resumed.test_accuracy), (whole.test_loss, whole.test_accuracy));
+            assert_eq!(resumed.analysis.as_ref().map(|a| &a.confusion), whole.analysis.as_ref().map(|a| &a.confusion));
+            // Not this run's checkpoint: refused.
+            let other = RunConfig { seed: 2, ..config.clone() };
+            assert!(pollster::block_on(run_from(&other, &data, &Device::flex(), "cpu", &mut Silent, Some(&checkpoint))).is_err());
+        }
     }
 }

@@ -201,7 +201,8 @@ mod module_io {
             match self.tensor_data(&name, &shape) {
                 Ok(data) => {
                     self.used += 1;
-                    param.map(|old| Tensor::from_data(data, &old.device()))
+                    // On an autodiff device the loaded weights train as the old ones did.
+                    param.map(|old| Tensor::from_data(data, &old.device()).set_require_grad(old.is_require_grad()))
                 }
                 Err(e) => {
                     self.error = Some(e);

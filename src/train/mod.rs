@@ -141,6 +141,13 @@ pub trait TrainObserver {
     /// A run of several networks begins network `index` (0-based) of `count`, trained with
     /// `config`; the progress and epochs that follow are that network's.
     fn stage(&mut self, _index: usize, _count: usize, _name: &str, _config: &crate::experiment::RunConfig) {}
+    /// Whether the host keeps checkpoints: then every epoch's end also gives
+    /// [`Self::checkpoint`] the model's weights.
+    fn wants_checkpoints(&self) -> bool {
+        false
+    }
+    /// The weights after the epochs in `history` (a safetensors file).
+    fn checkpoint(&mut self, _history: &[EpochMetrics], _weights: Vec<u8>) {}
     /// Checked before every step.
     fn should_stop(&self) -> bool {
         false
@@ -173,6 +180,19 @@ pub struct TrainOptions {
     pub eval_batch_size: usize,
     /// Keras `l2(f)` factor on the model's regularized kernels (0: none).
     pub l2: f64,
+    /// Seed of the device's random stream (dropout), set anew at every epoch's start from
+    /// this and the epoch, so a run resumed after epoch k draws what it would have drawn.
+    pub device_seed: u64,
+    /// The name checkpoints' weights files carry (`model::weights`).
+    pub weights_model: &'static str,
+}
+
+/// The device seed of `epoch` (SplitMix64's finaliser over seed and epoch).
+pub fn epoch_seed(seed: u64, epoch: usize) -> u64 {
+    let mut z = seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 /// Loss and accuracy of a model on a split.
@@ -274,6 +294,10 @@ pub async fn predict<M: Classifier>(model: &M, split: &MnistSplit, batch_size: u
 /// Trains `model` with plain SGD (the seed's optimizer) and categorical cross-entropy,
 /// validating on `validation` after every epoch. `device` must be an autodiff device and
 /// the model must live on it. Returns the trained model and the history.
+///
+/// `done`: the epochs a checkpoint already holds (the model carries their weights); the run
+/// replays their shuffles and goes on with the next epoch.
+#[allow(clippy::too_many_arguments)]
 pub async fn fit<M, O>(
     mut model: M,
     optimizer: &mut ModuleOptimizer,
@@ -282,6 +306,7 @@ pub async fn fit<M, O>(
     options: &TrainOptions,
     device: &Device,
     observer: &mut O,
+    done: &[EpochMetrics],
 ) -> Result<(M, Vec<EpochMetrics>), TrainError>
 where
     M: Classifier,
@@ -291,8 +316,13 @@ where
     let steps = shuffles.steps_per_epoch();
     let mut clock = ReportClock::new(options.report_every);
     let mut history = Vec::with_capacity(options.epochs);
+    for metrics in done.iter().take(options.epochs) {
+        shuffles.next_epoch();
+        history.push(metrics.clone());
+    }
 
-    for epoch in 1..=options.epochs {
+    for epoch in history.len() + 1..=options.epochs {
+        device.seed(epoch_seed(options.device_seed, epoch));
         let started = Instant::now();
         let mut tally = DeviceTally::new(&plain);
         let mut seen = 0usize;
@@ -342,6 +372,12 @@ where
         };
         observer.epoch_end(&metrics);
         history.push(metrics);
+        if observer.wants_checkpoints() && epoch < options.epochs {
+            let weights = crate::model::weights::export(&model.valid(), options.weights_model, Default::default())
+                .await
+                .map_err(|e| TrainError::Backend(format!("cannot write the checkpoint: {e}")))?;
+            observer.checkpoint(&history, weights);
+        }
     }
     Ok((model, history))
 }

@@ -4,13 +4,13 @@
 use serde::{Deserialize, Serialize};
 
 use crate::experiment::p4::{Generated, NoiseGrid, P4Result};
-use crate::experiment::result::StepProgress;
+use crate::experiment::result::{Checkpoint, StepProgress};
 use crate::experiment::{BackendChoice, EpochMetrics, RunConfig, RunResult};
 
 /// The protocol's version: the worker says it in `Ready`, and a page that speaks another
 /// (a cached worker file from an older deploy) refuses it with a message instead of
 /// misreading its messages. Bump it with any change to these types.
-pub const PROTOCOL_VERSION: u32 = 3;
+pub const PROTOCOL_VERSION: u32 = 4;
 
 /// Page -> worker: one request, numbered by the page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,6 +45,9 @@ pub enum WorkerInput {
         cnn: Option<CnnStage>,
         #[serde(default)]
         replace_kept_cnn: bool,
+        /// P2, P3: go on from this checkpoint (the end of an earlier epoch of this run).
+        #[serde(default)]
+        resume: Option<Checkpoint>,
     },
     /// Keep the CNN this worker holds after `CnnHeld`, in place of the kept one.
     KeepHeldCnn,
@@ -91,6 +94,9 @@ pub enum WorkerOutput {
     /// The end-of-epoch validation has gone through `done` of `total` test images.
     Validating { epoch: usize, done: usize, total: usize },
     EpochEnd(EpochMetrics),
+    /// P2, P3: the run's state at the end of an epoch (not the last), to resume from after
+    /// a reload or a crash.
+    Checkpoint(Checkpoint),
     Done(RunResult),
     /// P3's CNN was kept in the browser (`description` says how it was trained), or could
     /// not be (`stored: false`, `description` says why; the run's results are unaffected).

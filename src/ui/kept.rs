@@ -11,9 +11,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::data::DatasetId;
-use crate::experiment::record::{Outcome, RunRecord, legacy};
+use crate::experiment::record::{Outcome, RunRecord, legacy, record_key};
+use crate::experiment::result::Checkpoint;
 use crate::experiment::{ExperimentId, RunConfig};
-use crate::web::results_store::{self, Estimate, ResultsStore, StoreError};
+use crate::web::results_store::{self, CheckpointMeta, Estimate, ResultsStore, StoreError};
 
 /// Where the store is.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,6 +42,8 @@ pub struct Kept {
     pub persisted: RwSignal<Option<bool>>,
     /// What the last bundle import or save did (it outlives the tab that asked).
     pub notice: RwSignal<Option<String>>,
+    /// Interrupted runs' checkpoints (their descriptions), by the run's record key.
+    pub checkpoints: RwSignal<BTreeMap<String, CheckpointMeta>>,
     store: StoredValue<Option<Rc<ResultsStore>>, LocalStorage>,
 }
 
@@ -56,6 +59,7 @@ impl Kept {
             estimate: RwSignal::new(None),
             persisted: RwSignal::new(None),
             notice: RwSignal::new(None),
+            checkpoints: RwSignal::new(BTreeMap::new()),
             store: StoredValue::new_local(None),
         };
         spawn_local(async move {
@@ -80,6 +84,9 @@ impl Kept {
                     this.state.set(StoreState::Ready);
                 }
                 Err(e) => this.state.set(StoreState::Unavailable(e.to_string())),
+            }
+            if let Ok(metas) = store.checkpoint_metas().await {
+                this.checkpoints.update(|c| c.extend(metas));
             }
             this.persisted.set(results_store::persisted().await);
             this.refresh_estimate();
@@ -106,6 +113,10 @@ impl Kept {
     /// Keeps a record as it is (an imported or shared one), replacing one of its key.
     pub fn add(&self, record: RunRecord) {
         let key = record.key();
+        // A finished run needs its checkpoint no more.
+        if self.checkpoints.with_untracked(|c| c.contains_key(&key)) {
+            self.forget_checkpoint(&key);
+        }
         self.records.update(|r| {
             r.insert(key.clone(), record.clone());
         });
@@ -168,6 +179,7 @@ impl Kept {
     /// Forgets every run, of every dataset.
     pub fn forget_all(&self) {
         self.records.set(BTreeMap::new());
+        self.checkpoints.set(BTreeMap::new());
         self.unsaved.set(Vec::new());
         self.refused.set(Vec::new());
         let Some(store) = self.store.get_value() else { return };
@@ -177,6 +189,40 @@ impl Kept {
                 this.message.set(Some(format!("could not forget the runs: {e}")));
             }
             this.refresh_estimate();
+        });
+    }
+
+    /// Keeps a running experiment's checkpoint (replacing the run's earlier one). A failure
+    /// only costs the resume: it is logged, not shown over the run.
+    pub fn keep_checkpoint(&self, dataset: &DatasetId, checkpoint: Checkpoint) {
+        let key = record_key(&checkpoint.config, dataset);
+        let saved_at_ms = js_sys::Date::now();
+        let meta = CheckpointMeta { config: checkpoint.config.clone(), history: checkpoint.history.clone(), saved_at_ms };
+        self.checkpoints.update(|c| {
+            c.insert(key.clone(), meta);
+        });
+        let Some(store) = self.store.get_value() else { return };
+        spawn_local(async move {
+            if let Err(e) = store.put_checkpoint(&key, &checkpoint, saved_at_ms).await {
+                web_sys::console::warn_1(&format!("the checkpoint could not be kept: {e}").into());
+            }
+        });
+    }
+
+    /// The checkpoint under `key`, with its weights.
+    pub async fn load_checkpoint(&self, key: &str) -> Result<Checkpoint, String> {
+        let store = self.store.get_value().ok_or("the browser's storage is not open")?;
+        store.checkpoint(key).await.map_err(|e| e.to_string())?.ok_or_else(|| "the checkpoint is gone or damaged".to_string())
+    }
+
+    pub fn forget_checkpoint(&self, key: &str) {
+        self.checkpoints.update(|c| {
+            c.remove(key);
+        });
+        let Some(store) = self.store.get_value() else { return };
+        let key = key.to_string();
+        spawn_local(async move {
+            let _ = store.delete_checkpoint(&key).await;
         });
     }
 

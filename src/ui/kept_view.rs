@@ -319,3 +319,62 @@ fn ShareLink(
         })}
     }
 }
+
+/// An interrupted run of the tab's setup (a reload, a crashed worker): "Resume from epoch
+/// k" goes on from its checkpoint, "Discard" forgets it. Shown while nothing runs and no
+/// result is shown (P2, P3).
+#[component]
+pub fn ResumeOffer(
+    /// The tab's experiment.
+    id: ExperimentId,
+) -> impl IntoView {
+    let lab = expect_context::<Lab>();
+    let Some(ctl) = lab.controller(id) else { return ().into_any() };
+    let run = ctl.run;
+    let key = Signal::derive(move || Some(record_key(&ctl.query.with(|q| q.config.clone()), &lab.dataset()?)));
+    let meta = move || key.get().and_then(|k| lab.kept.checkpoints.with(|c| c.get(&k).cloned()));
+    let error = RwSignal::new(None::<String>);
+    let resume = move |_| {
+        let Some(k) = key.get_untracked() else { return };
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            match lab.kept.load_checkpoint(&k).await {
+                Ok(checkpoint) => {
+                    if let Err(why) = lab.resume_from(id, checkpoint) {
+                        error.set(Some(why));
+                    }
+                }
+                Err(why) => error.set(Some(why)),
+            }
+        });
+    };
+    let discard = move |_| {
+        if let Some(k) = key.get_untracked() {
+            lab.kept.forget_checkpoint(&k);
+        }
+    };
+    (move || {
+        if run.is_running() || run.result.with(Option::is_some) {
+            return None;
+        }
+        let meta = meta()?;
+        let done = meta.history.len();
+        let text = format!(
+            "An interrupted run of this setup finished epoch {done} of {} ({}): it can go on from there and ends as an uninterrupted run would.",
+            meta.config.epochs,
+            when(meta.saved_at_ms)
+        );
+        Some(view! {
+            <div class="banner resume-offer" role="region" aria-label="interrupted run" data-testid="resume-offer">
+                <p>{text}</p>
+                <div class="buttons">
+                    <button class="primary" data-testid="resume-checkpoint" disabled=move || lab.busy_experiment().is_some() || !lab.data.with(super::data_panel::DataState::is_ready)
+                        on:click=resume>{format!("Resume from epoch {done}")}</button>
+                    <button data-testid="discard-checkpoint" on:click=discard>"Discard it"</button>
+                </div>
+                {move || error.get().map(|e| view! { <p class="warning small" role="alert">{e}</p> })}
+            </div>
+        })
+    })
+    .into_any()
+}

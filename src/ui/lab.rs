@@ -119,6 +119,13 @@ impl Lab {
     /// (unless it shows a kept run: nothing to train yet).
     pub fn install_keeping(&self) {
         let lab = *self;
+        for ctl in [lab.p2, lab.p3.ctl] {
+            ctl.keep_checkpoints(Callback::new(move |checkpoint| {
+                if let Some(dataset) = untrack(|| lab.dataset()) {
+                    lab.kept.keep_checkpoint(&dataset, checkpoint);
+                }
+            }));
+        }
         for run in [lab.p2.run, lab.p3.run] {
             Effect::new(move |_| {
                 let Some(result) = run.result.get() else { return };
@@ -265,6 +272,33 @@ impl Lab {
             ExperimentId::P4 => self.p4.start(),
         }
         true
+    }
+
+    /// The single-worker controller of `id` (P2, P3, P4; P2D has its sweep).
+    pub fn controller(&self, id: ExperimentId) -> Option<RunController> {
+        match id {
+            ExperimentId::P2 => Some(self.p2),
+            ExperimentId::P3 => Some(self.p3.ctl),
+            ExperimentId::P4 => Some(self.p4.ctl),
+            ExperimentId::P2d => None,
+        }
+    }
+
+    /// Goes on with an interrupted run of `id` from `checkpoint`, if nothing else trains and
+    /// the checkpoint is of the tab's setup.
+    pub fn resume_from(&self, id: ExperimentId, checkpoint: crate::experiment::result::Checkpoint) -> Result<(), String> {
+        let ctl = self.controller(id).ok_or("this experiment does not resume")?;
+        if !self.data.with_untracked(DataState::is_ready) || untrack(|| self.busy_experiment()).is_some() || self.report.is_running() {
+            return Err("another run is training; resume when it has finished".into());
+        }
+        if !ctl.query.with_untracked(|q| checkpoint.resumes(&q.config)) {
+            return Err("the checkpoint is not of this setup".into());
+        }
+        if id == ExperimentId::P3 {
+            self.p3.held.set(None);
+        }
+        ctl.start_from(None, false, Some(checkpoint));
+        Ok(())
     }
 
     pub fn pause(&self, id: ExperimentId) {

@@ -7,7 +7,7 @@ use super::charts::{AccuracyChart, LossChart};
 use super::controls::RunControls;
 use super::model_table::ModelSummaryTable;
 use super::progress::{EpochLog, RunProgress};
-use super::kept_view::KeptNote;
+use super::kept_view::{KeptNote, ResumeOffer};
 use super::results::{Results, SeedRun};
 use super::run_controller::RunController;
 use crate::experiment::result::seed;
@@ -41,6 +41,7 @@ pub fn P2Panel(
     view! {
         <h2>"Problem 2 — a multi-layer perceptron"</h2>
         <RunControls ctl=ctl data_ready=data_ready blocked=blocked on_train=on_train />
+        <ResumeOffer id=crate::experiment::ExperimentId::P2 />
         <RunProgress run=run />
         <EpochLog run=run />
         <div class="two-col">

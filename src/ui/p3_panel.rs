@@ -9,7 +9,7 @@ use super::controls::RunControls;
 use super::model_table::ModelSummaryTable;
 use super::p3_analysis::{Answer3A, Answer3B, ConfusionMatrix, FilterGrid, MistakeGrid, ModelComparison, SEED_P3_SECONDS_PER_EPOCH, Timings};
 use super::charts::{AccuracyChart, LossChart};
-use super::kept_view::KeptNote;
+use super::kept_view::{KeptNote, ResumeOffer};
 use super::results::{Results, SeedRun};
 use super::progress::{EpochLog, RunProgress};
 use super::state::RunState;
@@ -108,6 +108,7 @@ pub fn P3Panel(
     view! {
         <h2>"Problem 3 — a convolutional network"</h2>
         <RunControls ctl=p3.ctl data_ready=data_ready blocked=blocked on_train=on_train />
+        <ResumeOffer id=crate::experiment::ExperimentId::P3 />
         <p class="muted small">
             "A CNN epoch is much heavier than an MLP's (see 3B below): the seed's took 28 s on its machine. On the "
             "CPU backend in a browser, fewer training images or epochs give a quick first look."

@@ -7,7 +7,8 @@ use leptos::prelude::*;
 use super::state::RunState;
 use super::worker_client::{CancelOutcome, WorkerClient, WorkerEvent};
 use crate::experiment::PageQuery;
-use crate::protocol::{CnnStage, WorkerInput};
+use crate::experiment::result::Checkpoint;
+use crate::protocol::{CnnStage, WorkerInput, WorkerOutput};
 
 /// A run and its worker; `Copy`, shared by the lab and the tab that shows it.
 #[derive(Clone, Copy)]
@@ -18,14 +19,23 @@ pub struct RunController {
     pub run: RunState,
     client: StoredValue<Option<WorkerClient>, LocalStorage>,
     data_url: StoredValue<String>,
+    /// Where the run's checkpoints go (set by the lab, which keeps them).
+    on_checkpoint: StoredValue<Option<Callback<Checkpoint>>>,
 }
 
 impl RunController {
     /// Spawns nothing yet. Every worker event goes to `on_event` (which usually ends in
     /// [`RunState::apply`]); the handler gets the controller, so it can act on the run.
     pub fn new(query: RwSignal<PageQuery>, data_url: String, on_event: impl Fn(RunController, WorkerEvent) + 'static) -> Self {
-        let this = Self { query, run: RunState::new(), client: StoredValue::new_local(None), data_url: StoredValue::new(data_url) };
-        let client = WorkerClient::new(move |event| on_event(this, event));
+        let this = Self { query, run: RunState::new(), client: StoredValue::new_local(None), data_url: StoredValue::new(data_url), on_checkpoint: StoredValue::new(None) };
+        let client = WorkerClient::new(move |event| match event {
+            WorkerEvent::Output(WorkerOutput::Checkpoint(checkpoint)) => {
+                if this.run.is_running_untracked() && let Some(keep) = this.on_checkpoint.get_value() {
+                    keep.run(checkpoint);
+                }
+            }
+            event => on_event(this, event),
+        });
         this.client.set_value(Some(client));
         this
     }
@@ -39,15 +49,30 @@ impl RunController {
         self.client.with_value(|c| c.as_ref().map_or_else(|| Err("the training worker is not set up".to_string()), f))
     }
 
+    /// Sends the run's checkpoints to `keep`.
+    pub fn keep_checkpoints(&self, keep: Callback<Checkpoint>) {
+        self.on_checkpoint.set_value(Some(keep));
+    }
+
     /// Trains with the current query (P4: after `cnn`, its CNN stage, if given; P3:
     /// replacing a kept CNN without asking if `replace_kept_cnn`); nothing if a run is going.
     pub fn start(&self, cnn: Option<CnnStage>, replace_kept_cnn: bool) {
+        self.start_from(cnn, replace_kept_cnn, None);
+    }
+
+    /// As [`Self::start`], going on from `resume` (a checkpoint of the query's run).
+    pub fn start_from(&self, cnn: Option<CnnStage>, replace_kept_cnn: bool, resume: Option<Checkpoint>) {
         if self.run.is_running_untracked() {
             return;
         }
         let query = self.query.get_untracked();
         self.run.begin(query.config.clone());
-        let input = WorkerInput::Start { config: query.config, backend: query.backend, data_url: self.data_url.get_value(), cnn, replace_kept_cnn };
+        if let Some(checkpoint) = &resume {
+            // The finished epochs show at once; the worker goes on with the next.
+            self.run.history.set(checkpoint.history.clone());
+            self.run.phase.set(Some(format!("resuming after epoch {}…", checkpoint.history.len())));
+        }
+        let input = WorkerInput::Start { config: query.config, backend: query.backend, data_url: self.data_url.get_value(), cnn, replace_kept_cnn, resume };
         if let Err(e) = self.with_client(|c| c.start(input)) {
             self.run.fail(e);
         }

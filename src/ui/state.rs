@@ -293,6 +293,7 @@ impl RunState {
             | WorkerOutput::Generated(_)
             | WorkerOutput::RequestFailed(_)
             | WorkerOutput::ModelStored { .. }
+            | WorkerOutput::Checkpoint(_)
             | WorkerOutput::CnnHeld { .. } => {}
         }
     }

@@ -497,7 +497,7 @@ impl Sweep {
                 let Some(position) = c.queue.iter().position(|n| n.index == index) else { continue };
                 let Some(network) = c.queue.remove(position) else { continue };
                 let client = self.client(c, slot);
-                let input = WorkerInput::Start { config: network.config.clone(), backend: c.backend, data_url: c.data_url.clone(), cnn: None, replace_kept_cnn: false };
+                let input = WorkerInput::Start { config: network.config.clone(), backend: c.backend, data_url: c.data_url.clone(), cnn: None, replace_kept_cnn: false, resume: None };
                 c.jobs[slot] = Some(network.clone());
                 c.last_progress_ms[slot] = f64::NEG_INFINITY;
                 starts.push((slot, client, network, input));
@@ -716,7 +716,7 @@ impl Sweep {
                 view.history.update(|h| h.push(metrics));
             }
             // A network is one stage; the sweep's pause is its own (`paused`).
-            WorkerOutput::Stage { .. } | WorkerOutput::Paused(_) | WorkerOutput::Validating { .. } | WorkerOutput::CnnHeld { .. } => {}
+            WorkerOutput::Stage { .. } | WorkerOutput::Paused(_) | WorkerOutput::Validating { .. } | WorkerOutput::CnnHeld { .. } | WorkerOutput::Checkpoint(_) => {}
             WorkerOutput::Done(result) => {
                 let Some(network) = self.ctl.with_value(|c| c.jobs[slot].clone()) else { return };
                 if result.config == network.config {

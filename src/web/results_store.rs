@@ -17,10 +17,14 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use crate::experiment::record::RunRecord;
+use crate::experiment::result::Checkpoint;
 
 const DB_NAME: &str = "mnist-lab";
-const DB_VERSION: u32 = 1;
+const DB_VERSION: u32 = 2;
 const RUNS: &str = "runs";
+/// Version 2: the running experiments' checkpoints, key: the run's record key, value:
+/// `{ meta: JSON of the config and finished epochs, weights: Uint8Array }`.
+const CHECKPOINTS: &str = "checkpoints";
 
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum StoreError {
@@ -60,11 +64,13 @@ impl ResultsStore {
         let factory = Factory::new().map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let mut request = factory.open(DB_NAME, Some(DB_VERSION)).map_err(|e| StoreError::Unavailable(e.to_string()))?;
         request.on_upgrade_needed(|event| {
-            // Version 1 has one store; later versions add theirs here by `old_version`.
+            // Each version's stores, created where missing (a failure here fails the open
+            // request, which `open` reports).
             let Ok(db) = event.database() else { return };
-            if !db.store_names().iter().any(|n| n == RUNS) {
-                // A failure here fails the open request, which `open` reports.
-                let _ = db.create_object_store(RUNS, ObjectStoreParams::new());
+            for name in [RUNS, CHECKPOINTS] {
+                if !db.store_names().iter().any(|n| n == name) {
+                    let _ = db.create_object_store(name, ObjectStoreParams::new());
+                }
             }
         });
         let db = request.await.map_err(|e| StoreError::Unavailable(e.to_string()))?;
@@ -109,13 +115,74 @@ impl ResultsStore {
         finish(tx, &store).await
     }
 
-    /// Forgets every record.
+    /// Forgets every record and checkpoint.
     pub async fn clear(&self) -> Result<(), StoreError> {
-        let tx = self.db.transaction(&[RUNS], TransactionMode::ReadWrite).map_err(failed)?;
+        let tx = self.db.transaction(&[RUNS, CHECKPOINTS], TransactionMode::ReadWrite).map_err(failed)?;
         let store = tx.object_store(RUNS).map_err(failed)?;
         store.clear().map_err(failed)?.await.map_err(failed)?;
+        tx.object_store(CHECKPOINTS).map_err(failed)?.clear().map_err(failed)?.await.map_err(failed)?;
         finish(tx, &store).await
     }
+}
+
+/// A checkpoint's description: what it resumes, without its weights.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CheckpointMeta {
+    pub config: crate::experiment::RunConfig,
+    pub history: Vec<crate::experiment::EpochMetrics>,
+    pub saved_at_ms: f64,
+}
+
+impl ResultsStore {
+    /// Keeps `checkpoint` under `key` (replacing the run's earlier one).
+    pub async fn put_checkpoint(&self, key: &str, checkpoint: &Checkpoint, saved_at_ms: f64) -> Result<(), StoreError> {
+        let meta = CheckpointMeta { config: checkpoint.config.clone(), history: checkpoint.history.clone(), saved_at_ms };
+        let meta = serde_json::to_string(&meta).map_err(|e| StoreError::Failed(e.to_string()))?;
+        let value = js_sys::Object::new();
+        let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&value, &JsValue::from_str(k), v).map(|_| ()).map_err(|_| StoreError::Failed("cannot build the checkpoint".into()));
+        set("meta", &JsValue::from_str(&meta))?;
+        set("weights", &js_sys::Uint8Array::from(checkpoint.weights.as_slice()))?;
+        let tx = self.db.transaction(&[CHECKPOINTS], TransactionMode::ReadWrite).map_err(failed)?;
+        let store = tx.object_store(CHECKPOINTS).map_err(failed)?;
+        store.put(&value, Some(&JsValue::from_str(key))).map_err(failed)?.await.map_err(failed)?;
+        finish(tx, &store).await
+    }
+
+    /// Every checkpoint's description, by key (an unreadable one is left out).
+    pub async fn checkpoint_metas(&self) -> Result<Vec<(String, CheckpointMeta)>, StoreError> {
+        let tx = self.db.transaction(&[CHECKPOINTS], TransactionMode::ReadOnly).map_err(failed)?;
+        let store = tx.object_store(CHECKPOINTS).map_err(failed)?;
+        let keys = store.get_all_keys(None, None).map_err(failed)?.await.map_err(failed)?;
+        let values = store.get_all(None, None).map_err(failed)?.await.map_err(failed)?;
+        Ok(keys.into_iter().zip(values).filter_map(|(k, v)| Some((k.as_string()?, read_meta(&v)?))).collect())
+    }
+
+    /// The checkpoint kept under `key`, if one reads back whole.
+    pub async fn checkpoint(&self, key: &str) -> Result<Option<Checkpoint>, StoreError> {
+        let tx = self.db.transaction(&[CHECKPOINTS], TransactionMode::ReadOnly).map_err(failed)?;
+        let store = tx.object_store(CHECKPOINTS).map_err(failed)?;
+        let Some(value) = store.get(JsValue::from_str(key)).map_err(failed)?.await.map_err(failed)? else { return Ok(None) };
+        let Some(meta) = read_meta(&value) else { return Ok(None) };
+        let weights = js_sys::Reflect::get(&value, &JsValue::from_str("weights")).ok().and_then(|w| w.dyn_into::<js_sys::Uint8Array>().ok());
+        Ok(weights.map(|w| Checkpoint { config: meta.config, history: meta.history, weights: w.to_vec() }))
+    }
+
+    pub async fn delete_checkpoint(&self, key: &str) -> Result<(), StoreError> {
+        let tx = self.db.transaction(&[CHECKPOINTS], TransactionMode::ReadWrite).map_err(failed)?;
+        let store = tx.object_store(CHECKPOINTS).map_err(failed)?;
+        store.delete(JsValue::from_str(key)).map_err(failed)?.await.map_err(failed)?;
+        finish(tx, &store).await
+    }
+}
+
+/// A checkpoint's `meta`, strictly: a valid config and no more epochs than it has.
+fn read_meta(value: &JsValue) -> Option<CheckpointMeta> {
+    let text = js_sys::Reflect::get(value, &JsValue::from_str("meta")).ok()?.as_string()?;
+    if text.len() > crate::experiment::record::MAX_RECORD_BYTES {
+        return None;
+    }
+    let meta: CheckpointMeta = serde_json::from_str(&text).ok()?;
+    (meta.config.validate().is_ok() && !meta.history.is_empty() && meta.history.len() < meta.config.epochs).then_some(meta)
 }
 
 /// Waits for a read-write transaction: a write is kept only once it commits (a full disk

@@ -13,7 +13,8 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use crate::data::Mnist;
 use crate::experiment::p4::{CnnInput, P4Session, run_p4_pipeline};
-use crate::experiment::run::{export_cnn, import_cnn, run_p3};
+use crate::experiment::result::Checkpoint;
+use crate::experiment::run::{export_cnn, import_cnn, run_p3_from};
 use crate::experiment::{EpochMetrics, ExperimentId, RunConfig, run as experiment};
 use crate::model::weights::{CNN_MODEL, cnn_tensor_shapes, inspect};
 use crate::web::model_store;
@@ -78,7 +79,7 @@ pub fn start() {
             Err(e) => (None, Err(e)),
         };
         match input {
-            Ok(WorkerInput::Start { config, backend, data_url, cnn, replace_kept_cnn }) => {
+            Ok(WorkerInput::Start { config, backend, data_url, cnn, replace_kept_cnn, resume }) => {
                 if worker.running.replace(true) {
                     post_reply(id, &WorkerOutput::Error("a run is already in progress".into()));
                     return;
@@ -88,7 +89,7 @@ pub fn start() {
                 worker.paused.set(false);
                 let worker = worker.clone();
                 wasm_bindgen_futures::spawn_local(async move {
-                    let outcome = run(&worker, &config, backend, &data_url, cnn, replace_kept_cnn).await;
+                    let outcome = run(&worker, &config, backend, &data_url, cnn, replace_kept_cnn, resume).await;
                     worker.running.set(false);
                     worker.paused.set(false);
                     post(&outcome);
@@ -166,7 +167,8 @@ async fn load_data(worker: &Worker, data_url: &str) -> Result<Rc<Mnist>, String>
     Ok(data)
 }
 
-async fn run(worker: &Worker, config: &RunConfig, backend: BackendChoice, data_url: &str, cnn_stage: Option<CnnStage>, replace_kept_cnn: bool) -> WorkerOutput {
+#[allow(clippy::too_many_arguments)]
+async fn run(worker: &Worker, config: &RunConfig, backend: BackendChoice, data_url: &str, cnn_stage: Option<CnnStage>, replace_kept_cnn: bool, resume: Option<Checkpoint>) -> WorkerOutput {
     worker.held_cnn.borrow_mut().take();
     let data = match load_data(worker, data_url).await {
         Ok(data) => data,
@@ -178,9 +180,12 @@ async fn run(worker: &Worker, config: &RunConfig, backend: BackendChoice, data_u
     };
     post(&WorkerOutput::Backend { name: chosen.name.clone(), fallback_reason: chosen.fallback_reason.clone() });
     post(&WorkerOutput::Status(format!("training on {}", chosen.name)));
-    let mut observer = Poster { worker, last_pause_ms: now_ms() };
+    // P2 and P3 keep a checkpoint at every epoch's end; P2D's networks are short and kept
+    // whole, P4 is not resumable yet.
+    let checkpointed = matches!(config.experiment, ExperimentId::P2 | ExperimentId::P3).then(|| config.clone());
+    let mut observer = Poster { worker, last_pause_ms: now_ms(), checkpointed };
     let outcome = match config.experiment {
-        ExperimentId::P3 => match run_p3(config, &data, &chosen.device, &chosen.name, &mut observer).await {
+        ExperimentId::P3 => match run_p3_from(config, &data, &chosen.device, &chosen.name, &mut observer, resume.as_ref()).await {
             Ok((result, cnn)) => {
                 post(&keep_or_hold_cnn(worker, &cnn, &result, replace_kept_cnn).await);
                 Ok(WorkerOutput::Done(result))
@@ -208,7 +213,7 @@ async fn run(worker: &Worker, config: &RunConfig, backend: BackendChoice, data_u
                 Err(e) => Err(e),
             }
         }
-        _ => experiment::run(config, &data, &chosen.device, &chosen.name, &mut observer).await.map(WorkerOutput::Done),
+        _ => experiment::run_from(config, &data, &chosen.device, &chosen.name, &mut observer, resume.as_ref()).await.map(WorkerOutput::Done),
     };
     match outcome {
         Ok(output) => output,
@@ -299,6 +304,8 @@ async fn serve_p4(worker: &Worker, request: WorkerInput) -> WorkerOutput {
 struct Poster<'a> {
     worker: &'a Worker,
     last_pause_ms: f64,
+    /// The run whose epochs are checkpointed (P2, P3), if any.
+    checkpointed: Option<RunConfig>,
 }
 
 /// Longest stretch of training without returning to the event loop: a `Cancel` waits at
@@ -316,6 +323,16 @@ impl TrainObserver for Poster<'_> {
 
     fn epoch_end(&mut self, metrics: &EpochMetrics) {
         post(&WorkerOutput::EpochEnd(metrics.clone()));
+    }
+
+    fn wants_checkpoints(&self) -> bool {
+        self.checkpointed.is_some()
+    }
+
+    fn checkpoint(&mut self, history: &[EpochMetrics], weights: Vec<u8>) {
+        if let Some(config) = &self.checkpointed {
+            post(&WorkerOutput::Checkpoint(Checkpoint { config: config.clone(), history: history.to_vec(), weights }));
+        }
     }
 
     fn phase(&mut self, description: &str) {

@@ -254,3 +254,60 @@ test('a bundle of every kept run, imported into an empty browser, fills every ta
   await page.getByTestId('bundle-import').setInputFiles(bad);
   await page.waitForFunction(() => /was not imported/.test(document.querySelector('[data-testid="bundle-message"]')?.textContent ?? ''));
 });
+
+/** How many checkpoints the page keeps in IndexedDB. */
+function checkpointCount() {
+  return withDb((db) => new Promise((resolve) => {
+    const request = db.transaction('checkpoints').objectStore('checkpoints').count();
+    request.onsuccess = () => resolve(request.result);
+  }));
+}
+
+async function p3Figures() {
+  return {
+    accuracy: await text('test-accuracy'),
+    loss: await text('test-loss'),
+    confusion: await page.getByTestId('confusion-matrix').textContent(),
+  };
+}
+
+test('a reload during P3 offers to resume; the resumed run ends with the uninterrupted run\'s figures', { timeout: 600_000 }, async () => {
+  const P3 = 'experiment=p3&epochs=3&train_size=1000&test_size=500&seed=7&backend=cpu';
+  await page.goto(`${url}/?${P3}&autostart=1`);
+  await page.waitForFunction(() => /Epoch 1\/3/.test(document.querySelector('[data-testid="epoch-log"]')?.textContent ?? ''), null, { timeout: 280_000, polling: 100 });
+  for (let i = 0; i < 50 && (await checkpointCount()) === 0; i++) await page.waitForTimeout(100);
+  assert.ok((await checkpointCount()) >= 1, 'a checkpoint after epoch 1');
+
+  await page.goto(`${url}/?${P3}`);
+  await page.waitForSelector('[data-testid="resume-offer"]', { timeout: 60_000 });
+  assert.match(await text('resume-offer'), /finished epoch [12] of 3/);
+  await page.getByTestId('resume-checkpoint').click();
+  assert.equal(await finished(page, 280_000), 'done');
+  assert.match(await text('epoch-log'), /Epoch 1\/3[\s\S]*Epoch 2\/3[\s\S]*Epoch 3\/3/);
+  const resumed = await p3Figures();
+  assert.equal(await checkpointCount(), 0, 'a finished run drops its checkpoint');
+
+  // The same run, uninterrupted.
+  await page.getByTestId('train-button').click();
+  assert.equal(await finished(page, 280_000), 'done');
+  assert.deepEqual(await p3Figures(), resumed);
+});
+
+test('a worker killed mid-run: the page says so and offers to resume from the last epoch', { timeout: 600_000 }, async () => {
+  const P2 = 'experiment=p2&epochs=3&train_size=6000&test_size=1000&seed=8&backend=cpu';
+  await page.goto(`${url}/?${P2}&autostart=1`);
+  await page.waitForFunction(() => /Epoch 1\/3/.test(document.querySelector('[data-testid="epoch-log"]')?.textContent ?? ''), null, { timeout: 280_000, polling: 100 });
+  for (let i = 0; i < 50 && (await checkpointCount()) === 0; i++) await page.waitForTimeout(100);
+  const [worker] = page.workers();
+  await worker.evaluate(() => setTimeout(() => { throw new Error('killed by the test'); }, 0));
+  await page.waitForFunction(() => /^error: worker crashed/.test(document.querySelector('[data-testid="run-status"]')?.textContent ?? ''), null, { timeout: 30_000 });
+  assert.match(await text('run-status'), /killed by the test/);
+  // What finished is still shown, and the run goes on from its checkpoint.
+  assert.match(await text('epoch-log'), /Epoch 1\/3/);
+  await page.waitForSelector('[data-testid="resume-offer"]', { timeout: 10_000 });
+  await page.getByTestId('resume-checkpoint').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="run-status"]')?.textContent === 'running', null, { timeout: 30_000, polling: 50 });
+  assert.equal(await finished(page, 280_000), 'done');
+  assert.match(await text('epoch-log'), /Epoch 3\/3/);
+  assert.ok(Number(await text('test-accuracy')) > 0.8);
+});

@@ -128,3 +128,50 @@ pub fn SaveDataCsv(
         {move || error.get().map(|e| view! { <span class="warning small">{format!(" could not save: {e}")}</span> })}
     }
 }
+
+/// Draws a count matrix (rows × columns, e.g. the confusion matrix: true × predicted) as
+/// a picture and downloads it as `mnist-lab-<name>.png`: each cell shaded by its share of
+/// its row, with its count; the diagonal in green, the rest in red.
+pub fn save_matrix_png(name: &str, matrix: &[Vec<u32>]) -> Result<(), String> {
+    const CELL: f64 = 44.0;
+    const MARGIN: f64 = 36.0;
+    let rows = matrix.len();
+    let columns = matrix.iter().map(Vec::len).max().unwrap_or(0);
+    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let canvas: web_sys::HtmlCanvasElement = document.create_element("canvas").map_err(|e| format!("{e:?}"))?.unchecked_into();
+    canvas.set_width((MARGIN + CELL * columns as f64 + 8.0) as u32);
+    canvas.set_height((MARGIN + CELL * rows as f64 + 8.0) as u32);
+    let ctx: web_sys::CanvasRenderingContext2d = canvas
+        .get_context("2d")
+        .map_err(|e| format!("{e:?}"))?
+        .ok_or("no 2d context")?
+        .unchecked_into();
+    ctx.set_fill_style_str("#ffffff");
+    ctx.fill_rect(0.0, 0.0, f64::from(canvas.width()), f64::from(canvas.height()));
+    ctx.set_font("13px sans-serif");
+    ctx.set_text_align("center");
+    ctx.set_text_baseline("middle");
+    for (i, label) in (0..rows.max(columns)).enumerate() {
+        ctx.set_fill_style_str("#333333");
+        if i < columns {
+            let _ = ctx.fill_text(&label.to_string(), MARGIN + CELL * (i as f64 + 0.5), MARGIN / 2.0);
+        }
+        if i < rows {
+            let _ = ctx.fill_text(&label.to_string(), MARGIN / 2.0, MARGIN + CELL * (i as f64 + 0.5));
+        }
+    }
+    for (r, row) in matrix.iter().enumerate() {
+        let total = row.iter().sum::<u32>().max(1);
+        for (c, &count) in row.iter().enumerate() {
+            let share = f64::from(count) / f64::from(total);
+            let (x, y) = (MARGIN + CELL * c as f64, MARGIN + CELL * r as f64);
+            let alpha = if count == 0 { 0.0 } else { 0.15 + 0.85 * share.sqrt() };
+            ctx.set_fill_style_str(&if r == c { format!("rgba(30, 130, 60, {alpha:.3})") } else { format!("rgba(200, 40, 40, {alpha:.3})") });
+            ctx.fill_rect(x + 1.0, y + 1.0, CELL - 2.0, CELL - 2.0);
+            ctx.set_fill_style_str(if alpha > 0.6 { "#ffffff" } else { "#111111" });
+            let _ = ctx.fill_text(&count.to_string(), x + CELL / 2.0, y + CELL / 2.0);
+        }
+    }
+    let href = canvas.to_data_url_with_type("image/png").map_err(|e| format!("{e:?}"))?;
+    download(&href, &format!("mnist-lab-{name}.png"))
+}

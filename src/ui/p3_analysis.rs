@@ -53,6 +53,8 @@ pub fn ConfusionMatrix(
     if !well_formed {
         return view! { <p class="error">"The run's confusion matrix is not 10 × 10; it cannot be shown."</p> }.into_any();
     }
+    let matrix = confusion.clone();
+    let png_error = RwSignal::new(None::<String>);
     let total: u32 = confusion.iter().flatten().sum();
     let correct: u32 = (0..CLASSES).map(|i| confusion[i][i]).sum();
     let max_off = (0..CLASSES)
@@ -120,6 +122,11 @@ pub fn ConfusionMatrix(
             </table></super::wide::Wide>
         </div>
         <p class="muted small" data-testid="top-confusions">{confusions_text}</p>
+        <p class="exports">
+            <button class="link export" data-testid="png-p3-confusion-matrix" aria-label="Save the confusion matrix as PNG"
+                on:click=move |_| png_error.set(super::export::save_matrix_png("p3-confusion-matrix", &matrix).err())>"Save PNG"</button>
+            {move || png_error.get().map(|e| view! { <span class="warning small">{format!(" could not save: {e}")}</span> })}
+        </p>
     }
     .into_any()
 }

@@ -2,6 +2,7 @@
 // backend: SwiftShader's WebGPU is too slow for the CNN within a test's time).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { openApp, finished as finishedOn } from './server.mjs';
 
 let url, page;
@@ -23,4 +24,16 @@ test('a short CNN run ends with its test figures and confusion matrix', { timeou
   assert.equal(total, 10_000);
   const diagonal = cells.reduce((sum, row, i) => sum + row[i], 0);
   assert.ok(Math.abs(diagonal / 10_000 - accuracy) < 1e-4, `diagonal ${diagonal} vs accuracy ${accuracy}`);
+
+  // The matrix leaves the page as CSV (its cells) and as PNG (drawn for the file).
+  const save = async (id) => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId(id).click()]);
+    return fs.readFileSync(await download.path());
+  };
+  const csv = (await save('csv-p3-confusion-matrix')).toString('utf8').trim().split(/\r?\n/);
+  assert.equal(csv.length, 11, 'a header and ten rows');
+  assert.deepEqual(csv[1].split(',').slice(1, 11).map(Number), cells[0]);
+  const png = await save('png-p3-confusion-matrix');
+  assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  assert.ok(png.readUInt32BE(16) >= 10 * 40 && png.readUInt32BE(20) >= 10 * 40, 'ten cells each way');
 });

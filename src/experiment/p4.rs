@@ -553,6 +553,7 @@ mod tests {
     #[cfg(feature = "ml")]
     #[test]
     fn p4_on_a_subset() {
+        let _rng = crate::train::device_rng_lock();
         use crate::data::Mnist;
         use crate::experiment::run::run_p3;
         use crate::train::Silent;
@@ -608,6 +609,7 @@ mod tests {
     #[cfg(feature = "ml")]
     #[test]
     fn p4_without_a_cnn() {
+        let _rng = crate::train::device_rng_lock();
         use crate::data::Mnist;
         use crate::train::Silent;
         use burn::tensor::Device;
@@ -631,6 +633,7 @@ mod pipeline_tests {
 
     #[test]
     fn trained_first_equals_the_same_cnn_from_a_file() {
+        let _rng = crate::train::device_rng_lock();
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/mnist");
         let data = Mnist::load_dir(&dir, false).expect("committed MNIST");
         let device = Device::flex();

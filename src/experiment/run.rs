@@ -214,6 +214,7 @@ mod tests {
     /// images (seed 1 measured 89.5%), and the loss falls every epoch.
     #[test]
     fn p2_converges_on_a_subset() {
+        let _rng = crate::train::device_rng_lock();
         let data = committed_mnist();
         let config = RunConfig { epochs: 5, train_size: 6000, ..RunConfig::p2() };
         let result = pollster::block_on(run(&config, &data, &Device::flex(), "cpu", &mut Silent)).expect("runs");
@@ -236,6 +237,7 @@ mod tests {
     /// (seed 1 measured 89.0%).
     #[test]
     fn p3_converges_on_a_subset() {
+        let _rng = crate::train::device_rng_lock();
         let data = committed_mnist();
         let config = RunConfig { epochs: 2, train_size: 6000, ..RunConfig::p3() };
         let result = pollster::block_on(run(&config, &data, &Device::flex(), "cpu", &mut Silent)).expect("runs");
@@ -271,6 +273,7 @@ mod tests {
 
     #[test]
     fn paused_and_resumed_runs_end_as_uninterrupted_ones() {
+        let _rng = crate::train::device_rng_lock();
         let data = Mnist { train: committed_mnist().train.take(1000), test: MnistSplit { images: vec![], labels: vec![] } };
         let data = Mnist { test: data.train.take(300), ..data };
         let config = RunConfig { epochs: 2, train_size: 1000, ..RunConfig::p2() };
@@ -285,6 +288,7 @@ mod tests {
     /// A divergent learning rate stops the run with where and what, and nothing is kept.
     #[test]
     fn divergence_is_named() {
+        let _rng = crate::train::device_rng_lock();
         let data = Mnist { train: committed_mnist().train.take(2000), test: MnistSplit { images: vec![], labels: vec![] } };
         let data = Mnist { test: data.train.take(200), ..data };
         let config = RunConfig { epochs: 3, train_size: 2000, lr: 10.0, ..RunConfig::p2d() };
@@ -302,6 +306,7 @@ mod tests {
     /// Same seed, same numbers; another seed, other numbers.
     #[test]
     fn seeded_runs_repeat_exactly() {
+        let _rng = crate::train::device_rng_lock();
         let data = Mnist { train: committed_mnist().train.take(1000), test: MnistSplit { images: vec![], labels: vec![] } };
         let data = Mnist { test: data.train.take(500), ..data };
         let config = RunConfig { epochs: 1, train_size: 1000, ..RunConfig::p2() };
@@ -318,6 +323,7 @@ mod tests {
     /// so a large factor shows in the loss while accuracy still rises above chance.
     #[test]
     fn p2d_network_reports_loss_with_penalty() {
+        let _rng = crate::train::device_rng_lock();
         let data = committed_mnist();
         let base = RunConfig { epochs: 1, train_size: 2000, ..RunConfig::p2d() };
         let plain = pollster::block_on(run(&base, &data, &Device::flex(), "cpu", &mut Silent)).expect("runs");
@@ -333,6 +339,7 @@ mod tests {
 
     #[test]
     fn cancellation_stops_before_the_next_step() {
+        let _rng = crate::train::device_rng_lock();
         struct StopAtOnce;
         impl TrainObserver for StopAtOnce {
             fn progress(&mut self, _: &train::StepProgress) {}
@@ -369,6 +376,7 @@ mod tests {
     /// keeps no other state.
     #[test]
     fn a_run_resumed_from_a_checkpoint_ends_as_the_uninterrupted_one() {
+        let _rng = crate::train::device_rng_lock();
         let data = committed_mnist();
         for config in [RunConfig { epochs: 3, train_size: 1000, test_size: 500, ..RunConfig::p2() }, RunConfig { epochs: 3, train_size: 600, test_size: 300, ..RunConfig::p3() }] {
             let mut observer = FirstCheckpoint(None, Some(config.clone()));

@@ -108,6 +108,7 @@ mod tests {
     /// evaluations agree exactly, two training-mode passes do not.
     #[test]
     fn dropout_only_while_training() {
+        let _rng = crate::train::device_rng_lock();
         let device = Device::flex().autodiff();
         device.seed(7);
         let model = Cnn::new(&mut StdRng::seed_from_u64(1), &device);

@@ -159,6 +159,15 @@ pub trait TrainObserver {
     }
 }
 
+/// Held by every test that trains: the CPU backend's random stream (dropout) is one per
+/// process and every run reseeds it per epoch, while tests run on parallel threads; a test
+/// that expects a repeatable draw must not share the stream with another run meanwhile.
+#[cfg(test)]
+pub(crate) fn device_rng_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// An observer that ignores everything (tests).
 pub struct Silent;
 impl TrainObserver for Silent {

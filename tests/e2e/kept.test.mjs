@@ -94,6 +94,7 @@ test('a reload after P2 shows the same history and figures, with no worker start
   await page.getByTestId('share-run').click();
   const link = await page.getByTestId('share-url').inputValue();
   assert.match(link, /#run=[A-Za-z0-9_-]+$/);
+  console.log(`shared link of a 2-epoch P2 run: ${link.length} characters`);
   const other = await launch();
   try {
     await other.page.addInitScript(() => {

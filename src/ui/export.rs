@@ -175,3 +175,57 @@ pub fn save_matrix_png(name: &str, matrix: &[Vec<u32>]) -> Result<(), String> {
     let href = canvas.to_data_url_with_type("image/png").map_err(|e| format!("{e:?}"))?;
     download(&href, &format!("mnist-lab-{name}.png"))
 }
+
+/// Draws 28 × 28 digits in a grid, each with its caption under it, and downloads the
+/// picture as `mnist-lab-<name>.png` (the misclassified digits, 4D's generated ones).
+pub fn save_digits_png(name: &str, digits: &[(Vec<u8>, String)]) -> Result<(), String> {
+    const SCALE: usize = 3;
+    const SIDE: usize = 28 * SCALE;
+    const CELL_W: usize = SIDE + 40;
+    const CELL_H: usize = SIDE + 22;
+    const COLUMNS: usize = 8;
+    let rows = digits.len().div_ceil(COLUMNS).max(1);
+    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let canvas: web_sys::HtmlCanvasElement = document.create_element("canvas").map_err(|e| format!("{e:?}"))?.unchecked_into();
+    canvas.set_width((COLUMNS.min(digits.len().max(1)) * CELL_W) as u32);
+    canvas.set_height((rows * CELL_H) as u32);
+    let ctx: web_sys::CanvasRenderingContext2d = canvas.get_context("2d").map_err(|e| format!("{e:?}"))?.ok_or("no 2d context")?.unchecked_into();
+    ctx.set_fill_style_str("#ffffff");
+    ctx.fill_rect(0.0, 0.0, f64::from(canvas.width()), f64::from(canvas.height()));
+    ctx.set_font("11px sans-serif");
+    ctx.set_text_align("center");
+    for (i, (pixels, caption)) in digits.iter().enumerate() {
+        let (x0, y0) = ((i % COLUMNS) * CELL_W + 20, (i / COLUMNS) * CELL_H + 2);
+        for (p, &value) in pixels.iter().take(28 * 28).enumerate() {
+            // Ink dark on white, as the page draws digits.
+            let grey = 255 - u32::from(value);
+            ctx.set_fill_style_str(&format!("rgb({grey},{grey},{grey})"));
+            ctx.fill_rect((x0 + (p % 28) * SCALE) as f64, (y0 + (p / 28) * SCALE) as f64, SCALE as f64, SCALE as f64);
+        }
+        ctx.set_fill_style_str("#222222");
+        let _ = ctx.fill_text(caption, (x0 + SIDE / 2) as f64, (y0 + SIDE + 14) as f64);
+    }
+    let href = canvas.to_data_url_with_type("image/png").map_err(|e| format!("{e:?}"))?;
+    download(&href, &format!("mnist-lab-{name}.png"))
+}
+
+/// "Save PNG" for a set of digits the page holds.
+#[component]
+pub fn SaveDigitsPng(
+    /// The digits and their captions; `None` while there are none.
+    digits: Callback<(), Option<Vec<(Vec<u8>, String)>>>,
+    /// The file name, without `.png`.
+    name: &'static str,
+    /// What the digits are, for the button's accessible name.
+    label: &'static str,
+) -> impl IntoView {
+    let error = RwSignal::new(None::<String>);
+    let save = move |_| {
+        let result = digits.run(()).ok_or_else(|| "nothing to save yet".to_string()).and_then(|d| save_digits_png(name, &d));
+        error.set(result.err());
+    };
+    view! {
+        <button class="link export" data-testid=format!("png-{name}") aria-label=format!("Save {label} as PNG") on:click=save>"Save PNG"</button>
+        {move || error.get().map(|e| view! { <span class="warning small">{format!(" could not save: {e}")}</span> })}
+    }
+}

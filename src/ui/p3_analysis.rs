@@ -242,9 +242,11 @@ pub fn MistakeGrid(
     } else {
         format!("All {shown} misclassified test digits, in test-set order.")
     };
+    let for_png: Vec<(Vec<u8>, String)> = mistakes.iter().map(|m| (m.pixels.clone(), format!("{} → {}", m.label, m.predicted))).collect();
+    let digits = Callback::new(move |_| (!for_png.is_empty()).then(|| for_png.clone()));
     let cells = mistakes.into_iter().map(|m| view! { <MistakeDigit mistake=m /> }).collect_view();
     view! {
-        <p class="muted small">{caption}</p>
+        <p class="muted small">{caption} " " <super::export::SaveDigitsPng digits=digits name="p3-mistakes" label="the misclassified digits" /></p>
         <div class="p3-mistakes" data-testid="mistakes">{cells}</div>
     }
 }

@@ -385,6 +385,7 @@ pub fn GeneratedDigits(p4: P4Run) -> impl IntoView {
                 "clipped at 0 like the ReLU codes, then decoded; under each, the CNN's reading and its confidence."
             </p>
             <div class="p3-mistakes" data-testid="sampled-digits">{move || p4.out.sampled.with(|g| g.as_ref().map(cells))}</div>
+            <p class="exports"><super::export::SaveDigitsPng digits=Callback::new(move |_| p4.out.sampled.with_untracked(|g| g.as_ref().map(generated_for_png))) name="p4-sampled-digits" label="the sampled digits" /></p>
             <div class="buttons"><button type="button" data-testid="resample-button" disabled=move || !can_ask() on:click=move |_| resample()>"Sample again"</button></div>
             <h4>"Between two digits"</h4>
             <p class="muted small">
@@ -394,6 +395,7 @@ pub fn GeneratedDigits(p4: P4Run) -> impl IntoView {
                 })}
             </p>
             <div class="p3-mistakes" data-testid="interpolated-digits">{move || p4.out.interpolated.with(|g| g.as_ref().map(cells))}</div>
+            <p class="exports"><super::export::SaveDigitsPng digits=Callback::new(move |_| p4.out.interpolated.with_untracked(|g| g.as_ref().map(generated_for_png))) name="p4-interpolated-digits" label="the interpolated digits" /></p>
             <div class="controls inline">
                 <label class="field"><span class="label">"From digit #"</span>
                     <input type="text" data-testid="interpolate-from" prop:value=from on:change=move |ev| from.set(event_target_value(&ev)) /></label>
@@ -404,4 +406,19 @@ pub fn GeneratedDigits(p4: P4Run) -> impl IntoView {
             {move || error.get().or_else(|| p4.out.request_error.get()).map(|e| view! { <p class="note">{e}</p> })}
         </Show>
     }
+}
+
+/// Generated digits with the CNN's reading, as [`super::export::save_digits_png`] takes them.
+fn generated_for_png(generated: &p4::Generated) -> Vec<(Vec<u8>, String)> {
+    generated
+        .digits
+        .iter()
+        .map(|d| {
+            let caption = match (d.label, d.confidence) {
+                (Some(label), Some(confidence)) => format!("{label} ({:.0}%)", 100.0 * confidence),
+                _ => String::new(),
+            };
+            (d.pixels.clone(), caption)
+        })
+        .collect()
 }

@@ -36,4 +36,9 @@ test('a short CNN run ends with its test figures and confusion matrix', { timeou
   const png = await save('png-p3-confusion-matrix');
   assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   assert.ok(png.readUInt32BE(16) >= 10 * 40 && png.readUInt32BE(20) >= 10 * 40, 'ten cells each way');
+  // The misclassified digits as one picture: 8 to a row.
+  const mistakes = await save('png-p3-mistakes');
+  assert.deepEqual([...mistakes.subarray(1, 4)], [0x50, 0x4e, 0x47]);
+  const shown = await page.locator('[data-testid="mistakes"] canvas').count();
+  assert.equal(mistakes.readUInt32BE(20), Math.ceil(shown / 8) * (28 * 3 + 22), `${shown} digits in rows of 8`);
 });

@@ -11,10 +11,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use mnist_lab::burn::tensor::Device;
 use mnist_lab::data::Mnist;
-use mnist_lab::experiment::p2d::{SweepReport, SweepSpec};
+use mnist_lab::experiment::p2d::SweepReport;
 use mnist_lab::experiment::p4::{CnnInput, P4Result, cnn_stage_config, crossing_level, run_p4_pipeline};
 use mnist_lab::experiment::run::{export_cnn, import_cnn, run_p3};
-use mnist_lab::experiment::{EpochMetrics, ExperimentId, RunConfig, RunResult, run};
+use mnist_lab::experiment::{EpochMetrics, ExperimentId, PageQuery, RunConfig, RunResult, run};
 use mnist_lab::train::{StepProgress, TrainObserver};
 
 const BACKEND: &str = "cpu (flex, native)";
@@ -148,17 +148,35 @@ fn write_json<T: serde::Serialize>(path: Option<PathBuf>, value: &T) -> Result<(
     std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
+/// The run's flags as the page's URL pairs, read by the page's codec (`PageQuery::parse`):
+/// the CLI and the page share one set of defaults, one set of ranges and one set of messages.
+fn query_of(experiment: &str, flags: [(&str, Option<String>); 9]) -> Result<PageQuery, String> {
+    let mut pairs = vec![("experiment".to_string(), experiment.to_string())];
+    pairs.extend(flags.into_iter().filter_map(|(key, value)| value.map(|v| (key.to_string(), v))));
+    let (query, errors) = PageQuery::parse(pairs);
+    if errors.is_empty() {
+        Ok(query)
+    } else {
+        Err(errors.iter().map(|e| e.to_string().replace("URL parameter", "flag")).collect::<Vec<_>>().join("; "))
+    }
+}
+
 fn execute(cli: Cli) -> Result<(), String> {
     let Command::Run { experiment, epochs, batch_size, lr, seed, train_size, test_size, save_model, cnn, cnn_epochs, factors, replicates, data, json } = cli.command;
-    let id = ExperimentId::parse(&experiment).ok_or_else(|| format!("unknown experiment '{experiment}' (this build runs: p2, p2d, p3, p4)"))?;
-    let mut config = RunConfig::for_experiment(id);
-    config.epochs = epochs.unwrap_or(config.epochs);
-    config.batch_size = batch_size.unwrap_or(config.batch_size);
-    config.lr = lr.unwrap_or(config.lr);
-    config.seed = seed.unwrap_or(config.seed);
-    config.train_size = train_size.unwrap_or(config.train_size);
-    config.test_size = test_size.unwrap_or(config.test_size);
-    config.validate().map_err(|e| e.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))?;
+    let text = |v: Option<usize>| v.map(|v| v.to_string());
+    let query = query_of(&experiment, [
+        ("epochs", text(epochs)),
+        ("batch_size", text(batch_size)),
+        ("lr", lr.map(|v| v.to_string())),
+        ("seed", seed.map(|v| v.to_string())),
+        ("train_size", text(train_size)),
+        ("test_size", text(test_size)),
+        ("cnn_epochs", text(cnn_epochs)),
+        ("factors", factors),
+        ("replicates", text(replicates)),
+    ])?;
+    let (config, spec, cnn_epochs) = (query.config, query.sweep, query.cnn_epochs);
+    let id = config.experiment;
     let mnist = Mnist::load_dir(&data, true).map_err(|e| e.to_string())?;
 
     match id {
@@ -185,11 +203,6 @@ fn execute(cli: Cli) -> Result<(), String> {
             write_json(json, &result)
         }
         ExperimentId::P2d => {
-            let mut spec = SweepSpec::default();
-            if let Some(f) = factors {
-                spec.factors = SweepSpec::parse_factors(&f).map_err(|e| format!("--factors: {e}"))?;
-            }
-            spec.replicates = replicates.unwrap_or(spec.replicates).max(1);
             let networks = spec.networks(&config);
             let mut finished = Vec::with_capacity(networks.len());
             for (i, network) in networks.iter().enumerate() {
@@ -206,5 +219,41 @@ fn execute(cli: Cli) -> Result<(), String> {
             }
             write_json(json, &report)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(args: &[&str]) -> Result<PageQuery, String> {
+        let cli = Cli::try_parse_from(["mnist-lab", "run"].iter().chain(args)).map_err(|e| e.to_string())?;
+        let Command::Run { experiment, epochs, batch_size, lr, seed, train_size, test_size, cnn_epochs, factors, replicates, .. } = cli.command;
+        let text = |v: Option<usize>| v.map(|v| v.to_string());
+        query_of(&experiment, [
+            ("epochs", text(epochs)), ("batch_size", text(batch_size)), ("lr", lr.map(|v| v.to_string())), ("seed", seed.map(|v| v.to_string())),
+            ("train_size", text(train_size)), ("test_size", text(test_size)), ("cnn_epochs", text(cnn_epochs)), ("factors", factors), ("replicates", text(replicates)),
+        ])
+    }
+
+    /// One table of defaults: the CLI without flags runs what the page runs without a query.
+    #[test]
+    fn the_cli_and_the_page_share_defaults_and_the_codec() {
+        for id in ExperimentId::ALL {
+            let cli = parsed(&[id.as_str()]).expect("defaults parse");
+            let (page, errors) = PageQuery::parse([("experiment", id.as_str())]);
+            assert!(errors.is_empty());
+            assert_eq!(cli.config, page.config, "{id:?}");
+            assert_eq!(cli.config, RunConfig::for_experiment(id));
+            assert_eq!(cli.sweep, page.sweep);
+        }
+        let cli = parsed(&["p2d", "--epochs", "2", "--factors", "1e-6,1e-4", "--replicates", "2", "--test-size", "500"]).expect("parses");
+        let (page, _) = PageQuery::parse([("experiment", "p2d"), ("epochs", "2"), ("factors", "1e-6,1e-4"), ("replicates", "2"), ("test_size", "500")]);
+        assert_eq!((cli.config, cli.sweep), (page.config, page.sweep));
+        // The same ranges and messages as the page's.
+        let refused = parsed(&["p3", "--batch-size", "8192"]).unwrap_err();
+        assert!(refused.starts_with("'batch_size=8192' is out of range"), "{refused}");
+        assert!(parsed(&["p2", "--cnn-epochs", "3"]).unwrap_err().contains("belongs to experiment=p4"));
+        assert!(parsed(&["p9"]).unwrap_err().contains("p2, p2d, p3, p4"));
     }
 }

@@ -150,8 +150,21 @@ fn write_json<T: serde::Serialize>(path: Option<PathBuf>, value: &T) -> Result<(
 
 /// The run's flags as the page's URL pairs, read by the page's codec (`PageQuery::parse`):
 /// the CLI and the page share one set of defaults, one set of ranges and one set of messages.
-fn query_of(experiment: &str, flags: [(&str, Option<String>); 9]) -> Result<PageQuery, String> {
-    let mut pairs = vec![("experiment".to_string(), experiment.to_string())];
+fn query_of(command: &Command) -> Result<PageQuery, String> {
+    let Command::Run { experiment, epochs, batch_size, lr, seed, train_size, test_size, cnn_epochs, factors, replicates, .. } = command;
+    let text = |v: &Option<usize>| v.map(|v| v.to_string());
+    let flags = [
+        ("epochs", text(epochs)),
+        ("batch_size", text(batch_size)),
+        ("lr", lr.map(|v| v.to_string())),
+        ("seed", seed.map(|v| v.to_string())),
+        ("train_size", text(train_size)),
+        ("test_size", text(test_size)),
+        ("cnn_epochs", text(cnn_epochs)),
+        ("factors", factors.clone()),
+        ("replicates", text(replicates)),
+    ];
+    let mut pairs = vec![("experiment".to_string(), experiment.clone())];
     pairs.extend(flags.into_iter().filter_map(|(key, value)| value.map(|v| (key.to_string(), v))));
     let (query, errors) = PageQuery::parse(pairs);
     if errors.is_empty() {
@@ -162,19 +175,8 @@ fn query_of(experiment: &str, flags: [(&str, Option<String>); 9]) -> Result<Page
 }
 
 fn execute(cli: Cli) -> Result<(), String> {
-    let Command::Run { experiment, epochs, batch_size, lr, seed, train_size, test_size, save_model, cnn, cnn_epochs, factors, replicates, data, json } = cli.command;
-    let text = |v: Option<usize>| v.map(|v| v.to_string());
-    let query = query_of(&experiment, [
-        ("epochs", text(epochs)),
-        ("batch_size", text(batch_size)),
-        ("lr", lr.map(|v| v.to_string())),
-        ("seed", seed.map(|v| v.to_string())),
-        ("train_size", text(train_size)),
-        ("test_size", text(test_size)),
-        ("cnn_epochs", text(cnn_epochs)),
-        ("factors", factors),
-        ("replicates", text(replicates)),
-    ])?;
+    let query = query_of(&cli.command)?;
+    let Command::Run { save_model, cnn, data, json, .. } = cli.command;
     let (config, spec, cnn_epochs) = (query.config, query.sweep, query.cnn_epochs);
     let id = config.experiment;
     let mnist = Mnist::load_dir(&data, true).map_err(|e| e.to_string())?;
@@ -228,12 +230,7 @@ mod tests {
 
     fn parsed(args: &[&str]) -> Result<PageQuery, String> {
         let cli = Cli::try_parse_from(["mnist-lab", "run"].iter().chain(args)).map_err(|e| e.to_string())?;
-        let Command::Run { experiment, epochs, batch_size, lr, seed, train_size, test_size, cnn_epochs, factors, replicates, .. } = cli.command;
-        let text = |v: Option<usize>| v.map(|v| v.to_string());
-        query_of(&experiment, [
-            ("epochs", text(epochs)), ("batch_size", text(batch_size)), ("lr", lr.map(|v| v.to_string())), ("seed", seed.map(|v| v.to_string())),
-            ("train_size", text(train_size)), ("test_size", text(test_size)), ("cnn_epochs", text(cnn_epochs)), ("factors", factors), ("replicates", text(replicates)),
-        ])
+        query_of(&cli.command)
     }
 
     /// One table of defaults: the CLI without flags runs what the page runs without a query.

@@ -25,7 +25,7 @@ impl DatasetId {
             hasher.update(file.expected_gz_sha256().unwrap_or_default().as_bytes());
             hasher.update(b"\n");
         }
-        Self { name: "MNIST".into(), sha256: hex(&hasher.finalize()) }
+        Self { name: "MNIST".into(), sha256: format!("{:x}", hasher.finalize()) }
     }
 
     /// Any other dataset: the hash of its four decompressed IDX files, in
@@ -37,7 +37,7 @@ impl DatasetId {
             hasher.update((bytes.len() as u64).to_le_bytes());
             hasher.update(bytes);
         }
-        Self { name: name.into(), sha256: hex(&hasher.finalize()) }
+        Self { name: name.into(), sha256: format!("{:x}", hasher.finalize()) }
     }
 
     /// The first 16 hex digits: enough to keep datasets apart in a key.
@@ -48,10 +48,6 @@ impl DatasetId {
     pub fn is_embedded_mnist(&self) -> bool {
         *self == Self::embedded_mnist()
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -74,12 +74,18 @@ impl SweepSpec {
 /// A well-mixed seed per (factor, replicate) (SplitMix64's finaliser), kept to 53 bits so
 /// it survives JavaScript numbers (worker messages, JSON downloads, URLs).
 pub fn network_seed(run_seed: u64, factor_index: usize, replicate: usize) -> u64 {
-    let mut z = run_seed
+    let z = run_seed
         .wrapping_add((factor_index as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15))
         .wrapping_add((replicate as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03));
+    mix_seed(z) >> 11
+}
+
+/// SplitMix64's finaliser: a well-mixed seed from a combination of seeds (P2D's networks,
+/// each epoch's device seed).
+pub fn mix_seed(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    (z ^ (z >> 31)) >> 11
+    z ^ (z >> 31)
 }
 
 /// One row of the seed's table.

@@ -108,6 +108,17 @@ impl RunRecord {
 
     /// Reads a kept record stored under `key`, strictly.
     pub fn decode(key: &str, text: &str) -> Result<Self, RecordError> {
+        let record = Self::read(text)?;
+        let expected = record.key();
+        if key != expected {
+            return Err(RecordError::WrongKey { found: key.into(), expected });
+        }
+        Ok(record)
+    }
+
+    /// Reads a record that comes without a key (a bundle's, a link's) as strictly as a
+    /// kept one: schema, then every check of [`Self::decode`] but the key's.
+    pub fn read(text: &str) -> Result<Self, RecordError> {
         if text.len() > MAX_RECORD_BYTES {
             return Err(RecordError::TooLarge(text.len()));
         }
@@ -123,10 +134,6 @@ impl RunRecord {
         }
         let record: Self = serde_json::from_str(text).map_err(|e| RecordError::Unreadable(e.to_string()))?;
         record.check()?;
-        let expected = record.key();
-        if key != expected {
-            return Err(RecordError::WrongKey { found: key.into(), expected });
-        }
         Ok(record)
     }
 
@@ -226,9 +233,7 @@ impl Bundle {
         }
         let mut records = Vec::with_capacity(raw.records.len());
         for (i, value) in raw.records.into_iter().enumerate() {
-            let text = value.to_string();
-            let record: RunRecord = serde_json::from_str(&text).map_err(|e| RecordError::Unreadable(format!("run {} of the bundle: {e}", i + 1)))?;
-            let mut record = RunRecord::decode(&record.key(), &text).map_err(|e| RecordError::Invalid(format!("run {} of the bundle: {e}", i + 1)))?;
+            let mut record = RunRecord::read(&value.to_string()).map_err(|e| RecordError::Invalid(format!("run {} of the bundle: {e}", i + 1)))?;
             record.origin = Origin::Imported;
             records.push(record);
         }
@@ -284,8 +289,7 @@ pub mod share {
             return Err(RecordError::TooLarge(text.len()));
         }
         let text = String::from_utf8(text).map_err(|_| RecordError::Unreadable("the link's run is not UTF-8".into()))?;
-        let key = serde_json::from_str::<RunRecord>(&text).map_err(|e| RecordError::Unreadable(e.to_string()))?.key();
-        let mut record = RunRecord::decode(&key, &text)?;
+        let mut record = RunRecord::read(&text)?;
         record.origin = Origin::SharedLink;
         Ok(record)
     }

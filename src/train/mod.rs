@@ -196,12 +196,9 @@ pub struct TrainOptions {
     pub weights_model: &'static str,
 }
 
-/// The device seed of `epoch` (SplitMix64's finaliser over seed and epoch).
+/// The device seed of `epoch`.
 pub fn epoch_seed(seed: u64, epoch: usize) -> u64 {
-    let mut z = seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+    crate::experiment::p2d::mix_seed(seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
 }
 
 /// Loss and accuracy of a model on a split.

@@ -48,7 +48,8 @@ pub fn KeptNote(
         let key = key.get()?;
         let unsaved = lab.kept.unsaved.with(|u| u.contains(&key));
         let shared = run.restored.get().is_some() && lab.shared_key.with(|k| k.as_deref() == Some(key.as_str()));
-        let text = match (record(), run.restored.get()) {
+        let record = record();
+        let text = match (&record, run.restored.get()) {
             _ if shared => "Shared by a link: these numbers were computed in the sender's browser, not in this one (and are not kept here). Train runs it here.".to_string(),
             (None, _) => "Not kept in this browser (forgotten).".to_string(),
             (Some(_), _) if unsaved => "Kept on this page only, until it closes: the browser's storage refused it (see below).".to_string(),
@@ -57,8 +58,8 @@ pub fn KeptNote(
             (Some(r), Some(_)) => format!("Kept in this browser on {}; not trained in this visit. Train runs it again.", when(r.saved_at_ms)),
             (Some(r), None) => format!("Kept in this browser ({}): a reload shows it again.", when(r.saved_at_ms)),
         };
-        let has_record = record().is_some() && !shared;
-        let shown = record().filter(|_| !shared);
+        let has_record = record.is_some() && !shared;
+        let shown = record.filter(|_| !shared);
         Some(view! {
             <p class="muted small kept-note" data-testid="kept-note">
                 <span data-testid="kept-state">{text}</span>
@@ -230,7 +231,7 @@ impl Lab {
             }
             if let Some(record) = latest {
                 self.shared_key.set(None);
-                self.put_in_tab(record);
+                self.show_in_tab(record);
             }
         }
         // P2D shows the sweep of the file's latest network.
@@ -256,27 +257,9 @@ impl Lab {
     /// Shows a run (kept, imported or shared) in its tab and opens the tab.
     pub fn show_record(&self, record: RunRecord) {
         let id = record.experiment();
-        if self.put_in_tab(record) {
+        if self.show_in_tab(record) {
             self.switch_to(Tab::Experiment(id));
         }
-    }
-
-    /// Shows a run in its tab (P2, P3, P4: P2D's networks show in the sweep they belong
-    /// to), unless the tab trains; returns whether it did.
-    fn put_in_tab(&self, record: RunRecord) -> bool {
-        let id = record.experiment();
-        if self.is_busy(id) || id == ExperimentId::P2d {
-            return false;
-        }
-        self.query(id).update(|q| q.config = record.config().clone());
-        match record.outcome {
-            Outcome::Classifier(result) => match id {
-                ExperimentId::P2 => self.p2.run.restore(result, record.saved_at_ms),
-                _ => self.p3.run.restore(result, record.saved_at_ms),
-            },
-            Outcome::Denoiser(result) => self.p4.restore(*result, record.saved_at_ms),
-        }
-        true
     }
 }
 

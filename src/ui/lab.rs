@@ -166,29 +166,41 @@ impl Lab {
             self.adopt_sweep(&record);
         }
         for id in [ExperimentId::P2, ExperimentId::P3, ExperimentId::P4] {
-            let run = match id {
-                ExperimentId::P2 => self.p2.run,
-                ExperimentId::P3 => self.p3.run,
-                _ => self.p4.run,
-            };
+            let Some(run) = self.controller(id).map(|c| c.run) else { continue };
             if run.is_running_untracked() || run.config.with_untracked(Option::is_some) {
                 continue;
             }
-            let query = self.query(id);
-            let config = query.with_untracked(|q| q.config.clone());
-            let record = self.kept.find(&config, dataset).or_else(|| {
-                // A tab at the seed's setup shows the latest kept run of its experiment.
-                (self.linked != Some(id) && config == RunConfig::for_experiment(id)).then(|| self.kept.latest(id, dataset)).flatten()
+            let config = self.query(id).with_untracked(|q| q.config.clone());
+            let record = untrack(|| {
+                self.kept.find(&config, dataset).or_else(|| {
+                    // A tab at the seed's setup shows the latest kept run of its experiment.
+                    (self.linked != Some(id) && config == RunConfig::for_experiment(id)).then(|| self.kept.latest(id, dataset)).flatten()
+                })
             });
-            let Some(record) = untrack(|| record) else { continue };
-            if *record.config() != config {
-                query.update(|q| q.config = record.config().clone());
-            }
-            match record.outcome {
-                Outcome::Classifier(result) => run.restore(result, record.saved_at_ms),
-                Outcome::Denoiser(result) => self.p4.restore(*result, record.saved_at_ms),
+            if let Some(record) = record {
+                self.show_in_tab(record);
             }
         }
+    }
+
+    /// Shows a run (kept, imported or shared) in its tab (P2, P3, P4: P2D's networks show
+    /// in the sweep they belong to), its setup in the tab's form, unless the tab trains;
+    /// returns whether it did.
+    pub fn show_in_tab(&self, record: RunRecord) -> bool {
+        let id = record.experiment();
+        if self.is_busy(id) || id == ExperimentId::P2d {
+            return false;
+        }
+        let query = self.query(id);
+        if query.with_untracked(|q| q.config != *record.config()) {
+            query.update(|q| q.config = record.config().clone());
+        }
+        match (record.outcome, self.controller(id)) {
+            (Outcome::Classifier(result), Some(ctl)) => ctl.run.restore(result, record.saved_at_ms),
+            (Outcome::Denoiser(result), _) => self.p4.restore(*result, record.saved_at_ms),
+            (Outcome::Classifier(_), None) => return false,
+        }
+        true
     }
 
     /// The experiment's query (its tab's setup).

@@ -10,7 +10,7 @@ use crate::experiment::{BackendChoice, EpochMetrics, RunConfig, RunResult};
 /// The protocol's version: the worker says it in `Ready`, and a page that speaks another
 /// (a cached worker file from an older deploy) refuses it with a message instead of
 /// misreading its messages. Bump it with any change to these types.
-pub const PROTOCOL_VERSION: u32 = 4;
+pub const PROTOCOL_VERSION: u32 = 5;
 
 /// Page -> worker: one request, numbered by the page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -63,6 +63,39 @@ pub enum WorkerInput {
     Sample { count: usize, seed: u64 },
     /// 4D: decode `steps` codes between those of training digits `from` and `to`.
     Interpolate { from: usize, to: usize, steps: usize },
+    /// The playground: load these trained classifiers (and the CNN kept in the browser if
+    /// `kept_cnn`), replacing the worker's earlier ones; answered by `ReadersLoaded`.
+    LoadReaders { models: Vec<NamedWeights>, kept_cnn: bool },
+    /// The playground: every loaded classifier reads this 28×28 digit (0..=255, as MNIST's
+    /// preprocessing makes a drawing); answered by `Read`.
+    ReadDigit {
+        #[serde(with = "serde_bytes")]
+        pixels: Vec<u8>,
+    },
+}
+
+/// A trained classifier's weights file, named as the page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NamedWeights {
+    pub name: String,
+    #[serde(with = "serde_bytes")]
+    pub weights: Vec<u8>,
+}
+
+/// A classifier the playground's worker has loaded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReaderInfo {
+    pub name: String,
+    /// How it was trained (from its file's header).
+    pub description: String,
+}
+
+/// One classifier's reading of a digit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reading {
+    pub name: String,
+    /// Softmax probabilities of the classes 0..=9.
+    pub probabilities: Vec<f32>,
 }
 
 /// P4's first stage: the CNN it trains for 4C and 4D when the visitor chose not to use a
@@ -97,7 +130,13 @@ pub enum WorkerOutput {
     /// P2, P3: the run's state at the end of an epoch (not the last), to resume from after
     /// a reload or a crash.
     Checkpoint(Checkpoint),
-    Done(RunResult),
+    /// The run's result; P2 and P2D also send the trained MLP as a weights file, kept with
+    /// the result (P3's CNN is kept by the worker, see `ModelStored`).
+    Done {
+        result: RunResult,
+        #[serde(default)]
+        weights: Option<serde_bytes::ByteBuf>,
+    },
     /// P3's CNN was kept in the browser (`description` says how it was trained), or could
     /// not be (`stored: false`, `description` says why; the run's results are unaffected).
     ModelStored { stored: bool, description: String },
@@ -110,6 +149,10 @@ pub enum WorkerOutput {
     /// A `NoiseGrid`, `Sample` or `Interpolate` request could not be served; the run and
     /// its results are unaffected.
     RequestFailed(String),
+    /// The playground's classifiers are loaded (`failed`: those that could not be, and why).
+    ReadersLoaded { loaded: Vec<ReaderInfo>, failed: Vec<String> },
+    /// The loaded classifiers' readings of a `ReadDigit`, in load order.
+    Read(Vec<Reading>),
     /// Cancelled by the page after `completed` epochs.
     Cancelled { completed: usize },
     Error(String),

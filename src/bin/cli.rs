@@ -125,7 +125,7 @@ fn train_cnn(config: &RunConfig, mnist: &Mnist) -> Result<(RunResult, mnist_lab:
 /// P4 through the same entry point the page's worker uses.
 fn p4(config: &RunConfig, mnist: &Mnist, cnn: CnnInput) -> Result<P4Result, String> {
     let mut printer = Printer::new(config);
-    let (result, _, _) = pollster::block_on(run_p4_pipeline(config, mnist, cnn, &Device::flex(), BACKEND, &mut printer)).map_err(|e| e.to_string())?;
+    let (result, _, _) = pollster::block_on(run_p4_pipeline(config, mnist, cnn, &Device::flex(), BACKEND, &mut printer, None)).map_err(|e| e.to_string())?;
     println!("val_loss {:.4} (seed 0.1199); {:.1} s of training on {}", result.val_loss, result.seconds, result.backend);
     if let Some(source) = &result.cnn {
         println!("4C with {source}\nnoise   noisy    denoised");

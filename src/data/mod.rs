@@ -1,6 +1,7 @@
-//! Data: the IDX format, MNIST, its preprocessing and P4's salt-and-pepper noise. Plain Rust, no burn, no browser:
+//! Data: the IDX format, MNIST, its preprocessing, a drawn digit made into an MNIST one, and P4's salt-and-pepper noise. Plain Rust, no burn, no browser:
 //! the page, the worker and the native runner all read the dataset through this.
 pub mod dataset_id;
+pub mod drawn_digit;
 pub mod idx;
 pub mod mnist;
 pub mod noise;

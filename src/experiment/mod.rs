@@ -9,6 +9,8 @@ pub mod schedule;
 pub mod result;
 
 #[cfg(feature = "ml")]
+pub mod reader;
+#[cfg(feature = "ml")]
 pub mod run;
 
 pub use config::{BackendChoice, ExperimentId, PageQuery, ParamError, RunConfig};

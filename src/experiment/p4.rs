@@ -156,7 +156,7 @@ pub mod seed {
 }
 
 #[cfg(feature = "ml")]
-pub use session::{CnnInput, P4Session, run_p4, run_p4_pipeline};
+pub use session::{CnnInput, P4Session, run_p4, run_p4_from, run_p4_pipeline};
 
 #[cfg(feature = "ml")]
 mod session {
@@ -173,7 +173,9 @@ mod session {
     use crate::data::{Mnist, MnistSplit, PIXELS};
     use crate::experiment::ExperimentId;
     use crate::experiment::RunResult;
-    use crate::experiment::run::{run_p3, train_options};
+    use crate::experiment::result::Checkpoint;
+    use crate::experiment::run::{resumed, run_p3, train_options};
+    use burn::optim::OptimizerRecord;
     use crate::model::autoencoder::{Autoencoder, LATENT};
     use crate::model::cnn::Cnn;
     use crate::train::batches::{Batch, in_order};
@@ -412,6 +414,20 @@ mod session {
         backend: &str,
         observer: &mut O,
     ) -> Result<(P4Result, P4Session), TrainError> {
+        run_p4_from(config, data, cnn, device, backend, observer, None).await
+    }
+
+    /// [`run_p4`], going on from `resume` (the end of an earlier epoch of the same run:
+    /// the autoencoder's weights and Adam's moments) if given.
+    pub async fn run_p4_from<O: TrainObserver>(
+        config: &RunConfig,
+        data: &Mnist,
+        cnn: Option<(Cnn, String)>,
+        device: &Device,
+        backend: &str,
+        observer: &mut O,
+        resume: Option<&Checkpoint>,
+    ) -> Result<(P4Result, P4Session), TrainError> {
         if config.experiment != ExperimentId::P4 {
             return Err(TrainError::Config("run_p4 runs experiment p4 only".into()));
         }
@@ -429,6 +445,14 @@ mod session {
         let summary = model.summary();
         // Keras' Adam defaults (burn's epsilon default is 1e-5).
         let mut optimizer = AdamConfig::new().with_beta_1(0.9).with_beta_2(0.999).with_epsilon(1e-7).init();
+        let (model, done) = resumed(model, config, resume)?;
+        if let Some(state) = resume.and_then(|c| c.optimizer.clone()) {
+            let record = OptimizerRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(state))
+                .map_err(|e| TrainError::Config(format!("the checkpoint's optimizer state does not load: {e}")))?;
+            optimizer = optimizer.load_record(record);
+        } else if resume.is_some() {
+            return Err(TrainError::Config("the checkpoint has no optimizer state (Adam's moments): P4 cannot go on from it".into()));
+        }
         let started = Instant::now();
         let (model, history) = fit_autoencoder(
             model,
@@ -438,6 +462,7 @@ mod session {
             &train_options(config),
             &train_device,
             observer,
+            &done,
         )
         .await?;
         let seconds = started.elapsed().as_secs_f64();
@@ -503,6 +528,7 @@ mod session {
         device: &Device,
         backend: &str,
         observer: &mut O,
+        resume: Option<&Checkpoint>,
     ) -> Result<(P4Result, P4Session, Option<(RunResult, Cnn)>), TrainError> {
         let (given, trained) = match cnn {
             CnnInput::Given(cnn, source) => (Some((cnn, source)), None),
@@ -515,7 +541,7 @@ mod session {
                 (Some((cnn.clone(), source)), Some((result, cnn)))
             }
         };
-        let (result, session) = run_p4(config, data, given, device, backend, observer).await?;
+        let (result, session) = run_p4_from(config, data, given, device, backend, observer, resume).await?;
         Ok((result, session, trained))
     }
 }
@@ -605,6 +631,57 @@ mod tests {
         assert!(pollster::block_on(session.noise_grid(&data.train, &[60_000], 3)).is_err());
     }
 
+    /// P4 resumed from the end of epoch 1 (the autoencoder's weights and Adam's moments
+    /// from a checkpoint, the parameter ids remapped through the weights file) ends exactly
+    /// as the uninterrupted run; without Adam's state it would not (checked too).
+    #[cfg(feature = "ml")]
+    #[test]
+    fn p4_resumed_from_a_checkpoint_ends_as_the_uninterrupted_one() {
+        let _rng = crate::train::device_rng_lock();
+        use crate::data::Mnist;
+        use crate::experiment::EpochMetrics;
+        use crate::experiment::result::Checkpoint;
+        use crate::train::{Silent, TrainObserver};
+        use burn::tensor::Device;
+
+        #[derive(Default)]
+        struct First(Option<Checkpoint>);
+        impl TrainObserver for First {
+            fn progress(&mut self, _: &crate::experiment::result::StepProgress) {}
+            fn epoch_end(&mut self, _: &EpochMetrics) {}
+            fn wants_checkpoints(&self) -> bool {
+                true
+            }
+            fn checkpoint(&mut self, history: &[EpochMetrics], weights: Vec<u8>, optimizer: Option<Vec<u8>>) {
+                if self.0.is_none() {
+                    let config = RunConfig { epochs: 3, train_size: 640, test_size: 200, ..RunConfig::p4() };
+                    self.0 = Some(Checkpoint { config, history: history.to_vec(), weights, optimizer });
+                }
+            }
+        }
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/mnist");
+        let data = Mnist::load_dir(&dir, false).expect("committed MNIST");
+        let config = RunConfig { epochs: 3, train_size: 640, test_size: 200, ..RunConfig::p4() };
+        let mut first = First::default();
+        let (whole, _) = pollster::block_on(run_p4(&config, &data, None, &Device::flex(), "cpu", &mut first)).expect("p4");
+        let checkpoint = first.0.expect("a checkpoint after epoch 1");
+        assert_eq!(checkpoint.history.len(), 1);
+        assert!(checkpoint.optimizer.as_ref().is_some_and(|o| o.len() > 2 * 226_416 * 4), "Adam keeps two moments per weight");
+
+        // The resumed run is a fresh model in the same process: its parameter ids differ
+        // from the checkpoint's until the weights file restores them.
+        let (resumed, _) = pollster::block_on(run_p4_from(&config, &data, None, &Device::flex(), "cpu", &mut Silent, Some(&checkpoint))).expect("resumed");
+        let losses = |r: &P4Result| r.history.iter().map(|e| (e.epoch, e.loss, e.val_loss)).collect::<Vec<_>>();
+        assert_eq!(losses(&resumed), losses(&whole));
+        assert_eq!(resumed.val_loss, whole.val_loss);
+        assert_eq!(resumed.grid, whole.grid);
+        assert_eq!(resumed.sampled, whole.sampled);
+
+        // Without Adam's moments the run is refused, not silently different.
+        let bare = Checkpoint { optimizer: None, ..checkpoint };
+        assert!(pollster::block_on(run_p4_from(&config, &data, None, &Device::flex(), "cpu", &mut Silent, Some(&bare))).is_err());
+    }
+
     /// Without a CNN, 4C is empty and generated digits are unlabelled.
     #[cfg(feature = "ml")]
     #[test]
@@ -640,11 +717,11 @@ mod pipeline_tests {
         let config = RunConfig { epochs: 1, train_size: 640, test_size: 200, ..RunConfig::p4() };
         let cnn_config = RunConfig { train_size: 1000, ..cnn_stage_config(&config, Some(1)) };
         assert_eq!((cnn_config.epochs, cnn_config.seed, cnn_config.lr, cnn_config.batch_size), (1, config.seed, 0.1, 128));
-        let (first, _, trained) = pollster::block_on(run_p4_pipeline(&config, &data, CnnInput::Train(cnn_config), &device, "cpu", &mut Silent)).expect("p4 with its CNN trained first");
+        let (first, _, trained) = pollster::block_on(run_p4_pipeline(&config, &data, CnnInput::Train(cnn_config), &device, "cpu", &mut Silent, None)).expect("p4 with its CNN trained first");
         let (cnn_result, cnn) = trained.expect("the trained CNN is handed back");
         let bytes = pollster::block_on(crate::experiment::run::export_cnn(&cnn, &cnn_result)).expect("export");
         let (from_file, source) = crate::experiment::run::import_cnn(&bytes, &device).expect("import");
-        let (second, _, none) = pollster::block_on(run_p4_pipeline(&config, &data, CnnInput::Given(from_file, source), &device, "cpu", &mut Silent)).expect("p4 with the CNN from its file");
+        let (second, _, none) = pollster::block_on(run_p4_pipeline(&config, &data, CnnInput::Given(from_file, source), &device, "cpu", &mut Silent, None)).expect("p4 with the CNN from its file");
         assert!(none.is_none());
         assert_eq!(first.denoising.len(), 11);
         assert_eq!(first.denoising, second.denoising, "4C");

@@ -70,9 +70,10 @@ pub struct RunResult {
     pub analysis: Option<Analysis>,
 }
 
-/// A run's state at the end of an epoch, enough to go on from there (P2 and P3: plain SGD
-/// keeps no state besides the weights; the shuffles and the dropout stream are replayed
-/// from the seed): a resumed run ends exactly as an uninterrupted one on the CPU backend.
+/// A run's state at the end of an epoch, enough to go on from there: the weights, the
+/// optimizer's state where it has one (P4's Adam moments; P2's and P3's plain SGD keeps
+/// none), and the history; the shuffles and the dropout stream are replayed from the seed.
+/// A resumed run ends exactly as an uninterrupted one on the CPU backend.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Checkpoint {
     pub config: RunConfig,
@@ -81,6 +82,10 @@ pub struct Checkpoint {
     /// The weights after epoch k (a safetensors file, as `model::weights` writes).
     #[serde(with = "serde_bytes")]
     pub weights: Vec<u8>,
+    /// The optimizer's state after epoch k (burn's `OptimizerRecord` as burnpack bytes),
+    /// keyed by the parameter ids the weights file keeps.
+    #[serde(default, with = "serde_bytes")]
+    pub optimizer: Option<Vec<u8>>,
 }
 
 impl Checkpoint {

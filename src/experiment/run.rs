@@ -55,7 +55,7 @@ pub fn weights_model(experiment: ExperimentId) -> &'static str {
 
 /// The model of a checkpoint, or the fresh one when there is none; `Err` if the checkpoint
 /// is not one of `config`'s run or its weights do not load.
-fn resumed<M: Module>(model: M, config: &RunConfig, resume: Option<&Checkpoint>) -> Result<(M, Vec<crate::experiment::EpochMetrics>), TrainError> {
+pub(crate) fn resumed<M: Module>(model: M, config: &RunConfig, resume: Option<&Checkpoint>) -> Result<(M, Vec<crate::experiment::EpochMetrics>), TrainError> {
     let Some(checkpoint) = resume else { return Ok((model, Vec::new())) };
     if !checkpoint.resumes(config) {
         return Err(TrainError::Config("the checkpoint is not one of this run's (another setup, or finished)".into()));
@@ -86,9 +86,36 @@ pub async fn run_from<O: TrainObserver>(
     resume: Option<&Checkpoint>,
 ) -> Result<RunResult, TrainError> {
     match config.experiment {
-        ExperimentId::P3 => return run_p3_from(config, data, device, backend, observer, resume).await.map(|(result, _)| result),
-        ExperimentId::P4 => return Err(TrainError::Config("P4 is run by experiment::p4::run_p4".into())),
-        ExperimentId::P2 | ExperimentId::P2d => {}
+        ExperimentId::P3 => run_p3_from(config, data, device, backend, observer, resume).await.map(|(result, _)| result),
+        _ => train_mlp(config, data, device, backend, observer, resume).await.map(|(result, _)| result),
+    }
+}
+
+/// P2 or one P2D network, returned with the trained MLP's weights file (see
+/// [`export_trained`]) to be kept beside its result.
+pub async fn run_mlp_from<O: TrainObserver>(
+    config: &RunConfig,
+    data: &Mnist,
+    device: &Device,
+    backend: &str,
+    observer: &mut O,
+    resume: Option<&Checkpoint>,
+) -> Result<(RunResult, Vec<u8>), TrainError> {
+    let (result, model) = train_mlp(config, data, device, backend, observer, resume).await?;
+    let weights = export_trained(&model, &result).await.map_err(|e| TrainError::Backend(format!("cannot read the trained weights: {e}")))?;
+    Ok((result, weights))
+}
+
+async fn train_mlp<O: TrainObserver>(
+    config: &RunConfig,
+    data: &Mnist,
+    device: &Device,
+    backend: &str,
+    observer: &mut O,
+    resume: Option<&Checkpoint>,
+) -> Result<(RunResult, Mlp), TrainError> {
+    if !matches!(config.experiment, ExperimentId::P2 | ExperimentId::P2d) {
+        return Err(TrainError::Config(format!("{} is not an MLP run (P3: run_p3, P4: experiment::p4)", config.experiment.as_str())));
     }
     config.validate().map_err(|e| TrainError::from_params(&e))?;
     let train_device = device.clone().autodiff();
@@ -99,7 +126,8 @@ pub async fn run_from<O: TrainObserver>(
     let model = Mlp::new(hidden, &mut rng, &train_device);
     let summary = model.summary();
     let (model, done) = resumed(model, config, resume)?;
-    train_and_report(model, summary, config, data, &train_device, backend, observer, &done).await.map(|(result, _)| result)
+    let (result, model) = train_and_report(model, summary, config, data, &train_device, backend, observer, &done).await?;
+    Ok((result, model.valid()))
 }
 
 /// P3: trains the CNN and returns it with the result, to be kept (see [`export_cnn`]).
@@ -134,9 +162,11 @@ pub async fn run_p3_from<O: TrainObserver>(
     Ok((result, model.valid()))
 }
 
-/// The trained CNN as a weights file, its training figures in the header.
-pub async fn export_cnn(cnn: &Cnn, result: &RunResult) -> Result<Vec<u8>, WeightsError> {
-    let metadata = BTreeMap::from([
+/// A trained classifier as a weights file (named by [`weights_model`]), its training
+/// figures and its whole setup (the config codec's pairs, `config.*`) in the header, so an
+/// uploaded file says what it is.
+pub async fn export_trained<M: Module>(model: &M, result: &RunResult) -> Result<Vec<u8>, WeightsError> {
+    let mut metadata = BTreeMap::from([
         ("test_accuracy".to_string(), format!("{:.4}", result.test_accuracy)),
         ("test_loss".to_string(), format!("{:.4}", result.test_loss)),
         ("epochs".to_string(), result.history.len().to_string()),
@@ -144,7 +174,13 @@ pub async fn export_cnn(cnn: &Cnn, result: &RunResult) -> Result<Vec<u8>, Weight
         ("seed".to_string(), result.config.seed.to_string()),
         ("backend".to_string(), result.backend.clone()),
     ]);
-    weights::export(cnn, weights::CNN_MODEL, metadata).await
+    metadata.extend(result.config.to_pairs().into_iter().map(|(k, v)| (format!("config.{k}"), v)));
+    weights::export(model, weights_model(result.config.experiment), metadata).await
+}
+
+/// The trained CNN as a weights file (see [`export_trained`]).
+pub async fn export_cnn(cnn: &Cnn, result: &RunResult) -> Result<Vec<u8>, WeightsError> {
+    export_trained(cnn, result).await
 }
 
 /// A CNN from a weights file made by [`export_cnn`], on `device`, with a sentence saying
@@ -363,10 +399,10 @@ mod tests {
         fn wants_checkpoints(&self) -> bool {
             true
         }
-        fn checkpoint(&mut self, history: &[crate::experiment::EpochMetrics], weights: Vec<u8>) {
+        fn checkpoint(&mut self, history: &[crate::experiment::EpochMetrics], weights: Vec<u8>, optimizer: Option<Vec<u8>>) {
             if self.0.is_none() {
                 let config = self.1.clone().expect("config");
-                self.0 = Some(Checkpoint { config, history: history.to_vec(), weights });
+                self.0 = Some(Checkpoint { config, history: history.to_vec(), weights, optimizer });
             }
         }
     }

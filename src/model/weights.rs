@@ -20,6 +20,10 @@ use thiserror::Error;
 
 /// `__metadata__` key naming the model a file holds.
 pub const MODEL_KEY: &str = "model";
+/// `__metadata__` keys `param_id.<tensor>` of a checkpoint: each parameter's burn id, which
+/// the optimizer's state (Adam's moments) is keyed by; restored on import so the state
+/// finds its parameters again in a fresh process.
+pub const PARAM_ID_PREFIX: &str = "param_id.";
 /// The P3 CNN's model name.
 pub const CNN_MODEL: &str = "mnist-lab/p3-cnn";
 
@@ -53,11 +57,27 @@ pub struct WeightsInfo {
 
 impl WeightsInfo {
     /// "P3's CNN: 40 epoch(s) on 60000 digits, test accuracy 0.9919 (cpu)", from the header
-    /// [`crate::experiment::run::export_cnn`] writes.
+    /// [`crate::experiment::run::export_trained`] writes.
     pub fn describe(&self) -> String {
         let get = |k: &str| self.metadata.get(k).map_or("?", String::as_str);
-        format!("P3's CNN: {} epoch(s) on {} digits, test accuracy {} ({})", get("epochs"), get("train_size"), get("test_accuracy"), get("backend"))
+        let name = match self.model.as_str() {
+            CNN_MODEL => "P3's CNN".to_string(),
+            "mnist-lab/p2-mlp" => "P2's MLP".to_string(),
+            "mnist-lab/p2d-mlp" => format!("the P2D network with l2 {}", get("config.l2")),
+            other => other.to_string(),
+        };
+        format!("{name}: {} epoch(s) on {} digits, test accuracy {} ({})", get("epochs"), get("train_size"), get("test_accuracy"), get("backend"))
     }
+}
+
+/// What a safetensors file's header says (the model it holds, its metadata), without
+/// checking its tensors against a model (importing does that).
+pub fn read_info(bytes: &[u8]) -> Result<WeightsInfo, WeightsError> {
+    let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| WeightsError::Format(e.to_string()))?;
+    let mut metadata: BTreeMap<String, String> = header.metadata().clone().unwrap_or_default().into_iter().collect();
+    let model = metadata.remove(MODEL_KEY).unwrap_or_else(|| "an unnamed model".into());
+    let params = header.tensors().values().map(|t| t.shape.iter().product::<usize>()).sum();
+    Ok(WeightsInfo { model, params, metadata })
 }
 
 /// The P3 CNN's tensors and their shapes.
@@ -111,7 +131,7 @@ pub fn inspect(bytes: &[u8], model: &str, expected: &[(&str, Vec<usize>)]) -> Re
 }
 
 #[cfg(feature = "ml")]
-pub use module_io::{export, import};
+pub use module_io::{export, export_checkpoint, import};
 
 #[cfg(feature = "ml")]
 mod module_io {
@@ -124,6 +144,7 @@ mod module_io {
     struct Collector {
         path: Vec<String>,
         names: Vec<String>,
+        ids: Vec<u64>,
         transaction: Transaction,
     }
 
@@ -136,6 +157,7 @@ mod module_io {
         }
         fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
             self.names.push(self.path.join("."));
+            self.ids.push(param.id.val());
             self.transaction = std::mem::take(&mut self.transaction).register(param.val());
         }
     }
@@ -143,8 +165,21 @@ mod module_io {
     /// The module's float parameters as a safetensors file, `model` and `metadata` in its
     /// header. Reads the device once, asynchronously (works on WebGPU in a browser).
     pub async fn export<M: Module>(module: &M, model: &str, metadata: BTreeMap<String, String>) -> Result<Vec<u8>, WeightsError> {
+        write(module, model, metadata, false).await
+    }
+
+    /// [`export`] for a checkpoint: the header also keeps each parameter's id
+    /// ([`PARAM_ID_PREFIX`]), which [`import`] restores.
+    pub async fn export_checkpoint<M: Module>(module: &M, model: &str) -> Result<Vec<u8>, WeightsError> {
+        write(module, model, BTreeMap::new(), true).await
+    }
+
+    async fn write<M: Module>(module: &M, model: &str, mut metadata: BTreeMap<String, String>, with_ids: bool) -> Result<Vec<u8>, WeightsError> {
         let mut collector = Collector::default();
         module.visit(&mut collector);
+        if with_ids {
+            metadata.extend(collector.names.iter().zip(&collector.ids).map(|(name, id)| (format!("{PARAM_ID_PREFIX}{name}"), id.to_string())));
+        }
         let data = collector.transaction.execute_async().await.map_err(|e| WeightsError::Backend(e.to_string()))?;
         let mut buffers = Vec::with_capacity(data.len());
         for (name, tensor) in collector.names.iter().zip(data) {
@@ -167,6 +202,8 @@ mod module_io {
     struct Loader<'a> {
         path: Vec<String>,
         file: &'a SafeTensors<'a>,
+        /// Parameter ids a checkpoint keeps, by tensor name.
+        ids: BTreeMap<String, u64>,
         used: usize,
         error: Option<WeightsError>,
     }
@@ -202,7 +239,11 @@ mod module_io {
                 Ok(data) => {
                     self.used += 1;
                     // On an autodiff device the loaded weights train as the old ones did.
-                    param.map(|old| Tensor::from_data(data, &old.device()).set_require_grad(old.is_require_grad()))
+                    let mut param = param.map(|old| Tensor::from_data(data, &old.device()).set_require_grad(old.is_require_grad()));
+                    if let Some(&id) = self.ids.get(&name) {
+                        param.id = burn::module::ParamId::from(id);
+                    }
+                    param
                 }
                 Err(e) => {
                     self.error = Some(e);
@@ -221,7 +262,13 @@ mod module_io {
         if found != model {
             return Err(WeightsError::WrongModel { expected: model.into(), found });
         }
-        let mut loader = Loader { path: Vec::new(), file: &file, used: 0, error: None };
+        let ids = header
+            .metadata()
+            .iter()
+            .flatten()
+            .filter_map(|(k, v)| Some((k.strip_prefix(PARAM_ID_PREFIX)?.to_string(), v.parse::<u64>().ok()?)))
+            .collect();
+        let mut loader = Loader { path: Vec::new(), file: &file, ids, used: 0, error: None };
         let module = module.map(&mut loader);
         if let Some(e) = loader.error {
             return Err(e);

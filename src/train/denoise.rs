@@ -63,6 +63,12 @@ pub async fn reconstruction_loss(model: &Autoencoder, pairs: NoisyPairs<'_>, bat
 /// Trains the autoencoder on `train` (shuffled every epoch), validating on `validation`
 /// after every epoch. `device` must be an autodiff device holding the model. The epochs'
 /// `accuracy` fields are NaN: an autoencoder has none.
+///
+/// `done`: the epochs a checkpoint already holds (the model carries their weights and
+/// `optimizer` their Adam state); their shuffles are replayed. When the observer keeps
+/// checkpoints, each epoch's end but the last gives it the weights (with their parameter
+/// ids) and Adam's state. Reading that state is synchronous: only on the CPU backend.
+#[allow(clippy::too_many_arguments)]
 pub async fn fit_autoencoder<O: TrainObserver>(
     mut model: Autoencoder,
     optimizer: &mut ModuleOptimizer,
@@ -71,12 +77,18 @@ pub async fn fit_autoencoder<O: TrainObserver>(
     options: &TrainOptions,
     device: &Device,
     observer: &mut O,
+    done: &[EpochMetrics],
 ) -> Result<(Autoencoder, Vec<EpochMetrics>), TrainError> {
     let (plain, mut shuffles) = super::prepare_loop(device, train.len(), options)?;
     let steps = shuffles.steps_per_epoch();
     let mut clock = super::ReportClock::new(options.report_every);
     let mut history = Vec::with_capacity(options.epochs);
-    for epoch in 1..=options.epochs {
+    for metrics in done.iter().take(options.epochs) {
+        shuffles.next_epoch();
+        history.push(metrics.clone());
+    }
+    for epoch in history.len() + 1..=options.epochs {
+        device.seed(super::epoch_seed(options.device_seed, epoch));
         let started = Instant::now();
         let mut loss_sum = Tensor::<1>::zeros([1], &plain);
         let mut seen = 0usize;
@@ -105,6 +117,12 @@ pub async fn fit_autoencoder<O: TrainObserver>(
         let metrics = EpochMetrics { epoch, loss, accuracy: f64::NAN, val_loss, val_accuracy: f64::NAN, seconds: started.elapsed().as_secs_f64() };
         observer.epoch_end(&metrics);
         history.push(metrics);
+        if observer.wants_checkpoints() && epoch < options.epochs {
+            let failed = |e: &dyn std::fmt::Display| TrainError::Backend(format!("cannot write the checkpoint: {e}"));
+            let weights = crate::model::weights::export_checkpoint(&model.valid(), options.weights_model).await.map_err(|e| failed(&e))?;
+            let state = optimizer.to_record().into_bytes().map_err(|e| failed(&e))?;
+            observer.checkpoint(&history, weights, Some(state.to_vec()));
+        }
     }
     Ok((model, history))
 }

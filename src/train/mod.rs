@@ -146,8 +146,9 @@ pub trait TrainObserver {
     fn wants_checkpoints(&self) -> bool {
         false
     }
-    /// The weights after the epochs in `history` (a safetensors file).
-    fn checkpoint(&mut self, _history: &[EpochMetrics], _weights: Vec<u8>) {}
+    /// The weights after the epochs in `history` (a safetensors file), and the optimizer's
+    /// state where it has one (Adam's moments, a burnpack file; plain SGD has none).
+    fn checkpoint(&mut self, _history: &[EpochMetrics], _weights: Vec<u8>, _optimizer: Option<Vec<u8>>) {}
     /// Checked before every step.
     fn should_stop(&self) -> bool {
         false
@@ -382,7 +383,7 @@ where
             let weights = crate::model::weights::export(&model.valid(), options.weights_model, Default::default())
                 .await
                 .map_err(|e| TrainError::Backend(format!("cannot write the checkpoint: {e}")))?;
-            observer.checkpoint(&history, weights);
+            observer.checkpoint(&history, weights, None);
         }
     }
     Ok((model, history))

@@ -10,6 +10,8 @@ use crate::web::{self, dataset::{DownloadProgress, Source}};
 
 /// How many training digits the page keeps to show.
 pub const SAMPLES: usize = 16;
+/// Test digits the page keeps (78 KB), for the playground.
+pub const TEST_SAMPLES: usize = 100;
 
 /// One training digit.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,6 +28,8 @@ pub struct DataSummary {
     pub test: usize,
     /// The first [`SAMPLES`] training digits.
     pub samples: Vec<Sample>,
+    /// The first [`TEST_SAMPLES`] test digits (the playground's "random test digit").
+    pub test_samples: Vec<Sample>,
     /// Which dataset it is: results are kept and looked up per dataset.
     pub id: DatasetId,
 }
@@ -35,7 +39,10 @@ impl DataSummary {
         let samples = (0..SAMPLES.min(mnist.train.len()))
             .map(|i| Sample { pixels: mnist.train.image(i).to_vec(), label: mnist.train.labels[i] })
             .collect();
-        Self { train: mnist.train.len(), test: mnist.test.len(), samples, id }
+        let test_samples = (0..TEST_SAMPLES.min(mnist.test.len()))
+            .map(|i| Sample { pixels: mnist.test.image(i).to_vec(), label: mnist.test.labels[i] })
+            .collect();
+        Self { train: mnist.train.len(), test: mnist.test.len(), samples, test_samples, id }
     }
 }
 

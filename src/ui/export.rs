@@ -32,6 +32,18 @@ pub fn save_text(name: &str, mime: &str, text: &str) -> Result<(), String> {
     result
 }
 
+/// Downloads `bytes` as a file of type `mime` (a trained model, a bundle).
+pub fn save_bytes(name: &str, mime: &str, bytes: &[u8]) -> Result<(), String> {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(|e| format!("{e:?}"))?;
+    let href = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
+    let result = download(&href, name);
+    set_timeout(move || { let _ = web_sys::Url::revoke_object_url(&href); }, std::time::Duration::from_secs(30));
+    result
+}
+
 /// The table's rows (header, body and footer, in order) as CSV: one record per row, one
 /// field per cell's text.
 pub fn table_csv(table: &web_sys::HtmlTableElement) -> Result<String, String> {

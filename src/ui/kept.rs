@@ -4,7 +4,7 @@
 //! IndexedDB) says why and leaves the run on the page, nothing else lost. The first page's
 //! P2D entries in `localStorage` are moved in once.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use leptos::prelude::*;
@@ -44,6 +44,11 @@ pub struct Kept {
     pub notice: RwSignal<Option<String>>,
     /// Interrupted runs' checkpoints (their descriptions), by the run's record key.
     pub checkpoints: RwSignal<BTreeMap<String, CheckpointMeta>>,
+    /// The keys of the runs whose trained model is kept too (P2, P2D).
+    pub models: RwSignal<BTreeSet<String>>,
+    /// Trained models not (yet) written to the store, by key: shown and usable on this
+    /// page whatever the store does.
+    unwritten_models: StoredValue<BTreeMap<String, Rc<Vec<u8>>>, LocalStorage>,
     store: StoredValue<Option<Rc<ResultsStore>>, LocalStorage>,
 }
 
@@ -60,6 +65,8 @@ impl Kept {
             persisted: RwSignal::new(None),
             notice: RwSignal::new(None),
             checkpoints: RwSignal::new(BTreeMap::new()),
+            models: RwSignal::new(BTreeSet::new()),
+            unwritten_models: StoredValue::new_local(BTreeMap::new()),
             store: StoredValue::new_local(None),
         };
         spawn_local(async move {
@@ -88,6 +95,11 @@ impl Kept {
             if let Ok(metas) = store.checkpoint_metas().await {
                 this.checkpoints.update(|c| c.extend(metas));
             }
+            // A model whose run did not read back is of no use: only known runs' count.
+            if let Ok(keys) = store.weight_keys().await {
+                let known: Vec<String> = this.records.with_untracked(|r| keys.into_iter().filter(|k| r.contains_key(k)).collect());
+                this.models.update(|m| m.extend(known));
+            }
             this.persisted.set(results_store::persisted().await);
             this.refresh_estimate();
             // Written while the store opened: write now.
@@ -104,10 +116,46 @@ impl Kept {
         self.state.with(|s| *s != StoreState::Opening)
     }
 
-    /// Keeps a finished run of `dataset` (`part_of`: a sweep network's sweep setup): shown
-    /// at once, written behind.
-    pub fn keep(&self, dataset: DatasetId, outcome: Outcome, part_of: Option<String>) {
-        self.add(RunRecord { part_of, ..RunRecord::new(dataset, js_sys::Date::now(), outcome) });
+    /// Keeps a finished run of `dataset` (`part_of`: a sweep network's sweep setup), with
+    /// its trained model if it has one: shown at once, written behind.
+    pub fn keep(&self, dataset: DatasetId, outcome: Outcome, part_of: Option<String>, model: Option<Vec<u8>>) {
+        let record = RunRecord { part_of, ..RunRecord::new(dataset, js_sys::Date::now(), outcome) };
+        let key = record.key();
+        self.add(record);
+        if let Some(model) = model {
+            self.keep_model(key, model);
+        }
+    }
+
+    /// Keeps the trained model of the kept run `key` (in memory at once, then in the store).
+    fn keep_model(&self, key: String, model: Vec<u8>) {
+        let model = Rc::new(model);
+        self.unwritten_models.update_value(|m| {
+            m.insert(key.clone(), model.clone());
+        });
+        self.models.update(|m| {
+            m.insert(key.clone());
+        });
+        let Some(store) = self.store.get_value() else { return };
+        let this = *self;
+        spawn_local(async move {
+            match store.put_weights(&key, &model).await {
+                Ok(()) => this.unwritten_models.update_value(|m| {
+                    m.remove(&key);
+                }),
+                Err(e) => this.message.set(Some(format!("the trained model could not be kept ({e}); it stays usable on this page until it closes"))),
+            }
+            this.refresh_estimate();
+        });
+    }
+
+    /// The trained model of the kept run `key` (a safetensors file).
+    pub async fn load_model(&self, key: &str) -> Result<Vec<u8>, String> {
+        if let Some(model) = self.unwritten_models.with_value(|m| m.get(key).cloned()) {
+            return Ok(model.as_ref().clone());
+        }
+        let store = self.store.get_value().ok_or("the browser's storage is not open")?;
+        store.weights(key).await.map_err(|e| e.to_string())?.ok_or_else(|| "this run's trained model is not kept".to_string())
     }
 
     /// Keeps a record as it is (an imported or shared one), replacing one of its key.
@@ -165,6 +213,12 @@ impl Kept {
         self.records.update(|r| {
             r.remove(key);
         });
+        self.models.update(|m| {
+            m.remove(key);
+        });
+        self.unwritten_models.update_value(|m| {
+            m.remove(key);
+        });
         self.unsaved.update(|u| u.retain(|k| k != key));
         let Some(store) = self.store.get_value() else { return };
         let (this, key) = (*self, key.to_string());
@@ -180,6 +234,8 @@ impl Kept {
     pub fn forget_all(&self) {
         self.records.set(BTreeMap::new());
         self.checkpoints.set(BTreeMap::new());
+        self.models.set(BTreeSet::new());
+        self.unwritten_models.set_value(BTreeMap::new());
         self.unsaved.set(Vec::new());
         self.refused.set(Vec::new());
         let Some(store) = self.store.get_value() else { return };

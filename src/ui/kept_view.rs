@@ -66,9 +66,45 @@ pub fn KeptNote(
                 " "
                 {has_record.then(|| view! { <button class="link" data-testid="forget-run" on:click=forget>"Forget this run"</button> })}
                 " "
+                <SaveModel key=key.clone() experiment=run.config.get_untracked().map_or(ExperimentId::P2, |c| c.experiment) />
+                " "
                 {shown.map(|record| view! { <ShareLink record=record /> })}
             </p>
             {move || lab.kept.message.get().map(|m| view! { <p class="warning small" role="alert" data-testid="kept-message">{m}</p> })}
+        })
+    }
+}
+
+/// "Save model": downloads the kept run `key`'s trained model as a safetensors file (shown
+/// only for runs that keep one); the playground and P3's upload read it back.
+#[component]
+fn SaveModel(
+    /// The run's record key.
+    key: String,
+    /// Its experiment (names the file).
+    experiment: ExperimentId,
+) -> impl IntoView {
+    let lab = expect_context::<Lab>();
+    let has = {
+        let key = key.clone();
+        move || lab.kept.models.with(|m| m.contains(&key))
+    };
+    let failed = RwSignal::new(None::<String>);
+    let save = move |_| {
+        let key = key.clone();
+        leptos::task::spawn_local(async move {
+            let name = format!("mnist-lab-{}.safetensors", experiment.as_str());
+            let saved = match lab.kept.load_model(&key).await {
+                Ok(bytes) => super::export::save_bytes(&name, "application/octet-stream", &bytes),
+                Err(e) => Err(e),
+            };
+            failed.set(saved.err());
+        });
+    };
+    move || {
+        has().then(|| view! {
+            <button class="link" data-testid="save-model" on:click=save.clone()>"Save model (.safetensors)"</button>
+            {move || failed.get().map(|e| view! { <span class="warning small" role="alert">{format!(" {e}")}</span> })}
         })
     }
 }
@@ -126,6 +162,7 @@ pub fn KeptPanel() -> impl IntoView {
                                     <button class="link" on:click=move |_| lab.show_kept(shown.clone())
                                         disabled=move || lab.is_busy(id)>{if id == ExperimentId::P2d { "Show its sweep" } else { "Show" }}</button>
                                 })}
+                                <SaveModel key=key.clone() experiment=id />
                                 <button class="link" data-testid="kept-forget" on:click=move |_| kept.forget(&forget_key)>"Forget"</button>
                             </td>
                         </tr>

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use super::data_panel::DataState;
 use super::kept::Kept;
+use super::playground::Playground;
 use super::p3_panel::P3Run;
 use super::p4_panel::P4Run;
 use super::report::Report;
@@ -23,22 +24,26 @@ use crate::experiment::{ExperimentId, PageQuery, RunConfig};
 pub enum Tab {
     Data,
     Experiment(ExperimentId),
+    /// Draw a digit for the kept classifiers.
+    Playground,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 5] = [
+    pub const ALL: [Tab; 6] = [
         Tab::Data,
         Tab::Experiment(ExperimentId::P2),
         Tab::Experiment(ExperimentId::P2d),
         Tab::Experiment(ExperimentId::P3),
         Tab::Experiment(ExperimentId::P4),
+        Tab::Playground,
     ];
 
-    /// `p1`, `p2`, `p2d`, `p3`, `p4`: element ids and test ids.
+    /// `p1`, `p2`, `p2d`, `p3`, `p4`, `play`: element ids and test ids.
     pub fn key(self) -> &'static str {
         match self {
             Tab::Data => "p1",
             Tab::Experiment(id) => id.as_str(),
+            Tab::Playground => "play",
         }
     }
 }
@@ -55,6 +60,8 @@ pub struct Lab {
     pub report: Report,
     /// Every finished run kept in this browser.
     pub kept: Kept,
+    /// The playground tab (its own worker, reading drawn digits).
+    pub playground: Playground,
     /// A run the page's link carries (`#run=…`), shown in its tab instead of a kept one:
     /// `Ok(the run)`, or why the link's run could not be read.
     pub shared: StoredValue<Option<Result<RunRecord, String>>>,
@@ -90,6 +97,7 @@ impl Lab {
             active: RwSignal::new(Tab::Experiment(initial.config.experiment)),
             report: Report::new(),
             kept,
+            playground: Playground::new(),
             shared: StoredValue::new(crate::web::location_hash().filter(|h| h.starts_with("#run=")).map(|h| record::share::decode(&h).map_err(|e| e.to_string()))),
             shared_key: RwSignal::new(None),
             linked: (initial.config != RunConfig::for_experiment(id)).then_some(id),
@@ -130,7 +138,7 @@ impl Lab {
             Effect::new(move |_| {
                 let Some(result) = run.result.get() else { return };
                 if run.restored.get_untracked().is_none() && let Some(dataset) = untrack(|| lab.dataset()) {
-                    lab.kept.keep(dataset, Outcome::Classifier(result), None);
+                    lab.kept.keep(dataset, Outcome::Classifier(result), None, run.model.get_untracked());
                 }
             });
         }
@@ -138,7 +146,7 @@ impl Lab {
         Effect::new(move |_| {
             let Some(result) = p4.out.result.get() else { return };
             if p4.run.restored.get_untracked().is_none() && let Some(dataset) = untrack(|| lab.dataset()) {
-                lab.kept.keep(dataset, Outcome::Denoiser(Box::new(result)), None);
+                lab.kept.keep(dataset, Outcome::Denoiser(Box::new(result)), None, None);
             }
         });
         Effect::new(move |done: Option<bool>| {
@@ -347,7 +355,8 @@ impl Lab {
             return;
         }
         match self.active.get_untracked() {
-            Tab::Data => {}
+            // The playground's worker starts with its panel.
+            Tab::Data | Tab::Playground => {}
             Tab::Experiment(ExperimentId::P2) => self.p2.warm_up(),
             Tab::Experiment(ExperimentId::P2d) => self.sweep.warm_up(),
             Tab::Experiment(ExperimentId::P3) => self.p3.ctl.warm_up(),

@@ -12,6 +12,7 @@
 //!   [`sweep_charts`], [`p3_panel`] with [`p3_analysis`], [`p4_panel`]
 //!   with [`p4_figures`]; [`stored_cnn`] is the kept CNN (P3, P4); [`kept`] every finished run kept in
 //!   this browser.
+//! - [`playground`]: draw a digit for every kept classifier.
 //! - Shared components: [`controls`], [`progress`], [`charts`], [`results`],
 //!   [`model_table`], [`params`]; [`answers`] holds the seed's written answers.
 
@@ -33,6 +34,7 @@ pub mod p3_panel;
 pub mod p4_figures;
 pub mod p4_panel;
 pub mod params;
+pub mod playground;
 pub mod progress;
 pub mod report;
 pub mod results;
@@ -199,6 +201,7 @@ fn TabList() -> impl IntoView {
         Tab::Experiment(ExperimentId::P2d) => "2D · Weight decay",
         Tab::Experiment(ExperimentId::P3) => "3 · CNN",
         Tab::Experiment(ExperimentId::P4) => "4 · Denoising",
+        Tab::Playground => "Playground",
     };
     let show = move |tab: Tab, focus: bool| {
         lab.switch_to(tab);
@@ -225,7 +228,7 @@ fn TabList() -> impl IntoView {
     let tabs = Tab::ALL.into_iter().map(|tab| {
         let selected = move || lab.active.get() == tab;
         let busy = move || match tab {
-            Tab::Data => false,
+            Tab::Data | Tab::Playground => false,
             Tab::Experiment(id) => lab.is_busy(id),
         };
         view! {
@@ -271,6 +274,7 @@ fn TabPanel(data_url: String, files: RwSignal<FileProgress>) -> impl IntoView {
             Tab::Experiment(ExperimentId::P4) => view! {
                 <P4Panel p4=lab.p4 data_ready=data_ready blocked=blocked(ExperimentId::P4) on_train=train(ExperimentId::P4) />
             }.into_any(),
+            Tab::Playground => view! { <playground::panel::PlaygroundPanel /> }.into_any(),
         };
         view! {
             <section class="card tab-panel" id=format!("panel-{}", tab.key()) role="tabpanel" aria-labelledby=format!("tab-{}", tab.key())>

@@ -68,6 +68,8 @@ pub struct RunState {
     pub step: RwSignal<Option<StepInfo>>,
     pub history: RwSignal<Vec<EpochMetrics>>,
     pub result: RwSignal<Option<RunResult>>,
+    /// The trained model (a safetensors file) the worker sent with `result`, if any.
+    pub model: RwSignal<Option<Vec<u8>>>,
     /// `Some(completed epochs)` once a run was cancelled.
     pub cancelled: RwSignal<Option<usize>>,
     /// The configuration of the current (or last) run (of its current stage).
@@ -98,6 +100,7 @@ impl RunState {
             step: RwSignal::new(None),
             history: RwSignal::new(Vec::new()),
             result: RwSignal::new(None),
+            model: RwSignal::new(None),
             cancelled: RwSignal::new(None),
             config: RwSignal::new(None),
             stage: RwSignal::new(None),
@@ -132,6 +135,7 @@ impl RunState {
         self.step.set(None);
         self.history.set(Vec::new());
         self.result.set(None);
+        self.model.set(None);
         self.cancelled.set(None);
         self.config.set(Some(config));
         self.stage.set(None);
@@ -263,10 +267,12 @@ impl RunState {
                 });
                 self.history.update(|h| h.push(metrics));
             }
-            WorkerOutput::Done(result) => {
+            WorkerOutput::Done { result, weights } => {
                 if !running {
                     return;
                 }
+                // Before the result: what keeps the result reads the model with it.
+                self.model.set(weights.map(serde_bytes::ByteBuf::into_vec));
                 if self.history.with_untracked(|h| h.len() < result.history.len()) {
                     self.history.set(result.history.clone());
                 }
@@ -294,7 +300,9 @@ impl RunState {
             | WorkerOutput::RequestFailed(_)
             | WorkerOutput::ModelStored { .. }
             | WorkerOutput::Checkpoint(_)
-            | WorkerOutput::CnnHeld { .. } => {}
+            | WorkerOutput::CnnHeld { .. }
+            | WorkerOutput::ReadersLoaded { .. }
+            | WorkerOutput::Read(_) => {}
         }
     }
 

@@ -717,11 +717,11 @@ impl Sweep {
             }
             // A network is one stage; the sweep's pause is its own (`paused`).
             WorkerOutput::Stage { .. } | WorkerOutput::Paused(_) | WorkerOutput::Validating { .. } | WorkerOutput::CnnHeld { .. } | WorkerOutput::Checkpoint(_) => {}
-            WorkerOutput::Done(result) => {
+            WorkerOutput::Done { result, weights } => {
                 let Some(network) = self.ctl.with_value(|c| c.jobs[slot].clone()) else { return };
                 if result.config == network.config {
                     let wall = (web::now_ms() - view.started_ms.get_untracked()) / 1000.0;
-                    self.keep(&network, result, wall);
+                    self.keep(&network, result, weights.map(serde_bytes::ByteBuf::into_vec), wall);
                     self.release(slot);
                     self.dispatch();
                 } else {
@@ -747,7 +747,9 @@ impl Sweep {
             | WorkerOutput::NoiseGrid(_)
             | WorkerOutput::Generated(_)
             | WorkerOutput::RequestFailed(_)
-            | WorkerOutput::ModelStored { .. } => {}
+            | WorkerOutput::ModelStored { .. }
+            | WorkerOutput::ReadersLoaded { .. }
+            | WorkerOutput::Read(_) => {}
         }
     }
 
@@ -772,12 +774,13 @@ impl Sweep {
         }
     }
 
-    /// Stores a finished network and counts it. The test-set analysis (confusion matrix,
-    /// mistakes with their pixels: tens of KB) is not used by P2D and is dropped.
-    fn keep(&self, network: &PlannedNetwork, mut result: RunResult, wall_seconds: f64) {
+    /// Stores a finished network (with its trained model) and counts it. The test-set
+    /// analysis (confusion matrix, mistakes with their pixels: tens of KB) is not used by
+    /// P2D and is dropped.
+    fn keep(&self, network: &PlannedNetwork, mut result: RunResult, model: Option<Vec<u8>>, wall_seconds: f64) {
         result.analysis = None;
         match self.dataset.get_untracked() {
-            Some(dataset) => self.kept.keep(dataset, Outcome::Classifier(result.clone()), Some(self.query.with_untracked(PageQuery::to_query_string))),
+            Some(dataset) => self.kept.keep(dataset, Outcome::Classifier(result.clone()), Some(self.query.with_untracked(PageQuery::to_query_string)), model),
             None => self.kept.message.set(Some("the dataset is not loaded, so the network cannot be kept".into())),
         }
         let now = web::now_ms();

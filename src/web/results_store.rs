@@ -8,7 +8,9 @@
 //!
 //! Layout: database `mnist-lab`, object store `runs`; key: [`RunRecord::key`], value: the
 //! record's JSON text ([`RunRecord::encode`]), which [`RunRecord::decode`] reads back
-//! strictly. A record that does not decode (an older schema, a damaged entry) is reported
+//! strictly. Store `weights`, same key: the run's trained model as a safetensors file
+//! (`Uint8Array`), for the runs that keep one (P2, P2D); store `checkpoints`: interrupted
+//! runs. A record that does not decode (an older schema, a damaged entry) is reported
 //! with its reason and left out, never shown half-read.
 
 use idb::{Database, DatabaseEvent, Factory, ObjectStoreParams, TransactionMode};
@@ -20,11 +22,13 @@ use crate::experiment::record::RunRecord;
 use crate::experiment::result::Checkpoint;
 
 const DB_NAME: &str = "mnist-lab";
-const DB_VERSION: u32 = 2;
+const DB_VERSION: u32 = 3;
 const RUNS: &str = "runs";
 /// Version 2: the running experiments' checkpoints, key: the run's record key, value:
 /// `{ meta: JSON of the config and finished epochs, weights: Uint8Array }`.
 const CHECKPOINTS: &str = "checkpoints";
+/// Version 3: trained models, key: the run's record key, value: a safetensors `Uint8Array`.
+const WEIGHTS: &str = "weights";
 
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum StoreError {
@@ -67,7 +71,7 @@ impl ResultsStore {
             // Each version's stores, created where missing (a failure here fails the open
             // request, which `open` reports).
             let Ok(db) = event.database() else { return };
-            for name in [RUNS, CHECKPOINTS] {
+            for name in [RUNS, CHECKPOINTS, WEIGHTS] {
                 if !db.store_names().iter().any(|n| n == name) {
                     let _ = db.create_object_store(name, ObjectStoreParams::new());
                 }
@@ -107,21 +111,48 @@ impl ResultsStore {
         Ok(text.len())
     }
 
-    /// Forgets one record.
+    /// Forgets one record and its weights.
     pub async fn delete(&self, key: &str) -> Result<(), StoreError> {
-        let tx = self.db.transaction(&[RUNS], TransactionMode::ReadWrite).map_err(failed)?;
+        let tx = self.db.transaction(&[RUNS, WEIGHTS], TransactionMode::ReadWrite).map_err(failed)?;
         let store = tx.object_store(RUNS).map_err(failed)?;
         store.delete(JsValue::from_str(key)).map_err(failed)?.await.map_err(failed)?;
+        tx.object_store(WEIGHTS).map_err(failed)?.delete(JsValue::from_str(key)).map_err(failed)?.await.map_err(failed)?;
         finish(tx, &store).await
     }
 
-    /// Forgets every record and checkpoint.
+    /// Forgets every record, model and checkpoint.
     pub async fn clear(&self) -> Result<(), StoreError> {
-        let tx = self.db.transaction(&[RUNS, CHECKPOINTS], TransactionMode::ReadWrite).map_err(failed)?;
+        let tx = self.db.transaction(&[RUNS, CHECKPOINTS, WEIGHTS], TransactionMode::ReadWrite).map_err(failed)?;
         let store = tx.object_store(RUNS).map_err(failed)?;
         store.clear().map_err(failed)?.await.map_err(failed)?;
-        tx.object_store(CHECKPOINTS).map_err(failed)?.clear().map_err(failed)?.await.map_err(failed)?;
+        for name in [CHECKPOINTS, WEIGHTS] {
+            tx.object_store(name).map_err(failed)?.clear().map_err(failed)?.await.map_err(failed)?;
+        }
         finish(tx, &store).await
+    }
+
+    /// Keeps the trained model of the run `key` (a safetensors file).
+    pub async fn put_weights(&self, key: &str, weights: &[u8]) -> Result<(), StoreError> {
+        let tx = self.db.transaction(&[WEIGHTS], TransactionMode::ReadWrite).map_err(failed)?;
+        let store = tx.object_store(WEIGHTS).map_err(failed)?;
+        store.put(&js_sys::Uint8Array::from(weights), Some(&JsValue::from_str(key))).map_err(failed)?.await.map_err(failed)?;
+        finish(tx, &store).await
+    }
+
+    /// The trained model kept for the run `key`, if any.
+    pub async fn weights(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let tx = self.db.transaction(&[WEIGHTS], TransactionMode::ReadOnly).map_err(failed)?;
+        let store = tx.object_store(WEIGHTS).map_err(failed)?;
+        let value = store.get(JsValue::from_str(key)).map_err(failed)?.await.map_err(failed)?;
+        Ok(value.and_then(|v| v.dyn_into::<js_sys::Uint8Array>().ok()).map(|a| a.to_vec()))
+    }
+
+    /// The keys of the runs that have a kept model.
+    pub async fn weight_keys(&self) -> Result<Vec<String>, StoreError> {
+        let tx = self.db.transaction(&[WEIGHTS], TransactionMode::ReadOnly).map_err(failed)?;
+        let store = tx.object_store(WEIGHTS).map_err(failed)?;
+        let keys = store.get_all_keys(None, None).map_err(failed)?.await.map_err(failed)?;
+        Ok(keys.into_iter().filter_map(|k| k.as_string()).collect())
     }
 }
 
@@ -142,6 +173,9 @@ impl ResultsStore {
         let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&value, &JsValue::from_str(k), v).map(|_| ()).map_err(|_| StoreError::Failed("cannot build the checkpoint".into()));
         set("meta", &JsValue::from_str(&meta))?;
         set("weights", &js_sys::Uint8Array::from(checkpoint.weights.as_slice()))?;
+        if let Some(optimizer) = &checkpoint.optimizer {
+            set("optimizer", &js_sys::Uint8Array::from(optimizer.as_slice()))?;
+        }
         let tx = self.db.transaction(&[CHECKPOINTS], TransactionMode::ReadWrite).map_err(failed)?;
         let store = tx.object_store(CHECKPOINTS).map_err(failed)?;
         store.put(&value, Some(&JsValue::from_str(key))).map_err(failed)?.await.map_err(failed)?;
@@ -163,8 +197,9 @@ impl ResultsStore {
         let store = tx.object_store(CHECKPOINTS).map_err(failed)?;
         let Some(value) = store.get(JsValue::from_str(key)).map_err(failed)?.await.map_err(failed)? else { return Ok(None) };
         let Some(meta) = read_meta(&value) else { return Ok(None) };
-        let weights = js_sys::Reflect::get(&value, &JsValue::from_str("weights")).ok().and_then(|w| w.dyn_into::<js_sys::Uint8Array>().ok());
-        Ok(weights.map(|w| Checkpoint { config: meta.config, history: meta.history, weights: w.to_vec() }))
+        let bytes = |name: &str| js_sys::Reflect::get(&value, &JsValue::from_str(name)).ok().and_then(|w| w.dyn_into::<js_sys::Uint8Array>().ok()).map(|a| a.to_vec());
+        let optimizer = bytes("optimizer");
+        Ok(bytes("weights").map(|weights| Checkpoint { config: meta.config, history: meta.history, weights, optimizer }))
     }
 
     pub async fn delete_checkpoint(&self, key: &str) -> Result<(), StoreError> {

@@ -14,11 +14,12 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 use crate::data::Mnist;
 use crate::experiment::p4::{CnnInput, P4Session, run_p4_pipeline};
 use crate::experiment::result::Checkpoint;
-use crate::experiment::run::{export_cnn, import_cnn, run_p3_from};
-use crate::experiment::{EpochMetrics, ExperimentId, RunConfig, run as experiment};
+use crate::experiment::reader::DigitReader;
+use crate::experiment::run::{export_cnn, import_cnn, run_mlp_from, run_p3_from};
+use crate::experiment::{EpochMetrics, ExperimentId, RunConfig};
 use crate::model::weights::{CNN_MODEL, cnn_tensor_shapes, inspect};
 use crate::web::model_store;
-use crate::protocol::{CnnStage, PROTOCOL_VERSION, Reply, Request, WorkerInput, WorkerOutput};
+use crate::protocol::{CnnStage, NamedWeights, PROTOCOL_VERSION, ReaderInfo, Reading, Reply, Request, WorkerInput, WorkerOutput};
 use crate::train::{StepProgress, TrainError, TrainObserver};
 use crate::web::{dataset, messages, now_ms};
 use crate::experiment::BackendChoice;
@@ -63,6 +64,8 @@ struct Worker {
     p4: RefCell<Option<Rc<P4Session>>>,
     /// P3's last trained CNN as a weights file, when it was not kept (another is).
     held_cnn: RefCell<Option<Vec<u8>>>,
+    /// The playground's classifiers, with the names the page gave them.
+    readers: RefCell<Vec<(String, Rc<DigitReader>)>>,
 }
 
 /// Entry point of the worker binary.
@@ -122,6 +125,14 @@ pub fn start() {
                 let worker = worker.clone();
                 wasm_bindgen_futures::spawn_local(async move { post_reply(id, &serve_p4(&worker, request).await) });
             }
+            Ok(WorkerInput::LoadReaders { models, kept_cnn }) => {
+                let worker = worker.clone();
+                wasm_bindgen_futures::spawn_local(async move { post_reply(id, &load_readers(&worker, models, kept_cnn).await) });
+            }
+            Ok(WorkerInput::ReadDigit { pixels }) => {
+                let worker = worker.clone();
+                wasm_bindgen_futures::spawn_local(async move { post_reply(id, &read_digit(&worker, &pixels).await) });
+            }
             Err(e) => post_reply(id, &WorkerOutput::Error(e)),
         }
     });
@@ -180,15 +191,21 @@ async fn run(worker: &Worker, config: &RunConfig, backend: BackendChoice, data_u
     };
     post(&WorkerOutput::Backend { name: chosen.name.clone(), fallback_reason: chosen.fallback_reason.clone() });
     post(&WorkerOutput::Status(format!("training on {}", chosen.name)));
-    // P2 and P3 keep a checkpoint at every epoch's end; P2D's networks are short and kept
-    // whole, P4 is not resumable yet.
-    let checkpointed = matches!(config.experiment, ExperimentId::P2 | ExperimentId::P3).then(|| config.clone());
+    // P2, P3 and P4 keep a checkpoint at every epoch's end; P2D's networks are short and
+    // kept whole. P4's checkpoint holds Adam's state, which burn reads synchronously: on the
+    // CPU backend only, and not while P4 trains its own CNN first (a resume would not redo it).
+    let resumable = match config.experiment {
+        ExperimentId::P2 | ExperimentId::P3 => true,
+        ExperimentId::P4 => chosen.name == backend::CPU_NAME && cnn_stage.is_none(),
+        ExperimentId::P2d => false,
+    };
+    let checkpointed = resumable.then(|| config.clone());
     let mut observer = Poster { worker, last_pause_ms: now_ms(), checkpointed };
     let outcome = match config.experiment {
         ExperimentId::P3 => match run_p3_from(config, &data, &chosen.device, &chosen.name, &mut observer, resume.as_ref()).await {
             Ok((result, cnn)) => {
                 post(&keep_or_hold_cnn(worker, &cnn, &result, replace_kept_cnn).await);
-                Ok(WorkerOutput::Done(result))
+                Ok(WorkerOutput::Done { result, weights: None })
             }
             Err(e) => Err(e),
         },
@@ -201,7 +218,8 @@ async fn run(worker: &Worker, config: &RunConfig, backend: BackendChoice, data_u
                     None => CnnInput::None,
                 },
             };
-            match run_p4_pipeline(config, &data, cnn, &chosen.device, &chosen.name, &mut observer).await {
+            let resume = resume.as_ref().filter(|_| resumable);
+            match run_p4_pipeline(config, &data, cnn, &chosen.device, &chosen.name, &mut observer, resume).await {
                 Ok((result, session, trained)) => {
                     // A CNN trained as P4's first stage is kept only when the visitor asked.
                     if let (true, Some((cnn_result, cnn))) = (keep, trained) {
@@ -213,7 +231,9 @@ async fn run(worker: &Worker, config: &RunConfig, backend: BackendChoice, data_u
                 Err(e) => Err(e),
             }
         }
-        _ => experiment::run_from(config, &data, &chosen.device, &chosen.name, &mut observer, resume.as_ref()).await.map(WorkerOutput::Done),
+        _ => run_mlp_from(config, &data, &chosen.device, &chosen.name, &mut observer, resume.as_ref())
+            .await
+            .map(|(result, weights)| WorkerOutput::Done { result, weights: Some(serde_bytes::ByteBuf::from(weights)) }),
     };
     match outcome {
         Ok(output) => output,
@@ -300,6 +320,45 @@ async fn serve_p4(worker: &Worker, request: WorkerInput) -> WorkerOutput {
     outcome.unwrap_or_else(|e| WorkerOutput::RequestFailed(e.to_string()))
 }
 
+/// Loads the playground's classifiers on the CPU backend (a batch of one digit is far too
+/// small for a GPU dispatch to pay off, and the CPU needs no self-check), replacing the
+/// earlier ones.
+async fn load_readers(worker: &Worker, models: Vec<NamedWeights>, kept_cnn: bool) -> WorkerOutput {
+    let device = burn::tensor::Device::flex();
+    let mut named: Vec<(String, Vec<u8>)> = models.into_iter().map(|m| (m.name, m.weights)).collect();
+    let mut failed = Vec::new();
+    if kept_cnn {
+        match model_store::load(model_store::CNN_FILE).await {
+            Ok(Some(bytes)) => named.push(("P3 CNN (kept)".into(), bytes)),
+            Ok(None) => {}
+            Err(e) => failed.push(format!("P3 CNN (kept): {e}")),
+        }
+    }
+    let mut readers = Vec::new();
+    for (name, bytes) in named {
+        match DigitReader::load(&bytes, &device) {
+            Ok(reader) => readers.push((name, Rc::new(reader))),
+            Err(e) => failed.push(format!("{name}: {e}")),
+        }
+    }
+    let loaded = readers.iter().map(|(name, r)| ReaderInfo { name: name.clone(), description: r.info.describe() }).collect();
+    *worker.readers.borrow_mut() = readers;
+    WorkerOutput::ReadersLoaded { loaded, failed }
+}
+
+/// Every loaded classifier's reading of one digit.
+async fn read_digit(worker: &Worker, pixels: &[u8]) -> WorkerOutput {
+    let readers = worker.readers.borrow().clone();
+    let mut readings = Vec::with_capacity(readers.len());
+    for (name, reader) in readers {
+        match reader.probabilities(pixels).await {
+            Ok(probabilities) => readings.push(Reading { name, probabilities }),
+            Err(e) => return WorkerOutput::RequestFailed(format!("{name} could not read the digit: {e}")),
+        }
+    }
+    WorkerOutput::Read(readings)
+}
+
 /// Forwards the loop's reports to the page and lets cancellation in.
 struct Poster<'a> {
     worker: &'a Worker,
@@ -329,9 +388,9 @@ impl TrainObserver for Poster<'_> {
         self.checkpointed.is_some()
     }
 
-    fn checkpoint(&mut self, history: &[EpochMetrics], weights: Vec<u8>) {
+    fn checkpoint(&mut self, history: &[EpochMetrics], weights: Vec<u8>, optimizer: Option<Vec<u8>>) {
         if let Some(config) = &self.checkpointed {
-            post(&WorkerOutput::Checkpoint(Checkpoint { config: config.clone(), history: history.to_vec(), weights }));
+            post(&WorkerOutput::Checkpoint(Checkpoint { config: config.clone(), history: history.to_vec(), weights, optimizer }));
         }
     }
 

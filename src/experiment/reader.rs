@@ -1,0 +1,133 @@
+//! The playground's readers: trained classifiers loaded from their weights files (P2's MLP,
+//! a P2D network, P3's CNN), each reading one digit at a time as ten class probabilities.
+//! The file's header says which model it holds ([`weights_model`]); its tensors must fit
+//! that model exactly ([`weights::import`]).
+
+use burn::tensor::activation::softmax;
+use burn::tensor::{Device, Tensor, TensorData};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+use super::ExperimentId;
+use super::run::weights_model;
+use crate::data::{CLASSES, PIXELS, mnist::scale_to_unit};
+use crate::model::cnn::Cnn;
+use crate::model::mlp::{Mlp, P2_HIDDEN, P2D_HIDDEN};
+use crate::model::weights::{self, WeightsError, WeightsInfo};
+use crate::train::{Classifier, TrainError};
+
+enum Model {
+    Mlp(Mlp),
+    Cnn(Cnn),
+}
+
+/// A trained classifier, ready to read digits on its device.
+pub struct DigitReader {
+    pub experiment: ExperimentId,
+    /// What the file says about its training.
+    pub info: WeightsInfo,
+    model: Model,
+    device: Device,
+}
+
+impl DigitReader {
+    /// Loads a weights file of P2's MLP, a P2D network or P3's CNN onto `device`.
+    pub fn load(bytes: &[u8], device: &Device) -> Result<Self, WeightsError> {
+        let info = weights::read_info(bytes)?;
+        let experiment = [ExperimentId::P2, ExperimentId::P2d, ExperimentId::P3]
+            .into_iter()
+            .find(|&id| weights_model(id) == info.model)
+            .ok_or_else(|| WeightsError::WrongModel { expected: "a classifier (P2, P2D or P3)".into(), found: info.model.clone() })?;
+        let fresh = &mut StdRng::seed_from_u64(0);
+        let model = match experiment {
+            ExperimentId::P2 => Model::Mlp(weights::import(Mlp::new(&P2_HIDDEN, fresh, device), bytes, &info.model)?),
+            ExperimentId::P2d => Model::Mlp(weights::import(Mlp::new(&P2D_HIDDEN, fresh, device), bytes, &info.model)?),
+            _ => Model::Cnn(weights::import(Cnn::new(fresh, device), bytes, &info.model)?),
+        };
+        Ok(Self { experiment, info, model, device: device.clone() })
+    }
+
+    /// The ten class probabilities (softmax, summing to 1) for one 28×28 digit (0..=255).
+    ///
+    /// # Shapes
+    /// pixels `[784]` → input `[1, 784]` → logits `[1, 10]` → probabilities `[10]`
+    pub async fn probabilities(&self, pixels: &[u8]) -> Result<Vec<f32>, TrainError> {
+        if pixels.len() != PIXELS {
+            return Err(TrainError::Config(format!("a digit has {PIXELS} pixels, not {}", pixels.len())));
+        }
+        let input = Tensor::<2>::from_data(TensorData::new(scale_to_unit(pixels), [1, PIXELS]), &self.device);
+        let logits = match &self.model {
+            Model::Mlp(m) => m.logits(input),
+            Model::Cnn(m) => m.logits(input),
+        };
+        let data = softmax(logits, 1).into_data_async().await.map_err(|e| TrainError::Backend(e.to_string()))?;
+        let probabilities = data.try_into_vec::<f32>().map_err(|e| TrainError::Backend(format!("{e:?}")))?;
+        if probabilities.len() != CLASSES || probabilities.iter().any(|p| !p.is_finite()) {
+            return Err(TrainError::Backend("the model's output is not ten finite probabilities (are its weights finite?)".into()));
+        }
+        Ok(probabilities)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::experiment::RunConfig;
+    use crate::experiment::run::{export_trained, run_mlp_from};
+    use crate::train::Silent;
+
+    fn committed_mnist() -> crate::data::Mnist {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/mnist");
+        crate::data::Mnist::load_dir(&dir, false).expect("committed MNIST")
+    }
+
+    /// A P2 run's weights file, loaded as a reader, reads test digits as the run did: its
+    /// top class is right about as often as the run's test accuracy, and every answer is
+    /// ten probabilities summing to 1.
+    #[test]
+    fn a_trained_mlp_reads_test_digits() {
+        let _rng = crate::train::device_rng_lock();
+        let data = committed_mnist();
+        let config = RunConfig { epochs: 2, train_size: 6000, test_size: 200, ..RunConfig::p2() };
+        let (result, bytes) = pollster::block_on(run_mlp_from(&config, &data, &Device::flex(), "cpu", &mut Silent, None)).expect("trains");
+        let reader = DigitReader::load(&bytes, &Device::flex()).expect("loads");
+        assert_eq!(reader.experiment, ExperimentId::P2);
+        assert_eq!(reader.info.metadata.get("config.epochs").map(String::as_str), Some("2"));
+        let mut right = 0;
+        for i in 0..200 {
+            let p = pollster::block_on(reader.probabilities(data.test.image(i))).expect("reads");
+            assert_eq!(p.len(), 10);
+            assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-4);
+            let top = p.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map(|(c, _)| c).unwrap_or(99);
+            right += usize::from(top == usize::from(data.test.labels[i]));
+        }
+        assert!((right as f64 / 200.0 - result.test_accuracy).abs() < 1e-9, "{right} of 200 against {}", result.test_accuracy);
+    }
+
+    /// A CNN file loads as a CNN reader; an autoencoder's or a damaged file is refused.
+    #[test]
+    fn readers_are_classifiers_only() {
+        let device = Device::flex();
+        let cnn = Cnn::new(&mut StdRng::seed_from_u64(3), &device);
+        let result = crate::experiment::RunResult {
+            config: RunConfig::p3(),
+            backend: "cpu".into(),
+            model: crate::model::summary::cnn_summary(),
+            history: Vec::new(),
+            test_loss: 0.1,
+            test_accuracy: 0.9,
+            seconds: 1.0,
+            analysis: None,
+        };
+        let bytes = pollster::block_on(export_trained(&cnn, &result)).expect("exports");
+        let reader = DigitReader::load(&bytes, &device).expect("loads");
+        assert_eq!(reader.experiment, ExperimentId::P3);
+        let p = pollster::block_on(reader.probabilities(&[0; PIXELS])).expect("reads");
+        assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-4);
+        assert!(pollster::block_on(reader.probabilities(&[0; 10])).is_err());
+        assert!(DigitReader::load(&bytes[..bytes.len() - 4], &device).is_err());
+        let ae = crate::model::autoencoder::Autoencoder::new(&mut StdRng::seed_from_u64(1), &device);
+        let ae_bytes = pollster::block_on(weights::export(&ae, weights_model(ExperimentId::P4), Default::default())).expect("exports");
+        assert!(matches!(DigitReader::load(&ae_bytes, &device), Err(WeightsError::WrongModel { .. })));
+    }
+}

@@ -1,0 +1,245 @@
+//! The playground tab: draw a digit and watch every kept classifier read it, live.
+//!
+//! - [`Playground`]: its state, owned by the lab. Its own worker (not a training one, so a
+//!   run in another tab goes on) holds the classifiers: P2's latest MLP and P2D's best
+//!   network from the results store, P3's kept CNN, and uploaded models. One reading is in
+//!   flight at a time; a newer drawing waits and replaces an older waiting one, so the bars
+//!   follow the pen without a queue building up.
+//! - [`pad`]: the drawing pad (pointer events, undo, clear, a random test digit).
+//! - [`readings`]: the 28×28 input and each classifier's probability bars; [`panel`] the tab.
+
+pub mod pad;
+pub mod panel;
+pub mod readings;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::kept::Kept;
+use super::stored_cnn::StoredCnn;
+use super::worker_client::{WorkerClient, WorkerEvent};
+use crate::data::DatasetId;
+use crate::experiment::ExperimentId;
+use crate::experiment::record::Outcome;
+use crate::protocol::{NamedWeights, ReaderInfo, Reading, WorkerInput, WorkerOutput};
+
+/// The classifiers the playground should hold: `(record key, name)` of kept models, and
+/// whether the kept CNN is one. Compared with what is loaded to decide a reload.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Wanted {
+    pub kept: Vec<(String, String)>,
+    /// The kept CNN's description (it changes when another is kept).
+    pub cnn: Option<String>,
+    /// Names of uploaded models.
+    pub uploaded: Vec<String>,
+}
+
+/// The playground's state; `Copy`.
+#[derive(Clone, Copy)]
+pub struct Playground {
+    /// The classifiers loaded in the worker, in reading order.
+    pub readers: RwSignal<Vec<ReaderInfo>>,
+    /// Models that could not be loaded, with why.
+    pub failed: RwSignal<Vec<String>>,
+    /// Loading classifiers into the worker.
+    pub loading: RwSignal<bool>,
+    /// A problem to show (a crashed worker, a refused upload).
+    pub message: RwSignal<Option<String>>,
+    /// The drawing as MNIST's preprocessing makes it (784 pixels), `None` while empty.
+    pub digit: RwSignal<Option<Vec<u8>>>,
+    /// The readings of `digit` (empty while there is none).
+    pub readings: RwSignal<Vec<Reading>>,
+    /// Milliseconds from sending the last digit to its readings (all classifiers).
+    pub latency_ms: RwSignal<Option<f64>>,
+    sent_ms: StoredValue<f64>,
+    loaded: StoredValue<Option<Wanted>>,
+    uploaded: StoredValue<Vec<NamedWeights>>,
+    in_flight: StoredValue<bool>,
+    waiting: StoredValue<Option<Vec<u8>>>,
+    client: StoredValue<Option<WorkerClient>, LocalStorage>,
+}
+
+impl Default for Playground {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Playground {
+    /// Spawns nothing until the tab is shown.
+    pub fn new() -> Self {
+        Self {
+            readers: RwSignal::new(Vec::new()),
+            failed: RwSignal::new(Vec::new()),
+            loading: RwSignal::new(false),
+            message: RwSignal::new(None),
+            digit: RwSignal::new(None),
+            readings: RwSignal::new(Vec::new()),
+            latency_ms: RwSignal::new(None),
+            sent_ms: StoredValue::new(0.0),
+            loaded: StoredValue::new(None),
+            uploaded: StoredValue::new(Vec::new()),
+            in_flight: StoredValue::new(false),
+            waiting: StoredValue::new(None),
+            client: StoredValue::new_local(None),
+        }
+    }
+
+    /// What should be loaded for `dataset` (tracked): the latest P2 run's MLP and the best
+    /// P2D network (by test accuracy) among the kept runs with a model, the kept CNN, and
+    /// the uploads.
+    pub fn wanted(&self, kept: &Kept, stored: &StoredCnn, dataset: Option<&DatasetId>) -> Wanted {
+        let models = kept.models.get();
+        let mut wanted = Wanted { cnn: stored.info.with(|i| i.as_ref().map(|i| i.describe())), ..Wanted::default() };
+        if let Some(dataset) = dataset {
+            kept.records.with(|records| {
+                let with_model = || records.values().filter(|r| r.dataset == *dataset && models.contains(&r.key()));
+                let classifier = |r: &crate::experiment::record::RunRecord| match &r.outcome {
+                    Outcome::Classifier(result) => Some(result.clone()),
+                    Outcome::Denoiser(_) => None,
+                };
+                let p2 = with_model().filter(|r| r.experiment() == ExperimentId::P2).max_by(|a, b| a.saved_at_ms.total_cmp(&b.saved_at_ms));
+                if let Some(record) = p2 {
+                    wanted.kept.push((record.key(), "P2 · MLP 784-64-64-10".into()));
+                }
+                let best = with_model()
+                    .filter(|r| r.experiment() == ExperimentId::P2d)
+                    .filter_map(|r| classifier(r).map(|result| (r.key(), result)))
+                    .max_by(|a, b| a.1.test_accuracy.total_cmp(&b.1.test_accuracy));
+                if let Some((key, result)) = best {
+                    wanted.kept.push((key, format!("P2D · best network (l2 {})", result.config.l2)));
+                }
+            });
+        }
+        wanted.uploaded = self.uploaded.with_value(|u| u.iter().map(|m| m.name.clone()).collect());
+        wanted
+    }
+
+    /// Loads `wanted` into the worker unless it is what the worker holds.
+    pub fn load(&self, kept: Kept, wanted: Wanted) {
+        if self.loaded.with_value(|l| l.as_ref() == Some(&wanted)) {
+            return;
+        }
+        self.loaded.set_value(Some(wanted.clone()));
+        self.loading.set(true);
+        let this = *self;
+        spawn_local(async move {
+            let mut models = Vec::new();
+            let mut failed = Vec::new();
+            for (key, name) in &wanted.kept {
+                match kept.load_model(key).await {
+                    Ok(weights) => models.push(NamedWeights { name: name.clone(), weights }),
+                    Err(e) => failed.push(format!("{name}: {e}")),
+                }
+            }
+            models.extend(this.uploaded.get_value());
+            this.failed.set(failed);
+            let input = WorkerInput::LoadReaders { models, kept_cnn: wanted.cnn.is_some() };
+            if let Err(e) = this.client().start(input) {
+                this.loading.set(false);
+                this.message.set(Some(format!("the playground's worker did not start: {e}")));
+            }
+        });
+    }
+
+    /// Adds an uploaded model (read in the worker; refused there with the reason).
+    pub fn upload(&self, kept: Kept, name: String, weights: Vec<u8>, wanted: Wanted) {
+        self.message.set(None);
+        self.uploaded.update_value(|u| {
+            u.retain(|m| m.name != name);
+            u.push(NamedWeights { name: name.clone(), weights });
+        });
+        let wanted = Wanted { uploaded: self.uploaded.with_value(|u| u.iter().map(|m| m.name.clone()).collect()), ..wanted };
+        self.load(kept, wanted);
+    }
+
+    /// A new drawing (`None`: the pad is empty): shown at once, read when the worker is free.
+    pub fn set_digit(&self, digit: Option<Vec<u8>>) {
+        self.digit.set(digit.clone());
+        match digit {
+            None => {
+                self.waiting.set_value(None);
+                self.readings.set(Vec::new());
+            }
+            Some(pixels) => {
+                self.waiting.set_value(Some(pixels));
+                self.pump();
+            }
+        }
+    }
+
+    /// Sends the waiting drawing if nothing is in flight and the classifiers are loaded.
+    fn pump(&self) {
+        if self.in_flight.get_value() || self.loading.get_untracked() || self.readers.with_untracked(Vec::is_empty) {
+            return;
+        }
+        let Some(pixels) = self.waiting.try_update_value(Option::take).flatten() else { return };
+        match self.client().send(&WorkerInput::ReadDigit { pixels }) {
+            Ok(true) => {
+                self.in_flight.set_value(true);
+                self.sent_ms.set_value(crate::web::now_ms());
+            }
+            Ok(false) => {}
+            Err(e) => self.message.set(Some(e)),
+        }
+    }
+
+    fn client(&self) -> WorkerClient {
+        if let Some(client) = self.client.get_value() {
+            return client;
+        }
+        let this = *self;
+        let client = WorkerClient::new(move |event| this.on_event(event));
+        self.client.set_value(Some(client.clone()));
+        client
+    }
+
+    fn on_event(&self, event: WorkerEvent) {
+        match event {
+            WorkerEvent::Output(WorkerOutput::ReadersLoaded { loaded, failed }) => {
+                self.loading.set(false);
+                self.failed.update(|f| f.extend(failed));
+                self.readers.set(loaded);
+                self.readings.set(Vec::new());
+                // Read the drawing on the pad with the new classifiers.
+                if let Some(digit) = self.digit.get_untracked() {
+                    self.waiting.set_value(Some(digit));
+                }
+                self.pump();
+            }
+            WorkerEvent::Output(WorkerOutput::Read(readings)) => {
+                self.in_flight.set_value(false);
+                self.latency_ms.set(Some(crate::web::now_ms() - self.sent_ms.get_value()));
+                if self.digit.with_untracked(Option::is_some) {
+                    self.readings.set(readings);
+                }
+                self.pump();
+            }
+            WorkerEvent::Output(WorkerOutput::RequestFailed(why) | WorkerOutput::Error(why)) => {
+                self.in_flight.set_value(false);
+                self.message.set(Some(why));
+            }
+            WorkerEvent::Output(_) => {}
+            WorkerEvent::Crashed(why) | WorkerEvent::Failed(why) => {
+                // The next load spawns a fresh worker; the drawing stays on the pad.
+                self.in_flight.set_value(false);
+                self.loading.set(false);
+                self.loaded.set_value(None);
+                self.readers.set(Vec::new());
+                self.readings.set(Vec::new());
+                self.message.set(Some(format!("the playground's worker stopped ({why}); switch tabs and back to start it again")));
+            }
+        }
+    }
+
+    /// Lets the worker go (the tab is hidden); the next visit loads again.
+    pub fn shut_down(&self) {
+        if let Some(client) = self.client.get_value() {
+            client.shutdown();
+        }
+        self.loaded.set_value(None);
+        self.in_flight.set_value(false);
+        self.readers.set(Vec::new());
+        self.readings.set(Vec::new());
+    }
+}

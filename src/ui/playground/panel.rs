@@ -1,0 +1,89 @@
+//! The playground tab's panel: the pad, the 28×28 input, the readings, and an upload.
+
+use leptos::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use super::pad::DrawingPad;
+use super::readings::{InputPreview, ReadingBars};
+use crate::ui::data_panel::DataState;
+use crate::ui::lab::Lab;
+
+/// The playground. Its worker starts when the panel is shown and goes when it is hidden.
+#[component]
+pub fn PlaygroundPanel() -> impl IntoView {
+    let lab = expect_context::<Lab>();
+    let play = lab.playground;
+    let wanted = Memo::new(move |_| {
+        let dataset = lab.dataset();
+        play.wanted(&lab.kept, &lab.p3.stored, dataset.as_ref())
+    });
+    let nothing_kept = move || wanted.with(|w| w.kept.is_empty() && w.cnn.is_none() && w.uploaded.is_empty());
+    Effect::new(move || {
+        let wanted = wanted.get();
+        if lab.kept.is_loaded() && lab.p3.stored.checked.get() && !nothing_kept() {
+            play.load(lab.kept, wanted);
+        }
+    });
+    on_cleanup(move || play.shut_down());
+    let test_digits = Signal::derive(move || lab.data.with(|d| match d {
+        DataState::Ready(summary) => summary.test_samples.clone(),
+        _ => Vec::new(),
+    }));
+    let on_file = move |ev: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+        input.set_value("");
+        let name = format!("Uploaded · {}", file.name());
+        leptos::task::spawn_local(async move {
+            match JsFuture::from(file.array_buffer()).await {
+                Ok(buffer) => play.upload(lab.kept, name, js_sys::Uint8Array::new(&buffer).to_vec(), wanted.get_untracked()),
+                Err(_) => play.message.set(Some(format!("could not read {name}"))),
+            }
+        });
+    };
+    let restart = move |_| {
+        play.message.set(None);
+        play.load(lab.kept, wanted.get_untracked());
+    };
+    view! {
+        <h2>"Playground — draw a digit"</h2>
+        <p class="lede">
+            "Draw one digit (0 to 9) in the box with your mouse, finger or pen. Every network you have trained and kept reads it as you draw: "
+            "P2's MLP, P2D's best network and P3's CNN. Or press "<strong>"Random test digit"</strong>"."
+        </p>
+        <Show when=nothing_kept>
+            <p class="banner" data-testid="playground-empty">
+                "No trained network is kept in this browser yet. Train P2 (a few minutes), P2D or P3 in their tabs, or upload a model file below; they will read your drawing here."
+            </p>
+        </Show>
+        {move || play.message.get().map(|m| view! {
+            <div class="banner warning" role="alert" data-testid="playground-message">
+                <p>{m}</p>
+                <button type="button" data-testid="playground-restart" on:click=restart>"Start the playground again"</button>
+            </div>
+        })}
+        {move || play.failed.get().into_iter().map(|f| view! {
+            <p class="banner warning" data-testid="playground-refused">{format!("Not loaded: {f}")}</p>
+        }).collect_view()}
+        <div class="playground">
+            <div class="playground-draw">
+                <DrawingPad test_digits=test_digits on_digit=Callback::new(move |digit| play.set_digit(digit)) />
+                <InputPreview digit=play.digit.into() />
+            </div>
+            <div class="playground-read" data-testid="playground-readers">
+                {move || play.loading.get().then(|| view! { <p class="hint" role="status">"Loading the trained networks…"</p> })}
+                <ReadingBars readers=play.readers.into() readings=play.readings.into() />
+                {move || play.latency_ms.get().filter(|_| play.readings.with(|r| !r.is_empty())).map(|ms| view! {
+                    <p class="hint" data-testid="playground-latency" data-ms=format!("{ms:.1}")>
+                        {format!("Read by {} network(s) in {ms:.0} ms, in a worker on the CPU backend.", play.readings.with(Vec::len))}
+                    </p>
+                })}
+            </div>
+        </div>
+        <details class="playground-upload">
+            <summary>"Read with a model file"</summary>
+            <p>"A .safetensors file this page saved (P2's MLP, a P2D network or P3's CNN: the Save model buttons beside each kept run) reads your drawing without training. It is checked first: a file of another model, or damaged, is refused with the reason."</p>
+            <label>"Model file: "<input type="file" accept=".safetensors" data-testid="playground-upload" on:change=on_file /></label>
+        </details>
+    }
+}

@@ -1,0 +1,135 @@
+// End to end: the playground. A P2 MLP and a P3 CNN are trained in the page (real workers,
+// CPU backend) and kept; ten MNIST test digits are then replayed as mouse strokes on the
+// drawing pad, and the kept CNN must read at least nine of them as their labels, with every
+// network's ten probabilities summing to 1. A saved model uploads again and reads too; a
+// damaged upload is refused with the reason.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { openApp, finished } from './server.mjs';
+
+let url, page;
+openApp((app) => ({ url, page } = app));
+
+const here = path.dirname(new URL(import.meta.url).pathname);
+const mnist = (name) => zlib.gunzipSync(fs.readFileSync(path.join(here, '../../assets/mnist', name)));
+const images = mnist('t10k-images-idx3-ubyte.gz').subarray(16);
+const labels = mnist('t10k-labels-idx1-ubyte.gz').subarray(8);
+const digit = (i) => images.subarray(i * 784, (i + 1) * 784);
+
+/** The pad's on-screen box. */
+async function padBox() {
+  const box = await page.getByTestId('pad').boundingBox();
+  assert.ok(box && box.width > 100, 'the pad is on screen');
+  return box;
+}
+
+/** Draws MNIST digit `pixels` as strokes: one stroke along each run of ink in each row. */
+async function drawDigit(pixels) {
+  const box = await padBox();
+  const cell = box.width / 28;
+  for (let y = 0; y < 28; y++) {
+    let x = 0;
+    while (x < 28) {
+      if (pixels[y * 28 + x] < 128) { x++; continue; }
+      const start = x;
+      while (x < 28 && pixels[y * 28 + x] >= 128) x++;
+      const at = (px) => [box.x + (px + 0.5) * cell, box.y + (y + 0.5) * cell];
+      await page.mouse.move(...at(start));
+      await page.mouse.down();
+      await page.mouse.move(...at(x - 1), { steps: Math.max(1, x - 1 - start) });
+      await page.mouse.up();
+    }
+  }
+}
+
+/** Each reader's `{name, top, sum}` once the readings have settled. */
+async function readings(count) {
+  let last = '';
+  for (let tries = 0; tries < 50; tries++) {
+    await page.waitForTimeout(150);
+    const now = await page.evaluate(() => [...document.querySelectorAll('[data-testid^="reader-"]')].map((el, i) => ({
+      name: el.querySelector('h3')?.firstChild?.textContent ?? '',
+      top: el.dataset.top,
+      sum: [...el.querySelectorAll(`[data-testid^="prob-${i}-"]`)].reduce((s, bar) => s + Number(bar.dataset.p), 0),
+    })));
+    const text = JSON.stringify(now);
+    if (now.length === count && now.every((r) => r.top !== '') && text === last) return now;
+    last = text;
+  }
+  throw new Error(`readings did not settle: ${last}`);
+}
+
+test('drawn test digits are read by the kept CNN and MLP; saved models upload again', { timeout: 600_000 }, async () => {
+  await page.goto(`${url}/?experiment=p2&epochs=3&train_size=6000&test_size=1000&seed=3&backend=cpu&autostart=1`);
+  assert.equal(await finished(page, 200_000), 'done');
+  await page.getByTestId('save-model').waitFor({ timeout: 30_000 });
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('save-model').click()]);
+  const p2Model = fs.readFileSync(await download.path());
+  assert.ok(p2Model.length > 55_050 * 4, `a safetensors file of P2's 55,050 weights (${p2Model.length} bytes)`);
+
+  await page.goto(`${url}/?experiment=p3&epochs=3&train_size=12000&test_size=1000&seed=3&backend=cpu&autostart=1`);
+  assert.equal(await finished(page, 400_000), 'done');
+
+  await page.getByTestId('tab-play').click();
+  await page.getByTestId('reader-1').waitFor({ timeout: 60_000 });
+  const names = await page.evaluate(() => [...document.querySelectorAll('[data-testid^="reader-"] h3')].map((h) => h.firstChild.textContent));
+  assert.deepEqual(names, ['P2 · MLP 784-64-64-10', 'P3 CNN (kept)']);
+
+  const table = [];
+  let cnnRight = 0;
+  for (let i = 0; i < 10; i++) {
+    await drawDigit(digit(i));
+    const read = await readings(2);
+    for (const r of read) assert.ok(Math.abs(r.sum - 1) < 1e-3, `${r.name}'s probabilities sum to ${r.sum}`);
+    const [mlp, cnn] = read.map((r) => Number(r.top));
+    table.push({ digit: i, label: labels[i], mlp, cnn });
+    if (cnn === labels[i]) cnnRight++;
+    // The 28x28 input shows the drawing.
+    const ink = await page.evaluate(() => {
+      const c = document.querySelector('[data-testid="pad-input"]');
+      const d = c.getContext('2d').getImageData(0, 0, 28, 28).data;
+      let dark = 0;
+      for (let p = 0; p < d.length; p += 4) if (d[p] < 128) dark++;
+      return { w: c.width, h: c.height, dark };
+    });
+    assert.equal(ink.w, 28);
+    assert.ok(ink.dark > 40, `the input shows ink (${ink.dark} dark pixels)`);
+    await page.getByTestId('pad-clear').click();
+  }
+  console.log('# drawn digits read (label, MLP, CNN):');
+  console.table(table);
+  const latency = await page.getByTestId('playground-latency').getAttribute('data-ms').catch(() => null);
+  console.log(`# last reading by 2 networks took ${latency} ms (send to reply)`);
+  assert.ok(cnnRight >= 9, `the kept CNN read ${cnnRight} of 10 drawn digits right`);
+
+  // An empty pad reads nothing (no guess).
+  assert.equal(await page.locator('[data-testid="reader-0"]').getAttribute('data-top'), '');
+
+  // Keyboard: a random test digit fills the pad and is read.
+  await page.getByTestId('pad-random').focus();
+  await page.keyboard.press('Enter');
+  const picked = Number((await page.getByTestId('pad-picked').textContent()).match(/labelled (\d)/)[1]);
+  const read = await readings(2);
+  assert.equal(Number(read[1].top), picked, 'the CNN reads the random test digit as its label');
+
+  // A damaged file is refused with the reason; the saved P2 model reads as a third network.
+  await page.getByTestId('playground-upload').setInputFiles({ name: 'bad.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('not a model at all') });
+  await page.getByTestId('playground-refused').waitFor({ timeout: 30_000 });
+  assert.match(await page.getByTestId('playground-refused').textContent(), /bad\.safetensors: not a safetensors weights file/);
+  await page.getByTestId('playground-upload').setInputFiles({ name: 'p2.safetensors', mimeType: 'application/octet-stream', buffer: p2Model });
+  await page.getByTestId('reader-2').waitFor({ timeout: 30_000 });
+  const three = await readings(3);
+  assert.equal(three[2].name, 'Uploaded · p2.safetensors');
+  assert.equal(three[2].top, three[0].top, 'the uploaded copy of the kept MLP reads as it does');
+
+  // The README's picture (only when asked for: PLAYGROUND_SCREENSHOT=path).
+  if (process.env.PLAYGROUND_SCREENSHOT) {
+    await page.getByTestId('pad-clear').click();
+    await drawDigit(digit(0));
+    await readings(3);
+    await page.locator('.tab-panel').screenshot({ path: process.env.PLAYGROUND_SCREENSHOT });
+  }
+});

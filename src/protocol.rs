@@ -63,9 +63,10 @@ pub enum WorkerInput {
     Sample { count: usize, seed: u64 },
     /// 4D: decode `steps` codes between those of training digits `from` and `to`.
     Interpolate { from: usize, to: usize, steps: usize },
-    /// The playground: load these trained classifiers (and the CNN kept in the browser if
-    /// `kept_cnn`), replacing the worker's earlier ones; answered by `ReadersLoaded`.
-    LoadReaders { models: Vec<NamedWeights>, kept_cnn: bool },
+    /// The playground: load these trained classifiers, in this order: `models`, the CNN kept
+    /// in the browser if `kept_cnn`, then `uploaded`; replacing the worker's earlier ones.
+    /// Answered by `ReadersLoaded`.
+    LoadReaders { models: Vec<NamedWeights>, kept_cnn: bool, uploaded: Vec<NamedWeights> },
     /// The playground: every loaded classifier reads this 28×28 digit (0..=255, as MNIST's
     /// preprocessing makes a drawing); answered by `Read`.
     ReadDigit {

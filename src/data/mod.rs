@@ -5,6 +5,7 @@ pub mod drawn_digit;
 pub mod idx;
 pub mod mnist;
 pub mod noise;
+pub mod uploaded;
 
 pub use dataset_id::DatasetId;
 pub use mnist::{CLASSES, DataError, Mnist, MnistFile, MnistSplit, PIXELS};

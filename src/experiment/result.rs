@@ -20,6 +20,20 @@ pub struct StepProgress {
     pub elapsed_seconds: f64,
 }
 
+/// An `f64` where NaN means "none": JSON has no NaN (serde_json would write `null` and then
+/// refuse to read it back), so NaN is written as `null` and `null` read as NaN.
+mod nan_as_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
+        if value.is_nan() { serializer.serialize_none() } else { serializer.serialize_f64(*value) }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(deserializer)?.unwrap_or(f64::NAN))
+    }
+}
+
 /// One epoch's figures, as Keras reports them: training loss and accuracy are averages over
 /// the epoch's batches (weighted by batch size), validation figures are over the test set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,8 +41,11 @@ pub struct EpochMetrics {
     /// 1-based, as Keras prints it.
     pub epoch: usize,
     pub loss: f64,
+    /// NaN for a model without accuracy (P4's autoencoder), `null` in JSON.
+    #[serde(with = "nan_as_null")]
     pub accuracy: f64,
     pub val_loss: f64,
+    #[serde(with = "nan_as_null")]
     pub val_accuracy: f64,
     /// Wall-clock seconds of the epoch, training and validation.
     pub seconds: f64,

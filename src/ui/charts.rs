@@ -35,6 +35,12 @@ struct ChartSpec<'a> {
     accuracy: bool,
 }
 
+/// Whether the seed notebook's figures belong beside the runs shown: only on MNIST (tracked;
+/// see [`super::SeedApplies`]).
+pub fn seed_applies() -> bool {
+    use_context::<super::SeedApplies>().is_none_or(|s| s.0.get())
+}
+
 /// Training and validation accuracy per epoch, ours and the seed's (P2C's plot).
 #[component]
 pub fn AccuracyChart(
@@ -58,8 +64,8 @@ pub fn AccuracyChart(
             y_desc: "Accuracy",
             ours_train: h.iter().map(|m| m.accuracy).collect(),
             ours_val: h.iter().map(|m| m.val_accuracy).collect(),
-            seed_train: seed.accuracy,
-            seed_val: seed.val_accuracy,
+            seed_train: if seed_applies() { seed.accuracy } else { &[] },
+            seed_val: if seed_applies() { seed.val_accuracy } else { &[] },
             epochs: epochs.get(),
             accuracy: true,
         });
@@ -102,8 +108,8 @@ pub fn LossChart(
             y_desc,
             ours_train: h.iter().map(|m| m.loss).collect(),
             ours_val: h.iter().map(|m| m.val_loss).collect(),
-            seed_train: seed.loss,
-            seed_val: seed.val_loss,
+            seed_train: if seed_applies() { seed.loss } else { &[] },
+            seed_val: if seed_applies() { seed.val_loss } else { &[] },
             epochs: epochs.get(),
             accuracy: false,
         });

@@ -342,7 +342,7 @@ fn ShareLink(
 
 /// An interrupted run of the tab's setup (a reload, a crashed worker): "Resume from epoch
 /// k" goes on from its checkpoint, "Discard" forgets it. Shown while nothing runs and no
-/// result is shown (P2, P3).
+/// result is shown (P2, P3, P4).
 #[component]
 pub fn ResumeOffer(
     /// The tab's experiment.
@@ -374,7 +374,7 @@ pub fn ResumeOffer(
         }
     };
     (move || {
-        if run.is_running() || run.result.with(Option::is_some) {
+        if run.is_running() || run.result.with(Option::is_some) || run.status.get() == super::state::RunStatus::Done {
             return None;
         }
         let meta = meta()?;

@@ -127,7 +127,7 @@ impl Lab {
     /// (unless it shows a kept run: nothing to train yet).
     pub fn install_keeping(&self) {
         let lab = *self;
-        for ctl in [lab.p2, lab.p3.ctl] {
+        for ctl in [lab.p2, lab.p3.ctl, lab.p4.ctl] {
             ctl.keep_checkpoints(Callback::new(move |checkpoint| {
                 if let Some(dataset) = untrack(|| lab.dataset()) {
                     lab.kept.keep_checkpoint(&dataset, checkpoint);

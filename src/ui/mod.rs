@@ -27,6 +27,7 @@ pub mod kept;
 pub mod kept_view;
 pub mod lab;
 pub mod model_table;
+pub mod own_dataset;
 pub mod p2_panel;
 pub mod p2d_panel;
 pub mod p3_analysis;
@@ -65,6 +66,11 @@ use crate::web::{self, dataset::DEFAULT_DATA_URL};
 /// The page's title.
 pub const TITLE: &str = "mnist-lab — the MNIST assignment, trained in your browser";
 
+/// Whether the seed notebook's figures apply to the dataset the page trains on: only MNIST's
+/// runs are comparable with them (shared by context; `true` until the dataset is known).
+#[derive(Clone, Copy)]
+pub struct SeedApplies(pub Signal<bool>);
+
 /// The page's width in CSS px, kept up to date on resize, so charts redraw for the width
 /// they get (shared by context).
 #[derive(Clone, Copy)]
@@ -84,6 +90,7 @@ pub fn App() -> impl IntoView {
     let data_url = initial.data.clone().unwrap_or_else(|| DEFAULT_DATA_URL.to_string());
     let lab = Lab::new(&initial, data_url.clone());
     provide_context(lab);
+    provide_context(SeedApplies(Signal::derive(move || lab.dataset().is_none_or(|d| d.is_embedded_mnist()))));
     lab.report.install(lab);
     lab.install_keeping();
     if let Some(preset) = initial.report {
@@ -149,6 +156,7 @@ pub fn App() -> impl IntoView {
             </p>
         </header>
         <ParamErrors errors=param_errors />
+        <own_dataset::DatasetBanner />
         {consent}
         {lab.shared.get_value().and_then(Result::err).map(|why| view! {
             <p class="banner warning" role="alert" data-testid="shared-error">
@@ -183,7 +191,7 @@ fn foreign_origin(data: &str) -> Option<String> {
 }
 
 /// Reloads the page with its setup but without the `data=` parameter.
-fn use_builtin_data() {
+pub(crate) fn use_builtin_data() {
     let Some(window) = web_sys::window() else { return };
     let (query, _) = PageQuery::parse(web::query_pairs());
     let query = PageQuery { data: None, autostart: false, ..query };
@@ -311,6 +319,7 @@ fn DataTab(data_url: String, files: RwSignal<FileProgress>) -> impl IntoView {
     view! {
         <h2>"Problem 1 — the data and its preprocessing"</h2>
         <DataPanel base=data_url files=files />
+        <own_dataset::OwnDataset />
         <kept_view::KeptPanel />
         {samples_view}
         <Answer1 />

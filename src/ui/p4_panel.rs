@@ -13,7 +13,7 @@ use super::charts::LossChart;
 use super::controls::RunControls;
 use super::model_table::ModelSummaryTable;
 use super::p4_figures::{AutoencoderDiagram, DenoiseChart, DenoiseTable, GeneratedDigits, NoiseGridView, P4Results};
-use super::kept_view::KeptNote;
+use super::kept_view::{KeptNote, ResumeOffer};
 use super::progress::{EpochLog, RunProgress};
 use super::state::RunState;
 use super::stored_cnn::{StoredCnn, StoredCnnCard};
@@ -282,6 +282,7 @@ pub fn P4Panel(
         <RunControls ctl=p4.ctl data_ready=data_ready blocked=blocked on_train=on_train>
             <CnnChoiceFields p4=p4 />
         </RunControls>
+        <ResumeOffer id=crate::experiment::ExperimentId::P4 />
         <RunProgress run=run />
         <EpochLog run=run />
         <p class="lede-small">

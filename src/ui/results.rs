@@ -25,7 +25,10 @@ pub fn Results(
     seed: &'static SeedRun,
 ) -> impl IntoView {
     let url = download_url(result);
+    let seed_applies = super::charts::seed_applies;
     move || {
+        // Another dataset's run has no seed figure to stand beside.
+        let seed_cell = move |text: String| if seed_applies() { text } else { "— (MNIST only)".to_string() };
         result.with(|r| match r {
             None => view! { <p class="muted">"Results appear here when a run finishes."</p> }.into_any(),
             Some(r) => {
@@ -48,12 +51,12 @@ pub fn Results(
                             <tr>
                                 <th>"Test accuracy"</th>
                                 <td class="num big" data-testid="test-accuracy">{format!("{:.4}", r.test_accuracy)}</td>
-                                <td class="num" data-testid="seed-test-accuracy">{format!("{:.4}", seed.test_accuracy)}</td>
+                                <td class="num" data-testid="seed-test-accuracy">{seed_cell(format!("{:.4}", seed.test_accuracy))}</td>
                             </tr>
                             <tr>
                                 <th>"Test loss"</th>
                                 <td class="num big" data-testid="test-loss">{format!("{:.4}", r.test_loss)}</td>
-                                <td class="num" data-testid="seed-test-loss">{format!("{:.4}", seed.test_loss)}</td>
+                                <td class="num" data-testid="seed-test-loss">{seed_cell(format!("{:.4}", seed.test_loss))}</td>
                             </tr>
                             <tr>
                                 <th>"Epochs × batch size, lr"</th>

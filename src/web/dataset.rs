@@ -16,6 +16,10 @@ use crate::data::{DataError, DatasetId, Mnist, MnistFile, mnist};
 pub const DEFAULT_DATA_URL: &str = "assets/mnist";
 /// Cache Storage bucket; bump the version when the cached layout changes.
 const CACHE_NAME: &str = "mnist-lab-data-v1";
+/// Where a dataset the visitor uploaded lives: `user-data/<its hash>`, a same-origin base no
+/// server serves, whose four files only the cache holds (the page and the worker read them
+/// there, as any cached dataset).
+pub const USER_DATA_PREFIX: &str = "user-data/";
 
 #[derive(Debug, Error)]
 pub enum LoadError {
@@ -165,6 +169,10 @@ async fn load_file(
             return Ok(raw);
         }
     }
+    if base.starts_with(USER_DATA_PREFIX) {
+        // Nothing serves an upload: only the cache had it.
+        return Err(LoadError::Fetch { url, reason: "this uploaded dataset is no longer in this browser's cache; upload its four files again (Problem 1's tab)".into() });
+    }
     let gz = fetch_with_progress(&url, file.max_raw_len() as u64, |loaded, total| {
         on_progress(&DownloadProgress { file, loaded, total, source: Source::Network, done: false })
     })
@@ -192,13 +200,36 @@ pub async fn load_mnist(base: &str, mut on_progress: impl FnMut(&DownloadProgres
         raw.push(load_file(cache.as_ref(), base, file, verify, &mut on_progress).await?);
     }
     let mnist = Mnist::from_idx_files(&raw[0], &raw[1], &raw[2], &raw[3])?;
-    let id = if verify { DatasetId::embedded_mnist() } else { DatasetId::of_files(base, &[&raw[0], &raw[1], &raw[2], &raw[3]]) };
+    let id = if verify { DatasetId::embedded_mnist() } else { DatasetId::of_files(&dataset_name(base), &[&raw[0], &raw[1], &raw[2], &raw[3]]) };
     if let Some(cache) = &cache {
         for (file, bytes) in MnistFile::ALL.iter().zip(&raw) {
             write_cached(cache, &cache_key(&file_url(base, file.gz_name())), bytes).await;
         }
     }
     Ok((mnist, id))
+}
+
+/// A dataset's name for people: where it came from, or "your files" for an upload.
+fn dataset_name(base: &str) -> String {
+    match base.strip_prefix(USER_DATA_PREFIX) {
+        Some(hash) => format!("your files ({})", hash.get(..8).unwrap_or(hash)),
+        None => base.to_string(),
+    }
+}
+
+/// Keeps an uploaded dataset's four decompressed files (in [`MnistFile::ALL`]'s order) in
+/// the cache, and returns the base to load it from (`?data=` names it).
+pub async fn keep_uploaded(raw: &[Vec<u8>; 4]) -> Result<String, String> {
+    let cache = open_cache(CACHE_NAME).await.ok_or("this browser offers no Cache Storage here (private mode?), so an uploaded dataset cannot be kept")?;
+    let id = DatasetId::of_files("", &[&raw[0], &raw[1], &raw[2], &raw[3]]);
+    let base = format!("{USER_DATA_PREFIX}{}", id.short());
+    for (file, bytes) in MnistFile::ALL.iter().zip(raw) {
+        let key = cache_key(&file_url(&base, file.gz_name()));
+        let array = Uint8Array::from(bytes.as_slice());
+        let response = Response::new_with_opt_buffer_source(Some(&array)).map_err(js_error)?;
+        JsFuture::from(cache.put_with_str(&key, &response)).await.map_err(|e| format!("the browser's storage refused the dataset: {}", js_error(e)))?;
+    }
+    Ok(base)
 }
 
 /// Removes every cached file (the page's "clear cache" control and tests).

@@ -125,9 +125,9 @@ pub fn start() {
                 let worker = worker.clone();
                 wasm_bindgen_futures::spawn_local(async move { post_reply(id, &serve_p4(&worker, request).await) });
             }
-            Ok(WorkerInput::LoadReaders { models, kept_cnn }) => {
+            Ok(WorkerInput::LoadReaders { models, kept_cnn, uploaded }) => {
                 let worker = worker.clone();
-                wasm_bindgen_futures::spawn_local(async move { post_reply(id, &load_readers(&worker, models, kept_cnn).await) });
+                wasm_bindgen_futures::spawn_local(async move { post_reply(id, &load_readers(&worker, models, kept_cnn, uploaded).await) });
             }
             Ok(WorkerInput::ReadDigit { pixels }) => {
                 let worker = worker.clone();
@@ -323,7 +323,7 @@ async fn serve_p4(worker: &Worker, request: WorkerInput) -> WorkerOutput {
 /// Loads the playground's classifiers on the CPU backend (a batch of one digit is far too
 /// small for a GPU dispatch to pay off, and the CPU needs no self-check), replacing the
 /// earlier ones.
-async fn load_readers(worker: &Worker, models: Vec<NamedWeights>, kept_cnn: bool) -> WorkerOutput {
+async fn load_readers(worker: &Worker, models: Vec<NamedWeights>, kept_cnn: bool, uploaded: Vec<NamedWeights>) -> WorkerOutput {
     let device = burn::tensor::Device::flex();
     let mut named: Vec<(String, Vec<u8>)> = models.into_iter().map(|m| (m.name, m.weights)).collect();
     let mut failed = Vec::new();
@@ -334,6 +334,7 @@ async fn load_readers(worker: &Worker, models: Vec<NamedWeights>, kept_cnn: bool
             Err(e) => failed.push(format!("P3 CNN (kept): {e}")),
         }
     }
+    named.extend(uploaded.into_iter().map(|m| (m.name, m.weights)));
     let mut readers = Vec::new();
     for (name, bytes) in named {
         match DigitReader::load(&bytes, &device) {

@@ -132,9 +132,8 @@ impl Playground {
                     Err(e) => failed.push(format!("{name}: {e}")),
                 }
             }
-            models.extend(this.uploaded.get_value());
             this.failed.set(failed);
-            let input = WorkerInput::LoadReaders { models, kept_cnn: wanted.cnn.is_some() };
+            let input = WorkerInput::LoadReaders { models, kept_cnn: wanted.cnn.is_some(), uploaded: this.uploaded.get_value() };
             if let Err(e) = this.client().start(input) {
                 this.loading.set(false);
                 this.message.set(Some(format!("the playground's worker did not start: {e}")));

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::experiment::p4::{Generated, NoiseGrid, P4Result};
-use crate::experiment::result::{Checkpoint, StepProgress};
+use crate::experiment::result::{Checkpoint, Insight, StepProgress};
 use crate::experiment::{BackendChoice, EpochMetrics, RunConfig, RunResult};
 
 /// The protocol's version: the worker says it in `Ready`, and a page that speaks another
@@ -73,6 +73,12 @@ pub enum WorkerInput {
         #[serde(with = "serde_bytes")]
         pixels: Vec<u8>,
     },
+    /// The playground: what the first loaded CNN looks at in this digit; answered by
+    /// `Insight`.
+    LookInside {
+        #[serde(with = "serde_bytes")]
+        pixels: Vec<u8>,
+    },
 }
 
 /// A trained classifier's weights file, named as the page shows it.
@@ -89,6 +95,8 @@ pub struct ReaderInfo {
     pub name: String,
     /// How it was trained (from its file's header).
     pub description: String,
+    /// A CNN: `LookInside` shows its saliency and feature maps.
+    pub looks_inside: bool,
 }
 
 /// One classifier's reading of a digit.
@@ -154,6 +162,8 @@ pub enum WorkerOutput {
     ReadersLoaded { loaded: Vec<ReaderInfo>, failed: Vec<String> },
     /// The loaded classifiers' readings of a `ReadDigit`, in load order.
     Read(Vec<Reading>),
+    /// The answer to `LookInside` (`None`: no CNN is loaded).
+    Insight(Option<Insight>),
     /// Cancelled by the page after `completed` epochs.
     Cancelled { completed: usize },
     Error(String),

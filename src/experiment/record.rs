@@ -5,6 +5,8 @@
 //! schema, with a key that is not its own, or with values out of range is refused with the
 //! reason, never half-read.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -194,18 +196,34 @@ pub struct Bundle {
     /// Always [`Bundle::FORMAT`]: a JSON file that is not a bundle says so at once.
     pub format: String,
     pub records: Vec<RunRecord>,
+    /// The trained models kept with some runs (P2, P2D): record key → the safetensors file,
+    /// base64. Absent in bundles saved before models were kept.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub models: BTreeMap<String, String>,
 }
 
 impl Bundle {
     pub const FORMAT: &'static str = "mnist-lab bundle v1";
-    /// The largest bundle read: room for a full report (15 P2D networks, P2, P3, P4) many
-    /// times over.
-    pub const MAX_BYTES: usize = 64 << 20;
+    /// The largest bundle read: a full report with every model (15 P2D networks of 2.2 MB,
+    /// base64) twice over.
+    pub const MAX_BYTES: usize = 128 << 20;
     /// The most records a bundle may hold.
     pub const MAX_RECORDS: usize = 1000;
 
     pub fn new(records: Vec<RunRecord>) -> Self {
-        Self { format: Self::FORMAT.into(), records }
+        Self { format: Self::FORMAT.into(), records, models: BTreeMap::new() }
+    }
+
+    /// Adds the trained model of the record `key`.
+    pub fn add_model(&mut self, key: String, weights: &[u8]) {
+        use base64::Engine;
+        self.models.insert(key, base64::engine::general_purpose::STANDARD.encode(weights));
+    }
+
+    /// The models, decoded: `(record key, safetensors bytes)`.
+    pub fn decoded_models(&self) -> Vec<(String, Vec<u8>)> {
+        use base64::Engine;
+        self.models.iter().filter_map(|(k, v)| Some((k.clone(), base64::engine::general_purpose::STANDARD.decode(v).ok()?))).collect()
     }
 
     pub fn encode(&self) -> Result<String, RecordError> {
@@ -223,6 +241,8 @@ impl Bundle {
         struct Raw {
             format: String,
             records: Vec<serde_json::Value>,
+            #[serde(default)]
+            models: BTreeMap<String, String>,
         }
         let raw: Raw = serde_json::from_str(text).map_err(|e| RecordError::Unreadable(format!("not an mnist-lab bundle ({e})")))?;
         if raw.format != Self::FORMAT {
@@ -237,7 +257,18 @@ impl Bundle {
             record.origin = Origin::Imported;
             records.push(record);
         }
-        Ok(Self::new(records))
+        // Each model belongs to one of the bundle's runs and holds that run's network.
+        for (key, encoded) in &raw.models {
+            use base64::Engine;
+            let record = records.iter().find(|r| r.key() == *key).ok_or_else(|| RecordError::Invalid(format!("a model for a run the bundle does not hold ({key})")))?;
+            let bytes = base64::engine::general_purpose::STANDARD.decode(encoded).map_err(|e| RecordError::Invalid(format!("the model of {key} is not base64 ({e})")))?;
+            let info = crate::model::weights::read_info(&bytes).map_err(|e| RecordError::Invalid(format!("the model of {key}: {e}")))?;
+            let expected = crate::model::weights::model_name(record.experiment());
+            if info.model != expected {
+                return Err(RecordError::Invalid(format!("the model of {key} is {}, not {expected}", info.model)));
+            }
+        }
+        Ok(Self { models: raw.models, ..Self::new(records) })
     }
 }
 
@@ -453,6 +484,36 @@ mod tests {
         assert!(matches!(Bundle::decode(&damaged), Err(RecordError::Invalid(m)) if m.starts_with("run 1 of the bundle")));
         assert!(Bundle::decode("{\"format\":\"something else\",\"records\":[]}").is_err());
         assert!(Bundle::decode("[1, 2, 3]").is_err());
+    }
+
+    /// A safetensors file naming `model`, with one small tensor.
+    fn model_file(model: &str) -> Vec<u8> {
+        let data = [0u8; 16];
+        let view = safetensors::tensor::TensorView::new(safetensors::Dtype::F32, vec![2, 2], &data).unwrap();
+        let header = std::collections::HashMap::from([(crate::model::weights::MODEL_KEY.to_string(), model.to_string())]);
+        safetensors::serialize(vec![("w".to_string(), view)], Some(header)).unwrap()
+    }
+
+    #[test]
+    fn a_bundle_carries_the_runs_models_and_refuses_a_stray_or_wrong_one() {
+        let record = RunRecord::new(DatasetId::embedded_mnist(), 1.0, Outcome::Classifier(classifier(RunConfig { epochs: 3, ..RunConfig::p2() })));
+        let mut bundle = Bundle::new(vec![record.clone()]);
+        let p2 = model_file("mnist-lab/p2-mlp");
+        bundle.add_model(record.key(), &p2);
+        let back = Bundle::decode(&bundle.encode().unwrap()).unwrap();
+        assert_eq!(back.decoded_models(), vec![(record.key(), p2)]);
+        // Another run's network, a model for no run of the bundle, and garbage are refused.
+        let mut wrong = Bundle::new(vec![record.clone()]);
+        wrong.add_model(record.key(), &model_file("mnist-lab/p3-cnn"));
+        assert!(matches!(Bundle::decode(&wrong.encode().unwrap()), Err(RecordError::Invalid(m)) if m.contains("not mnist-lab/p2-mlp")));
+        let mut stray = Bundle::new(vec![record.clone()]);
+        stray.add_model("v1/0000/experiment=p2".into(), &model_file("mnist-lab/p2-mlp"));
+        assert!(Bundle::decode(&stray.encode().unwrap()).is_err());
+        let mut garbage = Bundle::new(vec![record.clone()]);
+        garbage.models.insert(record.key(), "not base64!".into());
+        assert!(Bundle::decode(&garbage.encode().unwrap()).is_err());
+        // A bundle from before models were kept still reads.
+        assert!(Bundle::decode(&Bundle::new(vec![record]).encode().unwrap()).unwrap().models.is_empty());
     }
 
     #[test]

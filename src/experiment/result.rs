@@ -112,6 +112,28 @@ impl Checkpoint {
     }
 }
 
+/// What a CNN looks at in one digit (the playground's "look inside").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Insight {
+    /// The class it reads.
+    pub class: u8,
+    /// Occlusion saliency, 784 values (0..=255): how much hiding each 4×4 block lowers the
+    /// probability of `class`, scaled so the most important block is 255.
+    #[serde(with = "serde_bytes")]
+    pub saliency: Vec<u8>,
+    /// The first layer's 32 feature maps, 26×26 each, row-major (0..=255, one scale for
+    /// all maps so they compare).
+    #[serde(with = "serde_bytes")]
+    pub maps: Vec<u8>,
+}
+
+impl Insight {
+    /// Occluded blocks' side, in pixels (they tile the 28×28 field).
+    pub const BLOCK: usize = 4;
+    pub const MAPS: usize = 32;
+    pub const MAP_SIDE: usize = 26;
+}
+
 /// A test digit the model got wrong.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mistake {

@@ -45,12 +45,7 @@ pub fn train_options(config: &RunConfig) -> TrainOptions {
 
 /// The name a weights file of `experiment`'s model carries (checkpoints, the kept CNN).
 pub fn weights_model(experiment: ExperimentId) -> &'static str {
-    match experiment {
-        ExperimentId::P2 => "mnist-lab/p2-mlp",
-        ExperimentId::P2d => "mnist-lab/p2d-mlp",
-        ExperimentId::P3 => weights::CNN_MODEL,
-        ExperimentId::P4 => "mnist-lab/p4-autoencoder",
-    }
+    weights::model_name(experiment)
 }
 
 /// The model of a checkpoint, or the fresh one when there is none; `Err` if the checkpoint

@@ -50,6 +50,16 @@ impl Cnn {
         }
     }
 
+    /// The first convolution's feature maps (after its ReLU): what the 32 filters see.
+    ///
+    /// # Shapes
+    /// - input: `[batch, 784]`
+    /// - output: `[batch, 32, 26, 26]`
+    pub fn first_layer_maps(&self, input: Tensor<2>) -> Tensor<4> {
+        let [batch, _] = input.dims();
+        relu(self.conv1.forward(input.reshape([batch, 1, ROWS, COLS])))
+    }
+
     /// The feature maps before the dense layers.
     ///
     /// # Shapes

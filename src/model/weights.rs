@@ -27,6 +27,17 @@ pub const PARAM_ID_PREFIX: &str = "param_id.";
 /// The P3 CNN's model name.
 pub const CNN_MODEL: &str = "mnist-lab/p3-cnn";
 
+/// The model name a weights file of `experiment`'s network carries in its header.
+pub fn model_name(experiment: crate::experiment::ExperimentId) -> &'static str {
+    use crate::experiment::ExperimentId;
+    match experiment {
+        ExperimentId::P2 => "mnist-lab/p2-mlp",
+        ExperimentId::P2d => "mnist-lab/p2d-mlp",
+        ExperimentId::P3 => CNN_MODEL,
+        ExperimentId::P4 => "mnist-lab/p4-autoencoder",
+    }
+}
+
 #[derive(Debug, Error, PartialEq)]
 pub enum WeightsError {
     #[error("not a safetensors weights file ({0})")]
@@ -62,8 +73,8 @@ impl WeightsInfo {
         let get = |k: &str| self.metadata.get(k).map_or("?", String::as_str);
         let name = match self.model.as_str() {
             CNN_MODEL => "P3's CNN".to_string(),
-            "mnist-lab/p2-mlp" => "P2's MLP".to_string(),
-            "mnist-lab/p2d-mlp" => format!("the P2D network with l2 {}", get("config.l2")),
+            m if m == model_name(crate::experiment::ExperimentId::P2) => "P2's MLP".to_string(),
+            m if m == model_name(crate::experiment::ExperimentId::P2d) => format!("the P2D network with l2 {}", get("config.l2")),
             other => other.to_string(),
         };
         format!("{name}: {} epoch(s) on {} digits, test accuracy {} ({})", get("epochs"), get("train_size"), get("test_accuracy"), get("backend"))

@@ -128,7 +128,7 @@ impl Kept {
     }
 
     /// Keeps the trained model of the kept run `key` (in memory at once, then in the store).
-    fn keep_model(&self, key: String, model: Vec<u8>) {
+    pub fn keep_model(&self, key: String, model: Vec<u8>) {
         let model = Rc::new(model);
         self.unwritten_models.update_value(|m| {
             m.insert(key.clone(), model.clone());

@@ -197,7 +197,7 @@ pub fn KeptPanel() -> impl IntoView {
                         </table>
                     </super::wide::Wide>
                     <p class="exports">
-                        <button class="link" data-testid="bundle-save" on:click=move |_| bundle_message.set(lab.save_bundle().err())>
+                        <button class="link" data-testid="bundle-save" on:click=move |_| lab.save_bundle(bundle_message)>
                             "Save every kept run (one file)"</button>
                         <button class="link" data-testid="kept-forget-all" disabled=move || lab.busy_experiment().is_some()
                             on:click=move |_| kept.forget_all()>"Forget every kept run"</button>
@@ -228,10 +228,24 @@ pub fn KeptPanel() -> impl IntoView {
 
 impl Lab {
     /// Downloads every kept run and each tab's setup as one file.
-    pub fn save_bundle(&self) -> Result<(), String> {
+    /// Every kept run with its trained model, if it keeps one, as one file. `message`
+    /// says why it failed.
+    pub fn save_bundle(&self, message: RwSignal<Option<String>>) {
         let records: Vec<RunRecord> = self.kept.records.with_untracked(|r| r.values().cloned().collect());
-        let text = Bundle::new(records).encode().map_err(|e| e.to_string())?;
-        super::export::save_text("mnist-lab-bundle.json", "application/json", &text)
+        let models: Vec<String> = self.kept.models.with_untracked(|m| records.iter().map(RunRecord::key).filter(|k| m.contains(k)).collect());
+        let kept = self.kept;
+        message.set(None);
+        leptos::task::spawn_local(async move {
+            let mut bundle = Bundle::new(records);
+            for key in models {
+                match kept.load_model(&key).await {
+                    Ok(bytes) => bundle.add_model(key, &bytes),
+                    Err(e) => web_sys::console::warn_1(&format!("the model of {key} is left out of the bundle: {e}").into()),
+                }
+            }
+            let saved = bundle.encode().map_err(|e| e.to_string()).and_then(|text| super::export::save_text("mnist-lab-bundle.json", "application/json", &text));
+            message.set(saved.err());
+        });
     }
 
     /// Reads a bundle file: every run is kept (marked imported), each tab takes the file's
@@ -260,6 +274,7 @@ impl Lab {
     }
 
     fn apply_bundle(&self, bundle: Bundle) {
+        let models = bundle.decoded_models();
         // Each tab shows the file's latest run of its experiment.
         for id in [ExperimentId::P2, ExperimentId::P3, ExperimentId::P4] {
             let latest = bundle.records.iter().filter(|r| r.experiment() == id).max_by(|a, b| a.saved_at_ms.total_cmp(&b.saved_at_ms)).cloned();
@@ -278,6 +293,9 @@ impl Lab {
         }
         if let Some(network) = latest {
             self.adopt_sweep(&network);
+        }
+        for (key, bytes) in models {
+            self.kept.keep_model(key, bytes);
         }
     }
 
@@ -360,7 +378,7 @@ pub fn ResumeOffer(
         leptos::task::spawn_local(async move {
             match lab.kept.load_checkpoint(&k).await {
                 Ok(checkpoint) => {
-                    if let Err(why) = lab.resume_from(id, checkpoint) {
+                    if let Err(why) = lab.resume_from(id, checkpoint, false) {
                         error.set(Some(why));
                     }
                 }

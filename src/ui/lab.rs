@@ -306,9 +306,11 @@ impl Lab {
 
     /// Goes on with an interrupted run of `id` from `checkpoint`, if nothing else trains and
     /// the checkpoint is of the tab's setup.
-    pub fn resume_from(&self, id: ExperimentId, checkpoint: crate::experiment::result::Checkpoint) -> Result<(), String> {
+    /// Goes on with `id`'s interrupted run from `checkpoint`; `for_report`: as a part of the
+    /// whole report (P3 then keeps its CNN for the report's P4).
+    pub fn resume_from(&self, id: ExperimentId, checkpoint: crate::experiment::result::Checkpoint, for_report: bool) -> Result<(), String> {
         let ctl = self.controller(id).ok_or("this experiment does not resume")?;
-        if !self.data.with_untracked(DataState::is_ready) || untrack(|| self.busy_experiment()).is_some() || self.report.is_running() {
+        if !self.data.with_untracked(DataState::is_ready) || untrack(|| self.busy_experiment()).is_some() || (!for_report && self.report.is_running()) {
             return Err("another run is training; resume when it has finished".into());
         }
         if !ctl.query.with_untracked(|q| checkpoint.resumes(&q.config)) {
@@ -317,7 +319,7 @@ impl Lab {
         if id == ExperimentId::P3 {
             self.p3.held.set(None);
         }
-        ctl.start_from(None, false, Some(checkpoint));
+        ctl.start_from(None, for_report && id == ExperimentId::P3, Some(checkpoint));
         Ok(())
     }
 

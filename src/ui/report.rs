@@ -18,6 +18,9 @@ pub enum PartState {
     Queued,
     Running,
     Done,
+    /// Finished by an earlier visit (a report interrupted by a reload) and kept: shown, not
+    /// trained again.
+    Kept,
     /// Not run: the report was cancelled or failed before it.
     Skipped,
     Failed,
@@ -29,6 +32,7 @@ impl PartState {
             Self::Queued => "queued",
             Self::Running => "running",
             Self::Done => "done",
+            Self::Kept => "kept from an earlier visit",
             Self::Skipped => "not run",
             Self::Failed => "failed",
         }
@@ -122,7 +126,7 @@ impl Report {
     fn part_fractions(&self, lab: &Lab) -> Vec<f64> {
         self.parts.with(|parts| {
             parts.iter().map(|p| match p.state {
-                PartState::Done => 1.0,
+                PartState::Done | PartState::Kept => 1.0,
                 PartState::Running => lab.fraction_done(p.experiment),
                 _ => 0.0,
             }).collect()
@@ -175,12 +179,41 @@ impl Report {
         self.start_part(lab, 0);
     }
 
+    /// Starts part `index`, unless an earlier visit kept it (then it is shown and the next
+    /// part starts); a part interrupted at an epoch's end goes on from its checkpoint. So a
+    /// report cut short by a reload or a crash resumes where it was when started again.
     fn start_part(&self, lab: Lab, index: usize) {
         let Some(id) = self.parts.with_untracked(|p| p.get(index).map(|p| p.experiment)) else {
             return self.finish(RunStatus::Done);
         };
-        self.set_state(index, PartState::Running);
         lab.switch_to(Tab::Experiment(id));
+        if let Some(record) = kept_part(&lab, id) {
+            self.set_state(index, PartState::Kept);
+            lab.show_in_tab(record);
+            return self.start_part(lab, index + 1);
+        }
+        let checkpoint = untrack(|| lab.dataset()).map(|d| crate::experiment::record::record_key(&lab.query(id).with_untracked(|q| q.config.clone()), &d));
+        if let Some(key) = checkpoint.filter(|k| lab.controller(id).is_some() && lab.kept.checkpoints.with_untracked(|c| c.contains_key(k))) {
+            // Marked running once started: the part's status decides what follows.
+            let this = *self;
+            leptos::task::spawn_local(async move {
+                let resumed = match lab.kept.load_checkpoint(&key).await {
+                    Ok(checkpoint) => lab.resume_from(id, checkpoint, true).is_ok(),
+                    Err(_) => false,
+                };
+                if resumed {
+                    this.set_state(index, PartState::Running);
+                } else {
+                    this.start_fresh(lab, index, id);
+                }
+            });
+            return;
+        }
+        self.start_fresh(lab, index, id);
+    }
+
+    fn start_fresh(&self, lab: Lab, index: usize, id: ExperimentId) {
+        self.set_state(index, PartState::Running);
         if !lab.start_as(id, true) {
             self.set_state(index, PartState::Failed);
             self.finish(RunStatus::Error(format!("{} could not start", self.parts.with_untracked(|p| p[index].title))));
@@ -267,6 +300,27 @@ impl Report {
     }
 }
 
+/// The kept run of the part `id` at its tab's setup, if an earlier visit finished it. P3's
+/// counts only while the kept CNN is that run's (P4 reads the kept CNN); P2D's sweep skips
+/// its kept networks itself.
+fn kept_part(lab: &Lab, id: ExperimentId) -> Option<crate::experiment::record::RunRecord> {
+    if id == ExperimentId::P2d {
+        return None;
+    }
+    let config = lab.query(id).with_untracked(|q| q.config.clone());
+    let record = untrack(|| lab.kept.find(&config, &lab.dataset()?))?;
+    if id == ExperimentId::P3 {
+        let pairs = config.to_pairs();
+        let kept_cnn_is_it = lab.p3.stored.info.with_untracked(|info| {
+            info.as_ref().is_some_and(|info| pairs.iter().all(|(k, v)| info.metadata.get(&format!("config.{k}")) == Some(v)))
+        });
+        if !kept_cnn_is_it {
+            return None;
+        }
+    }
+    Some(record)
+}
+
 /// Makes the part's setup its tab's (so the tab shows what the report ran).
 fn set_part_query(lab: &Lab, part: &ReportPart, preset: ReportPreset) {
     lab.query(part.experiment).set(crate::experiment::PageQuery { report: Some(preset), ..part.query.clone() });
@@ -332,6 +386,9 @@ pub fn ReportBar() -> impl IntoView {
                             </li>
                         }).collect_view()}
                     </ol>
+                    {move || report.parts.with(|p| p.iter().any(|p| p.state == PartState::Kept)).then(|| view! {
+                        <p class="small muted">"Parts kept from an earlier run of these settings are shown, not trained again; forget them in Problem 1's tab to train them again."</p>
+                    })}
                 </div>
             </Show>
         </div>

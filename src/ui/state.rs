@@ -302,7 +302,8 @@ impl RunState {
             | WorkerOutput::Checkpoint(_)
             | WorkerOutput::CnnHeld { .. }
             | WorkerOutput::ReadersLoaded { .. }
-            | WorkerOutput::Read(_) => {}
+            | WorkerOutput::Read(_)
+            | WorkerOutput::Insight(_) => {}
         }
     }
 

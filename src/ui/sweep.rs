@@ -749,7 +749,8 @@ impl Sweep {
             | WorkerOutput::RequestFailed(_)
             | WorkerOutput::ModelStored { .. }
             | WorkerOutput::ReadersLoaded { .. }
-            | WorkerOutput::Read(_) => {}
+            | WorkerOutput::Read(_)
+            | WorkerOutput::Insight(_) => {}
         }
     }
 

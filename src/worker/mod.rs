@@ -129,6 +129,10 @@ pub fn start() {
                 let worker = worker.clone();
                 wasm_bindgen_futures::spawn_local(async move { post_reply(id, &load_readers(&worker, models, kept_cnn, uploaded).await) });
             }
+            Ok(WorkerInput::LookInside { pixels }) => {
+                let worker = worker.clone();
+                wasm_bindgen_futures::spawn_local(async move { post_reply(id, &look_inside(&worker, &pixels).await) });
+            }
             Ok(WorkerInput::ReadDigit { pixels }) => {
                 let worker = worker.clone();
                 wasm_bindgen_futures::spawn_local(async move { post_reply(id, &read_digit(&worker, &pixels).await) });
@@ -342,9 +346,22 @@ async fn load_readers(worker: &Worker, models: Vec<NamedWeights>, kept_cnn: bool
             Err(e) => failed.push(format!("{name}: {e}")),
         }
     }
-    let loaded = readers.iter().map(|(name, r)| ReaderInfo { name: name.clone(), description: r.info.describe() }).collect();
+    let loaded = readers
+        .iter()
+        .map(|(name, r)| ReaderInfo { name: name.clone(), description: r.info.describe(), looks_inside: r.experiment == ExperimentId::P3 })
+        .collect();
     *worker.readers.borrow_mut() = readers;
     WorkerOutput::ReadersLoaded { loaded, failed }
+}
+
+/// What the first loaded CNN looks at in one digit.
+async fn look_inside(worker: &Worker, pixels: &[u8]) -> WorkerOutput {
+    let cnn = worker.readers.borrow().iter().find(|(_, r)| r.experiment == ExperimentId::P3).map(|(_, r)| r.clone());
+    let Some(cnn) = cnn else { return WorkerOutput::Insight(None) };
+    match cnn.look_inside(pixels).await {
+        Ok(insight) => WorkerOutput::Insight(insight),
+        Err(e) => WorkerOutput::RequestFailed(format!("the CNN could not look inside the digit: {e}")),
+    }
 }
 
 /// Every loaded classifier's reading of one digit.

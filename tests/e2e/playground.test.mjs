@@ -117,6 +117,25 @@ test('drawn test digits are read by the kept CNN and MLP; saved models upload ag
   const read = await readings(2);
   assert.equal(Number(read[1].top), picked, 'the CNN reads the random test digit as its label');
 
+  // Inside the CNN, once the pen rests: the saliency over the digit and 32 feature maps.
+  await page.getByTestId('inside').waitFor({ timeout: 30_000 });
+  assert.match(await page.getByTestId('inside-class').textContent(), new RegExp(`^It reads ${picked}\\.`));
+  const inside = await page.evaluate(() => {
+    const pixels = (id) => {
+      const c = document.querySelector(`[data-testid="${id}"]`);
+      return { w: c.width, h: c.height, d: c.getContext('2d').getImageData(0, 0, c.width, c.height).data };
+    };
+    const s = pixels('inside-saliency');
+    const m = pixels('inside-maps');
+    let red = 0, dark = 0;
+    for (let p = 0; p < s.d.length; p += 4) if (s.d[p] > s.d[p + 1] + 60) red++;
+    for (let p = 0; p < m.d.length; p += 4) if (m.d[p] < 128) dark++;
+    return { sw: s.w, sh: s.h, mw: m.w, mh: m.h, red, dark };
+  });
+  assert.deepEqual([inside.sw, inside.sh, inside.mw, inside.mh], [28, 28, 222, 110]);
+  assert.ok(inside.red >= 16, `some blocks matter (${inside.red} red pixels)`);
+  assert.ok(inside.dark > 100, `the filters respond (${inside.dark} dark pixels)`);
+
   // A damaged file is refused with the reason; the saved P2 model reads as a third network.
   await page.getByTestId('playground-upload').setInputFiles({ name: 'bad.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('not a model at all') });
   await page.getByTestId('playground-refused').waitFor({ timeout: 30_000 });

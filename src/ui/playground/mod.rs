@@ -6,8 +6,10 @@
 //!   flight at a time; a newer drawing waits and replaces an older waiting one, so the bars
 //!   follow the pen without a queue building up.
 //! - [`pad`]: the drawing pad (pointer events, undo, clear, a random test digit).
-//! - [`readings`]: the 28×28 input and each classifier's probability bars; [`panel`] the tab.
+//! - [`readings`]: the 28×28 input and each classifier's probability bars; [`inside`] the
+//!   CNN's saliency and feature maps; [`panel`] the tab.
 
+pub mod inside;
 pub mod pad;
 pub mod panel;
 pub mod readings;
@@ -21,6 +23,7 @@ use super::worker_client::{WorkerClient, WorkerEvent};
 use crate::data::DatasetId;
 use crate::experiment::ExperimentId;
 use crate::experiment::record::Outcome;
+use crate::experiment::result::Insight;
 use crate::protocol::{NamedWeights, ReaderInfo, Reading, WorkerInput, WorkerOutput};
 
 /// The classifiers the playground should hold: `(record key, name)` of kept models, and
@@ -49,6 +52,9 @@ pub struct Playground {
     pub digit: RwSignal<Option<Vec<u8>>>,
     /// The readings of `digit` (empty while there is none).
     pub readings: RwSignal<Vec<Reading>>,
+    /// What the CNN looks at in the drawing, once the pen rests (`None` before, or without
+    /// a CNN).
+    pub insight: RwSignal<Option<Insight>>,
     /// Milliseconds from sending the last digit to its readings (all classifiers).
     pub latency_ms: RwSignal<Option<f64>>,
     sent_ms: StoredValue<f64>,
@@ -76,6 +82,7 @@ impl Playground {
             digit: RwSignal::new(None),
             readings: RwSignal::new(Vec::new()),
             latency_ms: RwSignal::new(None),
+            insight: RwSignal::new(None),
             sent_ms: StoredValue::new(0.0),
             loaded: StoredValue::new(None),
             uploaded: StoredValue::new(Vec::new()),
@@ -155,6 +162,7 @@ impl Playground {
     /// A new drawing (`None`: the pad is empty): shown at once, read when the worker is free.
     pub fn set_digit(&self, digit: Option<Vec<u8>>) {
         self.digit.set(digit.clone());
+        self.insight.set(None);
         match digit {
             None => {
                 self.waiting.set_value(None);
@@ -180,6 +188,19 @@ impl Playground {
             }
             Ok(false) => {}
             Err(e) => self.message.set(Some(e)),
+        }
+    }
+
+    /// Asks for the CNN's saliency and feature maps of the current drawing, when nothing
+    /// else is in flight or waiting and a CNN is loaded.
+    fn look_inside(&self) {
+        let cnn = self.readers.with_untracked(|r| r.iter().any(|r| r.looks_inside));
+        if !cnn || self.in_flight.get_value() || self.waiting.with_value(Option::is_some) || self.insight.with_untracked(Option::is_some) {
+            return;
+        }
+        let Some(pixels) = self.digit.get_untracked() else { return };
+        if let Ok(true) = self.client().send(&WorkerInput::LookInside { pixels }) {
+            self.in_flight.set_value(true);
         }
     }
 
@@ -211,6 +232,15 @@ impl Playground {
                 self.latency_ms.set(Some(crate::web::now_ms() - self.sent_ms.get_value()));
                 if self.digit.with_untracked(Option::is_some) {
                     self.readings.set(readings);
+                }
+                self.pump();
+                // The pen rests (nothing newer waits): look inside, once per drawing.
+                self.look_inside();
+            }
+            WorkerEvent::Output(WorkerOutput::Insight(insight)) => {
+                self.in_flight.set_value(false);
+                if self.digit.with_untracked(Option::is_some) && self.waiting.with_value(Option::is_none) {
+                    self.insight.set(insight);
                 }
                 self.pump();
             }

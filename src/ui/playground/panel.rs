@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use super::pad::DrawingPad;
+use super::inside::LookInside;
 use super::readings::{InputPreview, ReadingBars};
 use crate::ui::data_panel::DataState;
 use crate::ui::lab::Lab;
@@ -73,6 +74,7 @@ pub fn PlaygroundPanel() -> impl IntoView {
             <div class="playground-read" data-testid="playground-readers">
                 {move || play.loading.get().then(|| view! { <p class="hint" role="status">"Loading the trained networks…"</p> })}
                 <ReadingBars readers=play.readers.into() readings=play.readings.into() />
+                <LookInside digit=play.digit.into() insight=play.insight.into() />
                 {move || play.latency_ms.get().filter(|_| play.readings.with(|r| !r.is_empty())).map(|ms| view! {
                     <p class="hint" data-testid="playground-latency" data-ms=format!("{ms:.1}")>
                         {format!("Read by {} network(s) in {ms:.0} ms, in a worker on the CPU backend.", play.readings.with(Vec::len))}

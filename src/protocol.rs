@@ -66,12 +66,21 @@ pub enum WorkerInput {
     /// The playground: load these trained classifiers, in this order: `models`, the CNN kept
     /// in the browser if `kept_cnn`, then `uploaded`; replacing the worker's earlier ones.
     /// Answered by `ReadersLoaded`.
-    LoadReaders { models: Vec<NamedWeights>, kept_cnn: bool, uploaded: Vec<NamedWeights> },
+    /// `denoiser`: P4's autoencoder, for `Denoise`.
+    LoadReaders { models: Vec<NamedWeights>, kept_cnn: bool, uploaded: Vec<NamedWeights>, denoiser: Option<NamedWeights> },
     /// The playground: every loaded classifier reads this 28×28 digit (0..=255, as MNIST's
     /// preprocessing makes a drawing); answered by `Read`.
     ReadDigit {
         #[serde(with = "serde_bytes")]
         pixels: Vec<u8>,
+    },
+    /// The playground: the digit noised at `level` (salt and pepper, drawn from `seed`) and
+    /// denoised by the loaded autoencoder; answered by `Denoised`.
+    Denoise {
+        #[serde(with = "serde_bytes")]
+        pixels: Vec<u8>,
+        level: f64,
+        seed: u64,
     },
     /// The playground: what the first loaded CNN looks at in this digit; answered by
     /// `Insight`.
@@ -97,6 +106,18 @@ pub struct ReaderInfo {
     pub description: String,
     /// A CNN: `LookInside` shows its saliency and feature maps.
     pub looks_inside: bool,
+}
+
+/// A drawing noised and denoised, with the first CNN's reading of each (if one is loaded).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DenoisedDrawing {
+    pub level: f64,
+    #[serde(with = "serde_bytes")]
+    pub noised: Vec<u8>,
+    #[serde(with = "serde_bytes")]
+    pub denoised: Vec<u8>,
+    pub noised_reading: Option<Reading>,
+    pub denoised_reading: Option<Reading>,
 }
 
 /// One classifier's reading of a digit.
@@ -152,14 +173,21 @@ pub enum WorkerOutput {
     /// P3's trained CNN was not kept, because another is (`kept` describes it); the worker
     /// holds it (`description`) until `KeepHeldCnn` or its next run.
     CnnHeld { description: String, kept: String },
-    P4Done(Box<P4Result>),
+    /// P4's result and its trained autoencoder (a weights file, kept with the result).
+    P4Done {
+        result: Box<P4Result>,
+        #[serde(default)]
+        weights: Option<serde_bytes::ByteBuf>,
+    },
     NoiseGrid(NoiseGrid),
     Generated(Generated),
     /// A `NoiseGrid`, `Sample` or `Interpolate` request could not be served; the run and
     /// its results are unaffected.
     RequestFailed(String),
     /// The playground's classifiers are loaded (`failed`: those that could not be, and why).
-    ReadersLoaded { loaded: Vec<ReaderInfo>, failed: Vec<String> },
+    ReadersLoaded { loaded: Vec<ReaderInfo>, denoiser: Option<ReaderInfo>, failed: Vec<String> },
+    /// The answer to `Denoise`.
+    Denoised(Box<DenoisedDrawing>),
     /// The loaded classifiers' readings of a `ReadDigit`, in load order.
     Read(Vec<Reading>),
     /// The answer to `LookInside` (`None`: no CNN is loaded).

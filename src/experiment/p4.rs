@@ -156,7 +156,7 @@ pub mod seed {
 }
 
 #[cfg(feature = "ml")]
-pub use session::{CnnInput, P4Session, run_p4, run_p4_from, run_p4_pipeline};
+pub use session::{CnnInput, P4Session, export_autoencoder, run_p4, run_p4_from, run_p4_pipeline};
 
 #[cfg(feature = "ml")]
 mod session {
@@ -505,6 +505,19 @@ mod session {
             interpolated,
         };
         Ok((result, session))
+    }
+
+    /// The trained autoencoder as a weights file (the playground's denoiser), its training
+    /// figures and setup (`config.*`) in the header.
+    pub async fn export_autoencoder(session: &P4Session, result: &P4Result) -> Result<Vec<u8>, crate::model::weights::WeightsError> {
+        let mut metadata = std::collections::BTreeMap::from([
+            ("val_loss".to_string(), format!("{:.4}", result.val_loss)),
+            ("epochs".to_string(), result.history.len().to_string()),
+            ("train_size".to_string(), result.config.train_size.to_string()),
+            ("backend".to_string(), result.backend.clone()),
+        ]);
+        metadata.extend(result.config.to_pairs().into_iter().map(|(k, v)| (format!("config.{k}"), v)));
+        crate::model::weights::export(&session.autoencoder, crate::model::weights::model_name(ExperimentId::P4), metadata).await
     }
 
     /// Where P4's CNN comes from.

@@ -11,6 +11,9 @@ use rand::rngs::StdRng;
 use super::ExperimentId;
 use super::run::weights_model;
 use super::result::Insight;
+use crate::data::noise::salt_and_pepper;
+use crate::model::autoencoder::Autoencoder;
+use rand::rngs::Xoshiro256PlusPlus;
 use crate::data::mnist::{COLS, scale_to_unit};
 use crate::data::{CLASSES, PIXELS};
 use crate::model::cnn::Cnn;
@@ -116,6 +119,43 @@ impl DigitReader {
     }
 }
 
+/// P4's denoising autoencoder, loaded from its weights file, for the playground: a drawing
+/// noised as the seed noises digits (salt and pepper at a level), and the autoencoder's
+/// reconstruction of it.
+pub struct DrawingDenoiser {
+    pub info: WeightsInfo,
+    model: Autoencoder,
+    device: Device,
+}
+
+impl DrawingDenoiser {
+    pub fn load(bytes: &[u8], device: &Device) -> Result<Self, WeightsError> {
+        let info = weights::read_info(bytes)?;
+        let expected = weights_model(ExperimentId::P4);
+        if info.model != expected {
+            return Err(WeightsError::WrongModel { expected: expected.into(), found: info.model });
+        }
+        let model = weights::import(Autoencoder::new(&mut StdRng::seed_from_u64(0), device), bytes, expected)?;
+        Ok(Self { info, model, device: device.clone() })
+    }
+
+    /// `(noised, denoised)` 784 pixels each (0..=255): `pixels` with salt-and-pepper noise
+    /// at `level` (the same draw for the same `seed`), and the autoencoder's output for it.
+    ///
+    /// # Shapes
+    /// noised `[1, 784]` → denoised `[1, 784]`
+    pub async fn noise_and_denoise(&self, pixels: &[u8], level: f64, seed: u64) -> Result<(Vec<u8>, Vec<u8>), TrainError> {
+        if pixels.len() != PIXELS {
+            return Err(TrainError::Config(format!("a digit has {PIXELS} pixels, not {}", pixels.len())));
+        }
+        let noised = salt_and_pepper(pixels, level, &mut Xoshiro256PlusPlus::seed_from_u64(seed));
+        let input = Tensor::<2>::from_data(TensorData::new(scale_to_unit(&noised), [1, PIXELS]), &self.device);
+        let out = self.model.denoise(input).into_data_async().await.map_err(|e| TrainError::Backend(e.to_string()))?;
+        let out = out.try_into_vec::<f32>().map_err(|e| TrainError::Backend(format!("{e:?}")))?;
+        Ok((noised, out.iter().map(|&p| (p * 255.0).round().clamp(0.0, 255.0) as u8).collect()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,5 +229,15 @@ mod tests {
         let ae = crate::model::autoencoder::Autoencoder::new(&mut StdRng::seed_from_u64(1), &device);
         let ae_bytes = pollster::block_on(weights::export(&ae, weights_model(ExperimentId::P4), Default::default())).expect("exports");
         assert!(matches!(DigitReader::load(&ae_bytes, &device), Err(WeightsError::WrongModel { .. })));
+
+        // The autoencoder's file loads as the playground's denoiser, and nothing else does.
+        let denoiser = DrawingDenoiser::load(&ae_bytes, &device).expect("loads");
+        assert!(matches!(DrawingDenoiser::load(&bytes, &device), Err(WeightsError::WrongModel { .. })));
+        let (noised, denoised) = pollster::block_on(denoiser.noise_and_denoise(&digit, 0.4, 7)).expect("denoises");
+        assert_eq!((noised.len(), denoised.len()), (PIXELS, PIXELS));
+        let changed = noised.iter().zip(&digit).filter(|(a, b)| a != b).count();
+        assert!((100..250).contains(&changed), "about 40% replaced, half of them to their own value: {changed}");
+        assert_eq!(pollster::block_on(denoiser.noise_and_denoise(&digit, 0.4, 7)).expect("denoises").0, noised, "the same draw for the same seed");
+        assert_eq!(pollster::block_on(denoiser.noise_and_denoise(&digit, 0.0, 7)).expect("denoises").0, digit);
     }
 }

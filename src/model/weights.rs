@@ -71,6 +71,9 @@ impl WeightsInfo {
     /// [`crate::experiment::run::export_trained`] writes.
     pub fn describe(&self) -> String {
         let get = |k: &str| self.metadata.get(k).map_or("?", String::as_str);
+        if self.model == model_name(crate::experiment::ExperimentId::P4) {
+            return format!("P4's autoencoder: {} epoch(s) on {} digits, val loss {} ({})", get("epochs"), get("train_size"), get("val_loss"), get("backend"));
+        }
         let name = match self.model.as_str() {
             CNN_MODEL => "P3's CNN".to_string(),
             m if m == model_name(crate::experiment::ExperimentId::P2) => "P2's MLP".to_string(),

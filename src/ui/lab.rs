@@ -146,7 +146,7 @@ impl Lab {
         Effect::new(move |_| {
             let Some(result) = p4.out.result.get() else { return };
             if p4.run.restored.get_untracked().is_none() && let Some(dataset) = untrack(|| lab.dataset()) {
-                lab.kept.keep(dataset, Outcome::Denoiser(Box::new(result)), None, None);
+                lab.kept.keep(dataset, Outcome::Denoiser(Box::new(result)), None, p4.out.model.get_untracked());
             }
         });
         Effect::new(move |done: Option<bool>| {

@@ -54,6 +54,7 @@ impl P4Run {
     pub fn new(query: RwSignal<PageQuery>, data_url: String, stored: StoredCnn) -> Self {
         let out = P4Outputs {
             result: RwSignal::new(None),
+            model: RwSignal::new(None),
             grid: RwSignal::new(None),
             sampled: RwSignal::new(None),
             interpolated: RwSignal::new(None),
@@ -131,6 +132,8 @@ impl P4Run {
 #[derive(Clone, Copy)]
 pub struct P4Outputs {
     pub result: RwSignal<Option<P4Result>>,
+    /// The trained autoencoder (a weights file) the worker sent with `result`.
+    pub model: RwSignal<Option<Vec<u8>>>,
     /// The 4B grid shown (the run's, or a re-noised one).
     pub grid: RwSignal<Option<NoiseGrid>>,
     pub sampled: RwSignal<Option<Generated>>,
@@ -146,6 +149,7 @@ impl P4Outputs {
     /// Shows no P4 figures.
     pub fn clear(&self) {
         self.result.set(None);
+        self.model.set(None);
         self.grid.set(None);
         self.sampled.set(None);
         self.interpolated.set(None);
@@ -161,10 +165,12 @@ impl P4Outputs {
                     self.stored.message.set(Some(format!("the CNN could not be kept ({description})")));
                 }
             }
-            WorkerOutput::P4Done(result) => {
+            WorkerOutput::P4Done { result, weights } => {
                 if !run.is_running_untracked() {
                     return;
                 }
+                // Before the result: what keeps the result reads the model with it.
+                self.model.set(weights.map(serde_bytes::ByteBuf::into_vec));
                 let (grid, sampled, interpolated) = (result.grid.clone(), result.sampled.clone(), result.interpolated.clone());
                 if run.history.with_untracked(|h| h.len() < result.history.len()) {
                     run.history.set(result.history.iter().map(LossEpoch::as_epoch_metrics).collect());

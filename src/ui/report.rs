@@ -300,15 +300,19 @@ impl Report {
     }
 }
 
-/// The kept run of the part `id` at its tab's setup, if an earlier visit finished it. P3's
-/// counts only while the kept CNN is that run's (P4 reads the kept CNN); P2D's sweep skips
-/// its kept networks itself.
+/// The kept run of the part `id` at its tab's setup, if an earlier visit finished it (P2D:
+/// its last network, when every network of the sweep is kept; a sweep with some kept runs
+/// only the others). P3's counts only while the kept CNN is that run's (P4 reads the kept
+/// CNN).
 fn kept_part(lab: &Lab, id: ExperimentId) -> Option<crate::experiment::record::RunRecord> {
+    let dataset = untrack(|| lab.dataset())?;
     if id == ExperimentId::P2d {
-        return None;
+        let networks = lab.query(id).with_untracked(|q| super::sweep::networks_of(q, Some(&dataset)));
+        let kept: Option<Vec<_>> = networks.iter().map(|n| untrack(|| lab.kept.find(&n.config, &dataset))).collect();
+        return kept?.pop();
     }
     let config = lab.query(id).with_untracked(|q| q.config.clone());
-    let record = untrack(|| lab.kept.find(&config, &lab.dataset()?))?;
+    let record = untrack(|| lab.kept.find(&config, &dataset))?;
     if id == ExperimentId::P3 {
         let pairs = config.to_pairs();
         let kept_cnn_is_it = lab.p3.stored.info.with_untracked(|info| {

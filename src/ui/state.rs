@@ -294,7 +294,8 @@ impl RunState {
             WorkerOutput::Error(message) => self.fail(message),
             // P4's results, 4B/4D answers and the stored model are the P4 tab's and the
             // stored-model card's business (see `p4_panel`, `stored_cnn`).
-            WorkerOutput::P4Done(_)
+            WorkerOutput::P4Done { .. }
+            | WorkerOutput::Denoised(_)
             | WorkerOutput::NoiseGrid(_)
             | WorkerOutput::Generated(_)
             | WorkerOutput::RequestFailed(_)

@@ -743,7 +743,8 @@ impl Sweep {
                 self.fail(message);
             }
             // Sweep networks are MLPs: no models kept, no P4 answers.
-            WorkerOutput::P4Done(_)
+            WorkerOutput::P4Done { .. }
+            | WorkerOutput::Denoised(_)
             | WorkerOutput::NoiseGrid(_)
             | WorkerOutput::Generated(_)
             | WorkerOutput::RequestFailed(_)

@@ -14,12 +14,12 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 use crate::data::Mnist;
 use crate::experiment::p4::{CnnInput, P4Session, run_p4_pipeline};
 use crate::experiment::result::Checkpoint;
-use crate::experiment::reader::DigitReader;
+use crate::experiment::reader::{DigitReader, DrawingDenoiser};
 use crate::experiment::run::{export_cnn, import_cnn, run_mlp_from, run_p3_from};
 use crate::experiment::{EpochMetrics, ExperimentId, RunConfig};
 use crate::model::weights::{CNN_MODEL, cnn_tensor_shapes, inspect};
 use crate::web::model_store;
-use crate::protocol::{CnnStage, NamedWeights, PROTOCOL_VERSION, ReaderInfo, Reading, Reply, Request, WorkerInput, WorkerOutput};
+use crate::protocol::{CnnStage, DenoisedDrawing, NamedWeights, PROTOCOL_VERSION, ReaderInfo, Reading, Reply, Request, WorkerInput, WorkerOutput};
 use crate::train::{StepProgress, TrainError, TrainObserver};
 use crate::web::{dataset, messages, now_ms};
 use crate::experiment::BackendChoice;
@@ -66,6 +66,8 @@ struct Worker {
     held_cnn: RefCell<Option<Vec<u8>>>,
     /// The playground's classifiers, with the names the page gave them.
     readers: RefCell<Vec<(String, Rc<DigitReader>)>>,
+    /// The playground's autoencoder.
+    denoiser: RefCell<Option<Rc<DrawingDenoiser>>>,
 }
 
 /// Entry point of the worker binary.
@@ -125,9 +127,13 @@ pub fn start() {
                 let worker = worker.clone();
                 wasm_bindgen_futures::spawn_local(async move { post_reply(id, &serve_p4(&worker, request).await) });
             }
-            Ok(WorkerInput::LoadReaders { models, kept_cnn, uploaded }) => {
+            Ok(WorkerInput::LoadReaders { models, kept_cnn, uploaded, denoiser }) => {
                 let worker = worker.clone();
-                wasm_bindgen_futures::spawn_local(async move { post_reply(id, &load_readers(&worker, models, kept_cnn, uploaded).await) });
+                wasm_bindgen_futures::spawn_local(async move { post_reply(id, &load_readers(&worker, models, kept_cnn, uploaded, denoiser).await) });
+            }
+            Ok(WorkerInput::Denoise { pixels, level, seed }) => {
+                let worker = worker.clone();
+                wasm_bindgen_futures::spawn_local(async move { post_reply(id, &denoise(&worker, &pixels, level, seed).await) });
             }
             Ok(WorkerInput::LookInside { pixels }) => {
                 let worker = worker.clone();
@@ -229,8 +235,11 @@ async fn run(worker: &Worker, config: &RunConfig, backend: BackendChoice, data_u
                     if let (true, Some((cnn_result, cnn))) = (keep, trained) {
                         post(&keep_cnn(&cnn, &cnn_result).await);
                     }
+                    // The autoencoder is kept with the result (the playground denoises with it);
+                    // a failed export costs only that.
+                    let weights = crate::experiment::p4::export_autoencoder(&session, &result).await.ok().map(serde_bytes::ByteBuf::from);
                     *worker.p4.borrow_mut() = Some(Rc::new(session));
-                    Ok(WorkerOutput::P4Done(Box::new(result)))
+                    Ok(WorkerOutput::P4Done { result: Box::new(result), weights })
                 }
                 Err(e) => Err(e),
             }
@@ -327,7 +336,7 @@ async fn serve_p4(worker: &Worker, request: WorkerInput) -> WorkerOutput {
 /// Loads the playground's classifiers on the CPU backend (a batch of one digit is far too
 /// small for a GPU dispatch to pay off, and the CPU needs no self-check), replacing the
 /// earlier ones.
-async fn load_readers(worker: &Worker, models: Vec<NamedWeights>, kept_cnn: bool, uploaded: Vec<NamedWeights>) -> WorkerOutput {
+async fn load_readers(worker: &Worker, models: Vec<NamedWeights>, kept_cnn: bool, uploaded: Vec<NamedWeights>, denoiser: Option<NamedWeights>) -> WorkerOutput {
     let device = burn::tensor::Device::flex();
     let mut named: Vec<(String, Vec<u8>)> = models.into_iter().map(|m| (m.name, m.weights)).collect();
     let mut failed = Vec::new();
@@ -351,7 +360,38 @@ async fn load_readers(worker: &Worker, models: Vec<NamedWeights>, kept_cnn: bool
         .map(|(name, r)| ReaderInfo { name: name.clone(), description: r.info.describe(), looks_inside: r.experiment == ExperimentId::P3 })
         .collect();
     *worker.readers.borrow_mut() = readers;
-    WorkerOutput::ReadersLoaded { loaded, failed }
+    let denoiser = denoiser.and_then(|m| match DrawingDenoiser::load(&m.weights, &device) {
+        Ok(d) => Some((m.name, Rc::new(d))),
+        Err(e) => {
+            failed.push(format!("{}: {e}", m.name));
+            None
+        }
+    });
+    let denoiser_info = denoiser.as_ref().map(|(name, d)| ReaderInfo { name: name.clone(), description: d.info.describe(), looks_inside: false });
+    *worker.denoiser.borrow_mut() = denoiser.map(|(_, d)| d);
+    WorkerOutput::ReadersLoaded { loaded, denoiser: denoiser_info, failed }
+}
+
+/// The digit noised and denoised, and the first CNN's reading of both.
+async fn denoise(worker: &Worker, pixels: &[u8], level: f64, seed: u64) -> WorkerOutput {
+    let Some(denoiser) = worker.denoiser.borrow().clone() else {
+        return WorkerOutput::RequestFailed("no autoencoder is loaded: train P4 first".into());
+    };
+    let (noised, denoised) = match denoiser.noise_and_denoise(pixels, level, seed).await {
+        Ok(pair) => pair,
+        Err(e) => return WorkerOutput::RequestFailed(format!("the autoencoder could not denoise the drawing: {e}")),
+    };
+    let cnn = worker.readers.borrow().iter().find(|(_, r)| r.experiment == ExperimentId::P3).cloned();
+    let read = |image: Vec<u8>| {
+        let cnn = cnn.clone();
+        async move {
+            let (name, reader) = cnn?;
+            reader.probabilities(&image).await.ok().map(|probabilities| Reading { name, probabilities })
+        }
+    };
+    let noised_reading = read(noised.clone()).await;
+    let denoised_reading = read(denoised.clone()).await;
+    WorkerOutput::Denoised(Box::new(DenoisedDrawing { level, noised, denoised, noised_reading, denoised_reading }))
 }
 
 /// What the first loaded CNN looks at in one digit.

@@ -73,6 +73,10 @@ test('drawn test digits are read by the kept CNN and MLP; saved models upload ag
   await page.goto(`${url}/?experiment=p3&epochs=3&train_size=12000&test_size=1000&seed=3&backend=cpu&autostart=1`);
   assert.equal(await finished(page, 400_000), 'done');
 
+  // P4's autoencoder (with the kept CNN for its 4C): the playground denoises with it.
+  await page.goto(`${url}/?experiment=p4&epochs=1&train_size=2000&test_size=500&seed=3&backend=cpu&autostart=1`);
+  assert.equal(await finished(page, 300_000), 'done');
+
   await page.getByTestId('tab-play').click();
   await page.getByTestId('reader-1').waitFor({ timeout: 60_000 });
   const names = await page.evaluate(() => [...document.querySelectorAll('[data-testid^="reader-"] h3')].map((h) => h.firstChild.textContent));
@@ -135,6 +139,22 @@ test('drawn test digits are read by the kept CNN and MLP; saved models upload ag
   assert.deepEqual([inside.sw, inside.sh, inside.mw, inside.mh], [28, 28, 222, 110]);
   assert.ok(inside.red >= 16, `some blocks matter (${inside.red} red pixels)`);
   assert.ok(inside.dark > 100, `the filters respond (${inside.dark} dark pixels)`);
+
+  // Through P4's autoencoder: noised at the slider's level (0.4 at first), denoised, each
+  // read by the CNN; at level 0 the noised drawing is the drawing itself.
+  await page.getByTestId('denoise-denoised-reading').waitFor({ timeout: 30_000 });
+  await page.waitForFunction(() => /^Denoised: P3 CNN \(kept\) reads \d/.test(document.querySelector('[data-testid="denoise-denoised-reading"]')?.textContent ?? ''), null, { timeout: 30_000 });
+  const canvasPixels = (id) => page.evaluate((t) => {
+    const c = document.querySelector(`[data-testid="${t}"]`);
+    return Array.from(c.getContext('2d').getImageData(0, 0, 28, 28).data.filter((_, i) => i % 4 === 0));
+  }, id);
+  const input = await canvasPixels('pad-input');
+  const differs = (a, b) => a.filter((v, i) => v !== b[i]).length;
+  assert.ok(differs(await canvasPixels('denoise-noised'), input) > 100, 'noise at 0.4 changes many pixels');
+  await page.getByTestId('noise-level').fill('0');
+  await page.waitForFunction(() => /noise: 0 % of the pixels/.test(document.querySelector('label[for="noise-level"]')?.textContent ?? ''));
+  await page.waitForTimeout(1500);
+  assert.equal(differs(await canvasPixels('denoise-noised'), input), 0, 'no noise at level 0');
 
   // A damaged file is refused with the reason; the saved P2 model reads as a third network.
   await page.getByTestId('playground-upload').setInputFiles({ name: 'bad.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('not a model at all') });

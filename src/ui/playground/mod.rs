@@ -7,8 +7,10 @@
 //!   follow the pen without a queue building up.
 //! - [`pad`]: the drawing pad (pointer events, undo, clear, a random test digit).
 //! - [`readings`]: the 28×28 input and each classifier's probability bars; [`inside`] the
-//!   CNN's saliency and feature maps; [`panel`] the tab.
+//!   CNN's saliency and feature maps; [`denoise`] the drawing through P4's autoencoder;
+//!   [`panel`] the tab.
 
+pub mod denoise;
 pub mod inside;
 pub mod pad;
 pub mod panel;
@@ -24,7 +26,7 @@ use crate::data::DatasetId;
 use crate::experiment::ExperimentId;
 use crate::experiment::record::Outcome;
 use crate::experiment::result::Insight;
-use crate::protocol::{NamedWeights, ReaderInfo, Reading, WorkerInput, WorkerOutput};
+use crate::protocol::{DenoisedDrawing, NamedWeights, ReaderInfo, Reading, WorkerInput, WorkerOutput};
 
 /// The classifiers the playground should hold: `(record key, name)` of kept models, and
 /// whether the kept CNN is one. Compared with what is loaded to decide a reload.
@@ -35,7 +37,12 @@ pub struct Wanted {
     pub cnn: Option<String>,
     /// Names of uploaded models.
     pub uploaded: Vec<String>,
+    /// `(record key, name)` of P4's latest kept autoencoder.
+    pub denoiser: Option<(String, String)>,
 }
+
+/// The seed's training noise level: where the denoising slider starts.
+pub const DEFAULT_NOISE: f64 = 0.4;
 
 /// The playground's state; `Copy`.
 #[derive(Clone, Copy)]
@@ -55,6 +62,12 @@ pub struct Playground {
     /// What the CNN looks at in the drawing, once the pen rests (`None` before, or without
     /// a CNN).
     pub insight: RwSignal<Option<Insight>>,
+    /// P4's autoencoder, when one is loaded.
+    pub denoiser: RwSignal<Option<ReaderInfo>>,
+    /// The noise level of the denoising figure (the slider).
+    pub noise_level: RwSignal<f64>,
+    /// The drawing noised at `noise_level` and denoised, once the pen rests.
+    pub denoised: RwSignal<Option<DenoisedDrawing>>,
     /// Milliseconds from sending the last digit to its readings (all classifiers).
     pub latency_ms: RwSignal<Option<f64>>,
     sent_ms: StoredValue<f64>,
@@ -83,6 +96,9 @@ impl Playground {
             readings: RwSignal::new(Vec::new()),
             latency_ms: RwSignal::new(None),
             insight: RwSignal::new(None),
+            denoiser: RwSignal::new(None),
+            noise_level: RwSignal::new(DEFAULT_NOISE),
+            denoised: RwSignal::new(None),
             sent_ms: StoredValue::new(0.0),
             loaded: StoredValue::new(None),
             uploaded: StoredValue::new(Vec::new()),
@@ -116,6 +132,8 @@ impl Playground {
                 if let Some((key, result)) = best {
                     wanted.kept.push((key, format!("P2D · best network (l2 {})", result.config.l2)));
                 }
+                let p4 = with_model().filter(|r| r.experiment() == ExperimentId::P4).max_by(|a, b| a.saved_at_ms.total_cmp(&b.saved_at_ms));
+                wanted.denoiser = p4.map(|r| (r.key(), "P4 · denoising autoencoder".to_string()));
             });
         }
         wanted.uploaded = self.uploaded.with_value(|u| u.iter().map(|m| m.name.clone()).collect());
@@ -139,8 +157,15 @@ impl Playground {
                     Err(e) => failed.push(format!("{name}: {e}")),
                 }
             }
+            let mut denoiser = None;
+            if let Some((key, name)) = &wanted.denoiser {
+                match kept.load_model(key).await {
+                    Ok(weights) => denoiser = Some(NamedWeights { name: name.clone(), weights }),
+                    Err(e) => failed.push(format!("{name}: {e}")),
+                }
+            }
             this.failed.set(failed);
-            let input = WorkerInput::LoadReaders { models, kept_cnn: wanted.cnn.is_some(), uploaded: this.uploaded.get_value() };
+            let input = WorkerInput::LoadReaders { models, kept_cnn: wanted.cnn.is_some(), uploaded: this.uploaded.get_value(), denoiser };
             if let Err(e) = this.client().start(input) {
                 this.loading.set(false);
                 this.message.set(Some(format!("the playground's worker did not start: {e}")));
@@ -163,6 +188,7 @@ impl Playground {
     pub fn set_digit(&self, digit: Option<Vec<u8>>) {
         self.digit.set(digit.clone());
         self.insight.set(None);
+        self.denoised.set(None);
         match digit {
             None => {
                 self.waiting.set_value(None);
@@ -191,17 +217,33 @@ impl Playground {
         }
     }
 
-    /// Asks for the CNN's saliency and feature maps of the current drawing, when nothing
-    /// else is in flight or waiting and a CNN is loaded.
-    fn look_inside(&self) {
-        let cnn = self.readers.with_untracked(|r| r.iter().any(|r| r.looks_inside));
-        if !cnn || self.in_flight.get_value() || self.waiting.with_value(Option::is_some) || self.insight.with_untracked(Option::is_some) {
+    /// Once the readings are current and nothing else is in flight or waiting, asks for
+    /// what is still missing of the drawing: the CNN's saliency and feature maps (if a CNN
+    /// is loaded), then the drawing noised and denoised (if an autoencoder is).
+    fn follow_up(&self) {
+        if self.in_flight.get_value() || self.waiting.with_value(Option::is_some) {
             return;
         }
         let Some(pixels) = self.digit.get_untracked() else { return };
-        if let Ok(true) = self.client().send(&WorkerInput::LookInside { pixels }) {
+        let cnn = self.readers.with_untracked(|r| r.iter().any(|r| r.looks_inside));
+        let input = if cnn && self.insight.with_untracked(Option::is_none) {
+            WorkerInput::LookInside { pixels }
+        } else if self.denoiser.with_untracked(Option::is_some) && self.denoised.with_untracked(Option::is_none) {
+            // One noise draw per drawing and level, so the slider's figure is reproducible.
+            WorkerInput::Denoise { pixels, level: self.noise_level.get_untracked(), seed: 1 }
+        } else {
+            return;
+        };
+        if let Ok(true) = self.client().send(&input) {
             self.in_flight.set_value(true);
         }
+    }
+
+    /// The denoising slider moved.
+    pub fn set_noise_level(&self, level: f64) {
+        self.noise_level.set(level.clamp(0.0, 1.0));
+        self.denoised.set(None);
+        self.follow_up();
     }
 
     fn client(&self) -> WorkerClient {
@@ -216,8 +258,11 @@ impl Playground {
 
     fn on_event(&self, event: WorkerEvent) {
         match event {
-            WorkerEvent::Output(WorkerOutput::ReadersLoaded { loaded, failed }) => {
+            WorkerEvent::Output(WorkerOutput::ReadersLoaded { loaded, denoiser, failed }) => {
                 self.loading.set(false);
+                self.denoiser.set(denoiser);
+                self.insight.set(None);
+                self.denoised.set(None);
                 self.failed.update(|f| f.extend(failed));
                 self.readers.set(loaded);
                 self.readings.set(Vec::new());
@@ -235,7 +280,7 @@ impl Playground {
                 }
                 self.pump();
                 // The pen rests (nothing newer waits): look inside, once per drawing.
-                self.look_inside();
+                self.follow_up();
             }
             WorkerEvent::Output(WorkerOutput::Insight(insight)) => {
                 self.in_flight.set_value(false);
@@ -243,6 +288,16 @@ impl Playground {
                     self.insight.set(insight);
                 }
                 self.pump();
+                self.follow_up();
+            }
+            WorkerEvent::Output(WorkerOutput::Denoised(drawing)) => {
+                self.in_flight.set_value(false);
+                let current = self.waiting.with_value(Option::is_none) && (drawing.level - self.noise_level.get_untracked()).abs() < 1e-9;
+                if self.digit.with_untracked(Option::is_some) && current {
+                    self.denoised.set(Some(*drawing));
+                }
+                self.pump();
+                self.follow_up();
             }
             WorkerEvent::Output(WorkerOutput::RequestFailed(why) | WorkerOutput::Error(why)) => {
                 self.in_flight.set_value(false);
@@ -270,5 +325,8 @@ impl Playground {
         self.in_flight.set_value(false);
         self.readers.set(Vec::new());
         self.readings.set(Vec::new());
+        self.denoiser.set(None);
+        self.insight.set(None);
+        self.denoised.set(None);
     }
 }

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use super::pad::DrawingPad;
+use super::denoise::DenoiseFigure;
 use super::inside::LookInside;
 use super::readings::{InputPreview, ReadingBars};
 use crate::ui::data_panel::DataState;
@@ -19,6 +20,7 @@ pub fn PlaygroundPanel() -> impl IntoView {
         play.wanted(&lab.kept, &lab.p3.stored, dataset.as_ref())
     });
     let nothing_kept = move || wanted.with(|w| w.kept.is_empty() && w.cnn.is_none() && w.uploaded.is_empty());
+    // Readings come first: the autoencoder alone has nothing to show.
     Effect::new(move || {
         let wanted = wanted.get();
         if lab.kept.is_loaded() && lab.p3.stored.checked.get() && !nothing_kept() {
@@ -50,7 +52,7 @@ pub fn PlaygroundPanel() -> impl IntoView {
         <h2>"Playground — draw a digit"</h2>
         <p class="lede">
             "Draw one digit (0 to 9) in the box with your mouse, finger or pen. Every network you have trained and kept reads it as you draw: "
-            "P2's MLP, P2D's best network and P3's CNN. Or press "<strong>"Random test digit"</strong>"."
+            "P2's MLP, P2D's best network and P3's CNN (and P4's autoencoder denoises it). Or press "<strong>"Random test digit"</strong>"."
         </p>
         <Show when=nothing_kept>
             <p class="banner" data-testid="playground-empty">
@@ -75,6 +77,8 @@ pub fn PlaygroundPanel() -> impl IntoView {
                 {move || play.loading.get().then(|| view! { <p class="hint" role="status">"Loading the trained networks…"</p> })}
                 <ReadingBars readers=play.readers.into() readings=play.readings.into() />
                 <LookInside digit=play.digit.into() insight=play.insight.into() />
+                <DenoiseFigure denoiser=play.denoiser.into() level=play.noise_level.into() denoised=play.denoised.into()
+                    on_level=Callback::new(move |level| play.set_noise_level(level)) />
                 {move || play.latency_ms.get().filter(|_| play.readings.with(|r| !r.is_empty())).map(|ms| view! {
                     <p class="hint" data-testid="playground-latency" data-ms=format!("{ms:.1}")>
                         {format!("Read by {} network(s) in {ms:.0} ms, in a worker on the CPU backend.", play.readings.with(Vec::len))}

@@ -17,7 +17,7 @@ use crate::experiment::result::Checkpoint;
 use crate::experiment::reader::{DigitReader, DrawingDenoiser};
 use crate::experiment::run::{export_cnn, import_cnn, run_mlp_from, run_p3_from};
 use crate::experiment::{EpochMetrics, ExperimentId, RunConfig};
-use crate::model::weights::{CNN_MODEL, cnn_tensor_shapes, inspect};
+use crate::model::weights::{CNN_MODEL, cnn_tensor_shapes, inspect, model_name, read_info};
 use crate::web::model_store;
 use crate::protocol::{CnnStage, DenoisedDrawing, NamedWeights, PROTOCOL_VERSION, ReaderInfo, Reading, Reply, Request, WorkerInput, WorkerOutput};
 use crate::train::{StepProgress, TrainError, TrainObserver};
@@ -347,7 +347,15 @@ async fn load_readers(worker: &Worker, models: Vec<NamedWeights>, kept_cnn: bool
             Err(e) => failed.push(format!("P3 CNN (kept): {e}")),
         }
     }
-    named.extend(uploaded.into_iter().map(|m| (m.name, m.weights)));
+    // An uploaded P4 autoencoder is the denoiser (the kept one's place), not a reader.
+    let mut denoiser = denoiser;
+    for model in uploaded {
+        if read_info(&model.weights).is_ok_and(|info| info.model == model_name(ExperimentId::P4)) {
+            denoiser = Some(model);
+        } else {
+            named.push((model.name, model.weights));
+        }
+    }
     let mut readers = Vec::new();
     for (name, bytes) in named {
         match DigitReader::load(&bytes, &device) {

@@ -224,7 +224,7 @@ test('a bundle of every kept run, imported into an empty browser, fills every ta
   const bundle = JSON.parse(fs.readFileSync(file, 'utf8'));
   assert.equal(bundle.format, 'mnist-lab bundle v1');
   assert.deepEqual([...new Set(bundle.records.map((r) => r.outcome.Classifier?.config.experiment ?? r.outcome.Denoiser.config.experiment))].sort(), ['p2', 'p2d', 'p3', 'p4']);
-  assert.equal(Object.keys(bundle.models ?? {}).length, 2, 'the P2 MLP and the P2D network travel with their runs');
+  assert.equal(Object.keys(bundle.models ?? {}).length, 3, "the P2 MLP, the P2D network and P4's autoencoder travel with their runs");
 
   // An empty browser: forget everything, reload, import.
   await page.getByTestId('kept-forget-all').click();
@@ -254,6 +254,7 @@ test('a bundle of every kept run, imported into an empty browser, fills every ta
   await page.getByTestId('reader-1').waitFor({ timeout: 60_000 });
   const names = await page.evaluate(() => [...document.querySelectorAll('[data-testid^="reader-"] h3')].map((h) => h.firstChild.textContent));
   assert.ok(names.includes('P2 · MLP 784-64-64-10') && names.some((n) => n.startsWith('P2D · best network')), names.join(', '));
+  await page.getByTestId('denoise').waitFor({ timeout: 10_000 });
 
   // A file that is not a bundle is refused with the reason.
   const bad = path.join(os.tmpdir(), 'not-a-bundle.json');

@@ -82,6 +82,11 @@ test('drawn test digits are read by the kept CNN and MLP; saved models upload ag
   const names = await page.evaluate(() => [...document.querySelectorAll('[data-testid^="reader-"] h3')].map((h) => h.firstChild.textContent));
   assert.deepEqual(names, ['P2 · MLP 784-64-64-10', 'P3 CNN (kept)']);
 
+  // Every main-thread task over 50 ms while drawing (the Long Tasks API).
+  await page.evaluate(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__longTasks.push(Math.round(e.duration)); }).observe({ type: 'longtask' });
+  });
   const table = [];
   const latencies = [];
   let cnnRight = 0;
@@ -110,6 +115,9 @@ test('drawn test digits are read by the kept CNN and MLP; saved models upload ag
   latencies.sort((a, b) => a - b);
   console.log(`# a reading by both networks (MLP + CNN, CPU backend, send to reply): median ${latencies[5]} ms, max ${latencies[9]} ms`);
   assert.ok(cnnRight >= 9, `the kept CNN read ${cnnRight} of 10 drawn digits right`);
+  const longTasks = await page.evaluate(() => window.__longTasks);
+  console.log(`# main-thread tasks over 50 ms while drawing ten digits: ${longTasks.length} ${JSON.stringify(longTasks)}`);
+  assert.deepEqual(longTasks, [], 'no main-thread task over 50 ms while drawing');
 
   // An empty pad reads nothing (no guess).
   assert.equal(await page.locator('[data-testid="reader-0"]').getAttribute('data-top'), '');
@@ -119,11 +127,13 @@ test('drawn test digits are read by the kept CNN and MLP; saved models upload ag
   await page.keyboard.press('Enter');
   const picked = Number((await page.getByTestId('pad-picked').textContent()).match(/labelled (\d)/)[1]);
   const read = await readings(2);
-  assert.equal(Number(read[1].top), picked, 'the CNN reads the random test digit as its label');
+  // A random digit of the first 100: the CNN (94% here) may misread it, so only log that.
+  assert.match(read[1].top, /^\d$/);
+  console.log(`# random test digit labelled ${picked}: the CNN reads ${read[1].top}`);
 
   // Inside the CNN, once the pen rests: the saliency over the digit and 32 feature maps.
   await page.getByTestId('inside').waitFor({ timeout: 30_000 });
-  assert.match(await page.getByTestId('inside-class').textContent(), new RegExp(`^It reads ${picked}\\.`));
+  assert.match(await page.getByTestId('inside-class').textContent(), new RegExp(`^It reads ${read[1].top}\\.`));
   const inside = await page.evaluate(() => {
     const pixels = (id) => {
       const c = document.querySelector(`[data-testid="${id}"]`);
@@ -156,6 +166,16 @@ test('drawn test digits are read by the kept CNN and MLP; saved models upload ag
   await page.waitForTimeout(1500);
   assert.equal(differs(await canvasPixels('denoise-noised'), input), 0, 'no noise at level 0');
 
+  // The README's picture (only when asked for: PLAYGROUND_SCREENSHOT=path).
+  if (process.env.PLAYGROUND_SCREENSHOT) {
+    await page.getByTestId('pad-clear').click();
+    await drawDigit(digit(0));
+    await readings(2);
+    await page.getByTestId('noise-level').fill('0.3');
+    await page.waitForTimeout(2000);
+    await page.locator('.tab-panel').screenshot({ path: process.env.PLAYGROUND_SCREENSHOT });
+  }
+
   // A damaged file is refused with the reason; the saved P2 model reads as a third network.
   await page.getByTestId('playground-upload').setInputFiles({ name: 'bad.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('not a model at all') });
   await page.getByTestId('playground-refused').waitFor({ timeout: 30_000 });
@@ -166,11 +186,4 @@ test('drawn test digits are read by the kept CNN and MLP; saved models upload ag
   assert.equal(three[2].name, 'Uploaded · p2.safetensors');
   assert.equal(three[2].top, three[0].top, 'the uploaded copy of the kept MLP reads as it does');
 
-  // The README's picture (only when asked for: PLAYGROUND_SCREENSHOT=path).
-  if (process.env.PLAYGROUND_SCREENSHOT) {
-    await page.getByTestId('pad-clear').click();
-    await drawDigit(digit(0));
-    await readings(3);
-    await page.locator('.tab-panel').screenshot({ path: process.env.PLAYGROUND_SCREENSHOT });
-  }
 });

@@ -76,19 +76,19 @@ pub fn PlaygroundPanel() -> impl IntoView {
             <div class="playground-read" data-testid="playground-readers">
                 {move || play.loading.get().then(|| view! { <p class="hint" role="status">"Loading the trained networks…"</p> })}
                 <ReadingBars readers=play.readers.into() readings=play.readings.into() />
-                <LookInside digit=play.digit.into() insight=play.insight.into() />
-                <DenoiseFigure denoiser=play.denoiser.into() level=play.noise_level.into() denoised=play.denoised.into()
-                    on_level=Callback::new(move |level| play.set_noise_level(level)) />
                 {move || play.latency_ms.get().filter(|_| play.readings.with(|r| !r.is_empty())).map(|ms| view! {
                     <p class="hint" data-testid="playground-latency" data-ms=format!("{ms:.1}")>
                         {format!("Read by {} network(s) in {ms:.0} ms, in a worker on the CPU backend.", play.readings.with(Vec::len))}
                     </p>
                 })}
+                <LookInside digit=play.digit.into() insight=play.insight.into() />
+                <DenoiseFigure denoiser=play.denoiser.into() level=play.noise_level.into() denoised=play.denoised.into()
+                    on_level=Callback::new(move |level| play.set_noise_level(level)) />
             </div>
         </div>
         <details class="playground-upload">
             <summary>"Read with a model file"</summary>
-            <p>"A .safetensors file this page saved (P2's MLP, a P2D network or P3's CNN: the Save model buttons beside each kept run) reads your drawing without training. It is checked first: a file of another model, or damaged, is refused with the reason."</p>
+            <p>"A .safetensors file this page saved (P2's MLP, a P2D network or P3's CNN: the Save model buttons beside each kept run) reads your drawing without training; P4's autoencoder denoises it. It is checked first: a file of another model, or damaged, is refused with the reason."</p>
             <label>"Model file: "<input type="file" accept=".safetensors" data-testid="playground-upload" on:change=on_file /></label>
         </details>
     }

@@ -388,3 +388,40 @@ where
     }
     Ok((model, history))
 }
+
+#[cfg(test)]
+mod report_clock_tests {
+    use super::ReportClock;
+    use std::time::Duration;
+
+    /// Which of `steps` steps report, for a clock that is due every `every`.
+    fn reporting_steps(every: Duration, steps: usize, pause: Duration) -> Vec<usize> {
+        let mut clock = ReportClock::new(every);
+        (1..=steps)
+            .filter(|&step| {
+                std::thread::sleep(pause);
+                clock.due(step, steps)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_epoch_reports_its_first_and_last_step_whatever_the_interval() {
+        assert_eq!(reporting_steps(Duration::MAX, 6, Duration::ZERO), vec![1, 6]);
+        assert_eq!(reporting_steps(Duration::MAX, 1, Duration::ZERO), vec![1]);
+    }
+
+    #[test]
+    fn a_step_reports_once_the_interval_has_passed() {
+        assert_eq!(reporting_steps(Duration::ZERO, 5, Duration::ZERO), vec![1, 2, 3, 4, 5]);
+        // Each step takes longer than the interval, so every step is due.
+        assert_eq!(reporting_steps(Duration::from_millis(2), 4, Duration::from_millis(3)), vec![1, 2, 3, 4]);
+        // The interval restarts at each report.
+        let mut clock = ReportClock::new(Duration::from_millis(40));
+        assert!(clock.interval_due());
+        assert!(!clock.interval_due());
+        std::thread::sleep(Duration::from_millis(45));
+        assert!(clock.interval_due());
+        assert!(!clock.interval_due());
+    }
+}

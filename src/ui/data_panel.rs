@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::format;
-use crate::data::{DatasetId, Mnist, MnistFile};
+use crate::data::{ClassNames, DatasetId, Mnist, MnistFile};
 use crate::web::{self, dataset::{DownloadProgress, Source}};
 
 /// How many training digits the page keeps to show.
@@ -32,6 +32,8 @@ pub struct DataSummary {
     pub test_samples: Vec<Sample>,
     /// Which dataset it is: results are kept and looked up per dataset.
     pub id: DatasetId,
+    /// Its classes' names (MNIST's digits unless the visitor named an uploaded set's).
+    pub classes: ClassNames,
 }
 
 impl DataSummary {
@@ -42,7 +44,7 @@ impl DataSummary {
         let test_samples = (0..TEST_SAMPLES.min(mnist.test.len()))
             .map(|i| Sample { pixels: mnist.test.image(i).to_vec(), label: mnist.test.labels[i] })
             .collect();
-        Self { train: mnist.train.len(), test: mnist.test.len(), samples, test_samples, id }
+        Self { train: mnist.train.len(), test: mnist.test.len(), samples, test_samples, id, classes: ClassNames::digits() }
     }
 }
 
@@ -98,7 +100,8 @@ pub fn start_loading(base: String, files: RwSignal<FileProgress>, state: RwSigna
         .await;
         match result {
             Ok((mnist, id)) => {
-                state.set(DataState::Ready(DataSummary::of(&mnist, id)));
+                let classes = web::dataset::class_names(&base).await;
+                state.set(DataState::Ready(DataSummary { classes, ..DataSummary::of(&mnist, id) }));
                 drop(mnist);
                 on_ready();
             }

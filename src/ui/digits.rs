@@ -43,6 +43,11 @@ pub fn DigitGrid(
             <figcaption>
                 "The first " {count} " training images with their labels: "
                 <span class="mono" data-testid="sample-labels">{labels}</span>
+                {move || {
+                    // An uploaded dataset's named classes: the key to the numbers above.
+                    let names = use_context::<super::lab::Lab>().map(|lab| lab.class_names()).filter(|n| !n.is_digits());
+                    names.map(|names| view! { <span class="small" data-testid="class-names">{format!(" (labels: {})", (0..crate::data::CLASSES).map(|c| format!("{c} {}", names.name(c))).collect::<Vec<_>>().join(", "))}</span> })
+                }}
                 " " <super::export::SavePng canvas=canvas name="p1-digits" label="the digits" />
             </figcaption>
         </figure>

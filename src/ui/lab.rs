@@ -15,7 +15,7 @@ use super::run_controller::RunController;
 use super::state::RunStatus;
 use super::stored_cnn::StoredCnn;
 use super::sweep::Sweep;
-use crate::data::DatasetId;
+use crate::data::{ClassNames, DatasetId};
 use crate::experiment::record::{self, Outcome, RunRecord};
 use crate::experiment::{ExperimentId, PageQuery, RunConfig};
 
@@ -115,6 +115,22 @@ impl Lab {
                 q.sweep = query.sweep;
             });
         }
+    }
+
+    /// The loaded dataset's class names (tracked): the digits until it has loaded.
+    pub fn class_names(&self) -> ClassNames {
+        self.data.with(|d| match d {
+            DataState::Ready(summary) => summary.classes.clone(),
+            _ => ClassNames::digits(),
+        })
+    }
+
+    /// [`Self::class_names`], untracked (for views built once per result).
+    pub fn class_names_untracked(&self) -> ClassNames {
+        self.data.with_untracked(|d| match d {
+            DataState::Ready(summary) => summary.classes.clone(),
+            _ => ClassNames::digits(),
+        })
     }
 
     /// The loaded dataset's identity (tracked); `None` until it has loaded.

@@ -105,7 +105,10 @@ pub fn App() -> impl IntoView {
     // A link may name another origin's data: nothing is fetched from it (which would tell
     // that origin who opened the link, and decide what trains) until the visitor agrees,
     // and such a link never starts training by itself.
+    // Agreeing stores the origin and reloads (the Content Security Policy's connect-src is
+    // set before the app starts, by web/app_loader.js): after that reload the data loads.
     let foreign = initial.data.as_deref().and_then(foreign_origin);
+    let agreed = foreign.as_ref().is_some_and(|origin| data_consent().as_deref() == Some(origin.as_str()));
     let autostart = initial.autostart && foreign.is_none();
     let autostart_report = initial.report.filter(|_| autostart);
     let load = {
@@ -121,9 +124,10 @@ pub fn App() -> impl IntoView {
             });
         }
     };
-    let consent = foreign.map(|origin| {
-        let load = StoredValue::new_local(Some(load.clone()));
+    let consent = foreign.filter(|_| !agreed).map(|origin| {
         let answered = RwSignal::new(false);
+        let refused = RwSignal::new(None::<String>);
+        let agree = origin.clone();
         view! {
             <Show when=move || !answered.get()>
                 <div class="banner data-consent" role="alertdialog" aria-labelledby="consent-title" data-testid="data-consent">
@@ -131,14 +135,16 @@ pub fn App() -> impl IntoView {
                         <code data-testid="data-origin">{origin.clone()}</code></p>
                     <p>"Nothing has been fetched from it. Loading it tells that site that you opened this page, and the networks train on whatever it sends."</p>
                     <div class="buttons">
-                        <button class="primary" data-testid="data-consent-load" on:click=move |_| {
-                            answered.set(true);
-                            if let Some(load) = load.try_update_value(Option::take).flatten() {
-                                load();
+                        <button class="primary" data-testid="data-consent-load" on:click={
+                            let agree = agree.clone();
+                            move |_| match agree_to_data_origin(&agree) {
+                                Ok(()) => answered.set(true),
+                                Err(why) => refused.set(Some(why)),
                             }
                         }>"Load the data from this site"</button>
                         <button data-testid="data-consent-decline" on:click=move |_| use_builtin_data()>"Use the built-in MNIST instead"</button>
                     </div>
+                    {move || refused.get().map(|why| view! { <p class="warning" role="alert" data-testid="data-consent-error">{format!("Nothing was loaded: {why}.")}</p> })}
                 </div>
             </Show>
         }
@@ -188,6 +194,23 @@ fn foreign_origin(data: &str) -> Option<String> {
     let url = web_sys::Url::new_with_base(data, &location.href().ok()?).ok()?;
     let origin = url.origin();
     (origin != page).then_some(origin)
+}
+
+/// Where the page keeps the data origin the visitor agreed to, for this tab's session;
+/// web/app_loader.js reads it (its `CONSENT_KEY`) to allow that origin in connect-src.
+const DATA_CONSENT_KEY: &str = "mnist-lab.data-origin-consent";
+
+fn data_consent() -> Option<String> {
+    web_sys::window()?.session_storage().ok()??.get_item(DATA_CONSENT_KEY).ok()?
+}
+
+/// Keeps the visitor's agreement to `origin` and reloads, so that the policy allows it.
+/// Without session storage the agreement cannot outlive the reload it needs: the reason.
+fn agree_to_data_origin(origin: &str) -> Result<(), String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let storage = window.session_storage().ok().flatten().ok_or("this browser keeps no session storage for the page")?;
+    storage.set_item(DATA_CONSENT_KEY, origin).map_err(|_| "the browser refused to keep the agreement (session storage)".to_string())?;
+    window.location().reload().map_err(|_| "the page could not reload".to_string())
 }
 
 /// Reloads the page with its setup but without the `data=` parameter.

@@ -545,13 +545,14 @@ fn BestNetwork(sweep: Sweep) -> impl IntoView {
                     <strong data-testid="best-factor">{factor_label(network.factor)}</strong>
                     <span class="muted">{format!(" (replicate {}, network {} of {})", network.replicate + 1, network.index + 1, network.total)}</span>
                 </p>
-                <p class="muted small">
+                // The seed's and LeCun's figures are MNIST's.
+                {super::charts::seed_applies().then(|| view! { <p class="muted small" data-testid="best-references">
                     {format!(
                         "Seed notebook's best: {SEED_BEST_ACCURACY:.4} · LeCun's table (500+300, weight decay): {LECUN_500_300_WEIGHT_DECAY_ACCURACY:.4} · ours {} {:.4} {} it",
                         "is", (LECUN_500_300_WEIGHT_DECAY_ACCURACY - accuracy).abs(),
                         if accuracy <= LECUN_500_300_WEIGHT_DECAY_ACCURACY { "below" } else { "above" }
                     )}
-                </p>
+                </p> })}
             </div>
         }.into_any(),
     }

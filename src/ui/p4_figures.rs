@@ -12,6 +12,7 @@ use web_sys::{HtmlCanvasElement, ImageData};
 use super::p3_analysis::{DIGIT_SCALE, context_2d, draw_digit};
 use super::p4_panel::P4Run;
 use super::results::download_url;
+use super::charts::seed_applies;
 use super::format;
 use crate::data::mnist::{COLS, ROWS};
 use crate::experiment::p4::{self, DEFAULT_INTERPOLATION, Generated, INTERPOLATION_STEPS, NoiseGrid, P4Result, SAMPLES, crossing_level, seed};
@@ -74,13 +75,15 @@ pub fn P4Results(
             None => view! { <p class="muted">"The validation loss appears when the autoencoder has trained."</p> }.into_any(),
             Some(r) => {
                 let per_epoch = r.history.iter().map(|e| e.seconds).sum::<f64>() / r.history.len().max(1) as f64;
+                // The seed's loss is MNIST's: beside another dataset's run it compares nothing.
+                let seed_cell = |text: String| if seed_applies() { text } else { "— (MNIST only)".to_string() };
                 let file_name = format!("mnist-lab-p4-seed{}.json", r.config.seed);
                 view! {
                     <div class="results">
                         <table class="figures-table">
                             <thead><tr><th></th><th>"this run"</th><th>"seed notebook"</th></tr></thead>
                             <tbody>
-                                <tr><td>"val_loss (last epoch)"</td><td data-testid="val-loss">{format!("{:.4}", r.val_loss)}</td><td>{format!("{:.4}", seed::VAL_LOSS)}</td></tr>
+                                <tr><td>"val_loss (last epoch)"</td><td data-testid="val-loss">{format!("{:.4}", r.val_loss)}</td><td>{seed_cell(format!("{:.4}", seed::VAL_LOSS))}</td></tr>
                                 <tr><td>"epochs"</td><td>{r.history.len()}</td><td>"32"</td></tr>
                                 <tr><td>"time per epoch"</td><td>{format!("{} ({})", format::duration(per_epoch), r.backend)}</td><td>"6–7 s"</td></tr>
                                 <tr><td>"training digits"</td><td>{format::thousands(r.config.train_size)}</td><td>"60,000"</td></tr>
@@ -208,6 +211,7 @@ pub fn DenoiseTable(
             None => view! { <p class="muted">"The table appears when the run has finished."</p> }.into_any(),
             Some(r) if r.denoising.is_empty() => view! { <p class="note">"This run had no CNN, so 4C was skipped: train P3's CNN (or upload one) and train again."</p> }.into_any(),
             Some(r) => {
+                let with_seed = seed_applies();
                 let rows = r
                     .denoising
                     .iter()
@@ -219,8 +223,10 @@ pub fn DenoiseTable(
                                 <td>{format!("{:.1}", row.level)}</td>
                                 <td>{format!("{:.4}", row.noisy_accuracy)}</td>
                                 <td>{format!("{:.4}", row.denoised_accuracy)}</td>
-                                <td class="muted">{seed::NOISY_ACCURACY.get(i).map(|v| format!("{v:.4}"))}</td>
-                                <td class="muted">{seed::DENOISED_ACCURACY.get(i).map(|v| format!("{v:.4}"))}</td>
+                                {with_seed.then(|| view! {
+                                    <td class="muted">{seed::NOISY_ACCURACY.get(i).map(|v| format!("{v:.4}"))}</td>
+                                    <td class="muted">{seed::DENOISED_ACCURACY.get(i).map(|v| format!("{v:.4}"))}</td>
+                                })}
                             </tr>
                         }
                     })
@@ -230,12 +236,13 @@ pub fn DenoiseTable(
                     None => "Denoising never helps the CNN in this run.".to_string(),
                 };
                 let seed_rows: Vec<p4::DenoiseRow> = (0..11).map(|i| p4::DenoiseRow { level: i as f64 / 10.0, noisy_accuracy: seed::NOISY_ACCURACY[i], denoised_accuracy: seed::DENOISED_ACCURACY[i] }).collect();
-                let seed_crossing = crossing_level(&seed_rows).map_or(String::new(), |l| format!(" The seed's series cross at ≈ {l:.2} (its text says 0.15)."));
+                let seed_crossing = crossing_level(&seed_rows).filter(|_| with_seed).map_or(String::new(), |l| format!(" The seed's series cross at ≈ {l:.2} (its text says 0.15)."));
                 view! {
                     <div>
                         <super::wide::Wide label="the 4C table" csv="p4-denoising-4c"><table class="denoise" data-testid="denoise-table">
                             <thead>
-                                <tr><th>"noise"</th><th>"noised"</th><th>"denoised"</th><th>"seed: noised"</th><th>"seed: denoised"</th></tr>
+                                <tr><th>"noise"</th><th>"noised"</th><th>"denoised"</th>
+                                    {with_seed.then(|| view! { <th>"seed: noised"</th><th>"seed: denoised"</th> })}</tr>
                             </thead>
                             <tbody>{rows}</tbody>
                         </table></super::wide::Wide>
@@ -252,7 +259,8 @@ pub fn DenoiseTable(
 const BLUE: RGBColor = RGBColor(31, 119, 180);
 const ORANGE: RGBColor = RGBColor(255, 127, 14);
 
-fn draw_denoise_chart(canvas: HtmlCanvasElement, rows: &[p4::DenoiseRow]) -> Result<(), String> {
+/// `with_seed`: the seed's two series as dashed lines (MNIST runs only).
+fn draw_denoise_chart(canvas: HtmlCanvasElement, rows: &[p4::DenoiseRow], with_seed: bool) -> Result<(), String> {
     let backend = CanvasBackend::with_canvas_object(canvas).ok_or("the canvas has no 2d context")?;
     let root = backend.into_drawing_area();
     let e = |e: &dyn std::fmt::Display| e.to_string();
@@ -274,7 +282,8 @@ fn draw_denoise_chart(canvas: HtmlCanvasElement, rows: &[p4::DenoiseRow]) -> Res
         .draw()
         .map_err(|x| e(&x))?;
     let levels: Vec<f64> = (0..11).map(|i| i as f64 / 10.0).collect();
-    for (values, colour, label) in [(&seed::DENOISED_ACCURACY, BLUE, "Denoised (seed)"), (&seed::NOISY_ACCURACY, ORANGE, "Noised (seed)")] {
+    let seed_series = [(&seed::DENOISED_ACCURACY, BLUE, "Denoised (seed)"), (&seed::NOISY_ACCURACY, ORANGE, "Noised (seed)")];
+    for (values, colour, label) in seed_series.into_iter().filter(|_| with_seed) {
         let style = colour.mix(0.45).stroke_width(2);
         let points: Vec<(f64, f64)> = levels.iter().copied().zip(values.iter().copied()).collect();
         chart
@@ -311,7 +320,7 @@ pub fn DenoiseChart(
         let Some(element) = canvas.get() else { return };
         let rows = result.with(|r| r.as_ref().map(|r| r.denoising.clone()).unwrap_or_default());
         super::charts::fit_canvas(&element, 560, 380);
-        if let Err(e) = draw_denoise_chart(element, &rows) {
+        if let Err(e) = draw_denoise_chart(element, &rows, seed_applies()) {
             web_sys::console::error_1(&format!("cannot draw the 4C chart: {e}").into());
         }
     });

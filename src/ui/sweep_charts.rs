@@ -197,7 +197,8 @@ pub fn StatsChart(
             errors: Some(st.iter().map(|s| s.std).collect()),
             dashed: false,
         })];
-        if kind == StatKind::Max && factors == SweepSpec::default().factors {
+        let with_seed = super::charts::seed_applies();
+        if with_seed && kind == StatKind::Max && factors == SweepSpec::default().factors {
             series.push(Series {
                 label: "seed's printed max_accuracy (cumulative)".into(),
                 colour: SEED_COLOUR,
@@ -207,7 +208,7 @@ pub fn StatsChart(
             });
         }
         super::charts::fit_canvas(&element, WIDTH, HEIGHT);
-        report(draw_factor_chart(element, kind.title(), &factors, &series));
+        report(draw_factor_chart(element, kind.title(), &factors, &series, with_seed));
     });
     view! {
         <div class="chart-box">
@@ -243,7 +244,7 @@ pub fn CompareChart(
                 .collect::<Vec<_>>()
         });
         super::charts::fit_canvas(&element, WIDTH, HEIGHT);
-        report(draw_factor_chart(element, "Mean vs final vs max validation accuracy", &factors, &series));
+        report(draw_factor_chart(element, "Mean vs final vs max validation accuracy", &factors, &series, super::charts::seed_applies()));
     });
     view! {
         <div class="chart-box">
@@ -319,13 +320,17 @@ fn y_decimals(low: f64, high: f64) -> usize {
     }
 }
 
-fn draw_factor_chart(canvas: HtmlCanvasElement, title: &str, factors: &[f64], series: &[Series]) -> DrawResult {
+/// `with_references`: LeCun's and the seed's MNIST figures as horizontal lines (MNIST only).
+fn draw_factor_chart(canvas: HtmlCanvasElement, title: &str, factors: &[f64], series: &[Series], with_references: bool) -> DrawResult {
     let root = backend(canvas)?.into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
-    let references = [
+    let mut references = vec![
         (LECUN_500_300_WEIGHT_DECAY_ACCURACY, LECUN_COLOUR, format!("LeCun: 500+300, weight decay ({LECUN_500_300_WEIGHT_DECAY_ACCURACY:.4})")),
         (SEED_BEST_ACCURACY, SEED_COLOUR, format!("seed notebook's best ({SEED_BEST_ACCURACY:.4})")),
     ];
+    if !with_references {
+        references.clear();
+    }
     let mut legend: Vec<LegendEntry> = series.iter().map(|s| LegendEntry { label: s.label.clone(), colour: s.colour, dashed: s.dashed }).collect();
     legend.extend(references.iter().map(|(_, colour, label)| LegendEntry { label: label.clone(), colour: *colour, dashed: true }));
     let legend_height = legend.len() as u32 * LEGEND_ROW + 12;

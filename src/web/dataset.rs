@@ -10,7 +10,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Cache, CacheStorage, ReadableStreamDefaultReader, Response};
 
-use crate::data::{DataError, DatasetId, Mnist, MnistFile, mnist};
+use crate::data::{ClassNames, DataError, DatasetId, Mnist, MnistFile, mnist};
 
 /// Where the app's own copy of MNIST is served from (Trunk copies `assets/mnist` there).
 pub const DEFAULT_DATA_URL: &str = "assets/mnist";
@@ -230,6 +230,29 @@ pub async fn keep_uploaded(raw: &[Vec<u8>; 4]) -> Result<String, String> {
         JsFuture::from(cache.put_with_str(&key, &response)).await.map_err(|e| format!("the browser's storage refused the dataset: {}", js_error(e)))?;
     }
     Ok(base)
+}
+
+/// The cache key of the class names kept for the dataset at `base`.
+fn class_names_key(base: &str) -> String {
+    cache_key(&file_url(base, "classes.json"))
+}
+
+/// Keeps `names` for the dataset at `base` (an uploaded one's `user-data/<hash>`).
+pub async fn keep_class_names(base: &str, names: &ClassNames) -> Result<(), String> {
+    let cache = open_cache(CACHE_NAME).await.ok_or("this browser offers no Cache Storage here (private mode?), so the names cannot be kept")?;
+    let json = serde_json::to_vec(names).map_err(|e| e.to_string())?;
+    let array = Uint8Array::from(json.as_slice());
+    let response = Response::new_with_opt_buffer_source(Some(&array)).map_err(js_error)?;
+    JsFuture::from(cache.put_with_str(&class_names_key(base), &response)).await.map_err(|e| format!("the browser's storage refused the names: {}", js_error(e)))?;
+    Ok(())
+}
+
+/// The class names kept for the dataset at `base`; the digits where none are kept or the
+/// kept ones do not read back as ten checked names (an older or damaged entry).
+pub async fn class_names(base: &str) -> ClassNames {
+    let Some(cache) = open_cache(CACHE_NAME).await else { return ClassNames::digits() };
+    let Some(bytes) = read_cached(&cache, &class_names_key(base)).await else { return ClassNames::digits() };
+    serde_json::from_slice(&bytes).unwrap_or_default()
 }
 
 /// Removes every cached file (the page's "clear cache" control and tests).

@@ -2,8 +2,10 @@
 //! runtime when the browser has an adapter, else burn's CPU backend (burn-flex, SIMD128).
 
 use burn::tensor::{Device, Tensor, TensorData};
-use js_sys::{Function, Reflect};
+use js_sys::{Array, Function, Object, Promise, Reflect};
+use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
+use wasm_bindgen::closure::Closure;
 
 use crate::experiment::BackendChoice;
 
@@ -53,7 +55,7 @@ pub async fn webgpu() -> Result<Gpu, String> {
     if gpu.is_undefined() || gpu.is_null() {
         return Err("this browser has no WebGPU (navigator.gpu is missing)".into());
     }
-    enable_subgroups_on_request_device();
+    enable_subgroups_on_request_device(&gpu);
     let (device, setup) = Device::wgpu_options()
         .init_with_setup_async()
         .await
@@ -69,25 +71,69 @@ pub async fn webgpu() -> Result<Gpu, String> {
 /// burn's matmul kernels (cubecl 0.11) read subgroup builtins and so begin with
 /// `enable subgroups;`, but wgpu 30 cannot request the `subgroups` feature from a browser
 /// (its WebGPU feature table has no entry for it), so Chromium rejects those shaders and
-/// the kernels silently do nothing. Until wgpu maps the feature, ask for it at the one
-/// place a WebGPU device is made: `GPUAdapter.requestDevice`, when the adapter offers it.
-/// The patch is JavaScript because it wraps a browser prototype method.
-fn enable_subgroups_on_request_device() {
-    const PATCH: &str = "const A = globalThis.GPUAdapter;
-        if (!A || A.prototype.__mnistLabSubgroups) return;
-        const original = A.prototype.requestDevice;
-        A.prototype.requestDevice = function (descriptor) {
-            const d = Object.assign({}, descriptor || {});
-            if (this.features && this.features.has('subgroups')) {
-                const required = Array.from(d.requiredFeatures || []);
-                if (!required.includes('subgroups')) required.push('subgroups');
-                d.requiredFeatures = required;
-            }
-            return original.call(this, d);
+/// the kernels silently do nothing. Until wgpu maps the feature, ask for it where wgpu makes
+/// its device: `navigator.gpu.requestAdapter` is wrapped so that each adapter it hands out
+/// gets its own `requestDevice` that adds `subgroups` when the adapter offers it.
+///
+/// Written with `Reflect` and closures rather than a JavaScript snippet: the page's Content
+/// Security Policy forbids `eval` (and so `Function::new`). wgpu calls both methods as
+/// plain property lookups, so own properties on the two objects take precedence over the
+/// prototypes' methods. Failure leaves everything as it was; the self-check then decides.
+fn enable_subgroups_on_request_device(gpu: &JsValue) {
+    const MARK: &str = "__mnistLabSubgroups";
+    if Reflect::has(gpu, &MARK.into()).unwrap_or(true) {
+        return;
+    }
+    let Some(request_adapter) = method(gpu, "requestAdapter") else { return };
+    let receiver = gpu.clone();
+    let wrapped = Closure::<dyn Fn(JsValue) -> JsValue>::new(move |options: JsValue| -> JsValue {
+        let adapter = match request_adapter.call1(&receiver, &options) {
+            Ok(promise) => promise,
+            Err(error) => return Promise::reject(&error).into(),
         };
-        A.prototype.__mnistLabSubgroups = true;";
-    // Failure leaves requestDevice as it was; the self-check then decides.
-    let _ = Function::new_no_args(PATCH).call0(&JsValue::NULL);
+        let with_subgroups = Closure::once_into_js(|adapter: JsValue| -> JsValue {
+            ask_for_subgroups(&adapter);
+            adapter
+        });
+        match method(&adapter, "then").map(|then| then.call1(&adapter, &with_subgroups)) {
+            Some(Ok(chained)) => chained,
+            _ => adapter,
+        }
+    });
+    // One wrapper per worker, for its lifetime: handing it to JavaScript leaks it on purpose.
+    if Reflect::set(gpu, &"requestAdapter".into(), &wrapped.into_js_value()).unwrap_or(false) {
+        let _ = Reflect::set(gpu, &MARK.into(), &JsValue::TRUE);
+    }
+}
+
+/// Gives `adapter` (a `GPUAdapter`, or null) a `requestDevice` that adds `subgroups` to the
+/// required features when the adapter offers them.
+fn ask_for_subgroups(adapter: &JsValue) {
+    let offers = Reflect::get(adapter, &"features".into())
+        .ok()
+        .and_then(|features| method(&features, "has").and_then(|has| has.call1(&features, &"subgroups".into()).ok()))
+        .is_some_and(|v| v.is_truthy());
+    let Some(request_device) = method(adapter, "requestDevice").filter(|_| offers) else { return };
+    let receiver = adapter.clone();
+    let wrapped = Closure::<dyn Fn(JsValue) -> JsValue>::new(move |descriptor: JsValue| -> JsValue {
+        let copy = Object::new();
+        if descriptor.is_object() {
+            let _ = Object::assign(&copy, &descriptor.clone().unchecked_into());
+        }
+        let required = Reflect::get(&copy, &"requiredFeatures".into()).ok().filter(|v| !v.is_undefined() && !v.is_null());
+        let required = required.map_or_else(Array::new, |list| Array::from(&list));
+        if !required.includes(&"subgroups".into(), 0) {
+            required.push(&"subgroups".into());
+        }
+        let _ = Reflect::set(&copy, &"requiredFeatures".into(), &required);
+        request_device.call1(&receiver, &copy).unwrap_or_else(|error| Promise::reject(&error).into())
+    });
+    let _ = Reflect::set(adapter, &"requestDevice".into(), &wrapped.into_js_value());
+}
+
+/// `object[name]` if it is a function.
+fn method(object: &JsValue, name: &str) -> Option<Function> {
+    Reflect::get(object, &name.into()).ok()?.dyn_into::<Function>().ok()
 }
 
 /// `swiftshader`, `nvidia ampere`, ... from `GPUDevice.adapterInfo`, else wgpu's name.

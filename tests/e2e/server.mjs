@@ -64,6 +64,16 @@ const TYPES = {
   '.css': 'text/css', '.gz': 'application/octet-stream', '.json': 'application/json',
 };
 
+/** The Content Security Policy `trunk serve` sends (Trunk.toml's `[serve.headers]`): this
+ * server sends it too, as a static host should (README, "Static hosting"). */
+export const CSP_HEADER = (() => {
+  const here = path.dirname(new URL(import.meta.url).pathname);
+  const toml = fs.readFileSync(path.join(here, '../../Trunk.toml'), 'utf8');
+  const line = /^"Content-Security-Policy" = "(.*)"$/m.exec(toml);
+  assert.ok(line, 'Trunk.toml has no Content-Security-Policy header');
+  return line[1];
+})();
+
 /** Serves `root`; `/broken/<file>` answers with corrupt bytes, `/huge/<file>` announces a
  * 4 GB body. Resolves to {url, close}. */
 export function serve(root) {
@@ -86,7 +96,10 @@ export function serve(root) {
     const target = fs.existsSync(file) && fs.statSync(file).isDirectory() ? path.join(file, 'index.html') : file;
     if (!fs.existsSync(target)) { res.writeHead(404).end('not found'); return; }
     const body = fs.readFileSync(target);
-    res.writeHead(200, { 'content-type': TYPES[path.extname(target)] ?? 'application/octet-stream', 'content-length': body.length });
+    res.writeHead(200, {
+      'content-type': TYPES[path.extname(target)] ?? 'application/octet-stream', 'content-length': body.length,
+      'content-security-policy': CSP_HEADER,
+    });
     res.end(body);
   });
   return new Promise((resolve) => {

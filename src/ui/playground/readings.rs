@@ -52,13 +52,15 @@ pub fn ReadingBars(
     /// Their readings of the current drawing (empty while there is none).
     readings: Signal<Vec<Reading>>,
 ) -> impl IntoView {
+    let lab = use_context::<crate::ui::lab::Lab>();
     let cards = move || {
+        let names = lab.map(|lab| lab.class_names()).unwrap_or_default();
         let readings = readings.get();
         readers.get().into_iter().enumerate().map(|(index, reader)| {
             let reading = readings.iter().find(|r| r.name == reader.name).cloned();
             let top = reading.as_ref().and_then(|r| top_class(&r.probabilities));
             let summary = match top {
-                Some((class, p)) => format!("reads {class} ({:.1} %)", f64::from(p) * 100.0),
+                Some((class, p)) => format!("reads {} ({:.1} %)", names.label(class), f64::from(p) * 100.0),
                 None => "draw a digit".to_string(),
             };
             let bars = (0..CLASSES).map(|class| {
@@ -67,7 +69,7 @@ pub fn ReadingBars(
                 let is_top = top.is_some_and(|(c, _)| c == class);
                 view! {
                     <li class="bar-row" class:top=is_top data-testid=format!("prob-{index}-{class}") data-p=p.to_string()>
-                        <span class="bar-label">{class}</span>
+                        <span class="bar-label" title=names.label(class)>{names.name(class)}</span>
                         <span class="bar" aria-hidden="true"><span class="bar-fill" style=format!("width: {percent:.1}%")></span></span>
                         <span class="bar-value">{format!("{percent:.1} %")}</span>
                     </li>

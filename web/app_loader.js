@@ -1,0 +1,34 @@
+// Starts the page's wasm. Trunk would start it from an inline module script, which the
+// Content Security Policy forbids; Trunk.toml's pattern_script puts this file's tag in the
+// page instead, with the two (hashed) paths as data attributes.
+//
+// First it adds the policy's connect-src: the page's own origin, plus the origin of the
+// link's `data=` when the visitor has agreed to load from it (the page stores that origin
+// in sessionStorage under CONSENT_KEY, src/ui/mod.rs `DATA_CONSENT_KEY`, and reloads). A
+// policy cannot be widened once set, so agreeing means a reload.
+const CONSENT_KEY = 'mnist-lab.data-origin-consent';
+
+function connectSources() {
+  const sources = ["'self'"];
+  try {
+    const data = new URLSearchParams(location.search).get('data');
+    const agreed = sessionStorage.getItem(CONSENT_KEY);
+    if (data && agreed) {
+      const url = new URL(data, location.href);
+      // An origin is scheme://host:port, so it cannot carry a directive of its own.
+      if ((url.protocol === 'https:' || url.protocol === 'http:') && url.origin === agreed) sources.push(url.origin);
+    }
+  } catch {
+    // No storage or a malformed URL: the page's own origin only.
+  }
+  return sources.join(' ');
+}
+
+const policy = document.createElement('meta');
+policy.httpEquiv = 'Content-Security-Policy';
+policy.content = `connect-src ${connectSources()}`;
+document.head.append(policy);
+
+const tag = document.querySelector('script[data-app-js]');
+const { default: init } = await import(tag.dataset.appJs);
+await init({ module_or_path: tag.dataset.appWasm });

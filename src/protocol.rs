@@ -10,7 +10,7 @@ use crate::experiment::{BackendChoice, EpochMetrics, RunConfig, RunResult};
 /// The protocol's version: the worker says it in `Ready`, and a page that speaks another
 /// (a cached worker file from an older deploy) refuses it with a message instead of
 /// misreading its messages. Bump it with any change to these types.
-pub const PROTOCOL_VERSION: u32 = 5;
+pub const PROTOCOL_VERSION: u32 = 6;
 
 /// Page -> worker: one request, numbered by the page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -66,8 +66,10 @@ pub enum WorkerInput {
     /// The playground: load these trained classifiers, in this order: `models`, the CNN kept
     /// in the browser if `kept_cnn`, then `uploaded`; replacing the worker's earlier ones.
     /// Answered by `ReadersLoaded`.
-    /// `denoiser`: P4's autoencoder, for `Denoise`.
-    LoadReaders { models: Vec<NamedWeights>, kept_cnn: bool, uploaded: Vec<NamedWeights>, denoiser: Option<NamedWeights> },
+    /// `denoiser`: P4's autoencoder, for `Denoise` (on the CPU backend). `backend`: where the
+    /// classifiers read: WebGPU only once it reads the probe digits as the CPU backend does
+    /// (`experiment::reader::max_difference`), and for `auto` only where it is faster.
+    LoadReaders { models: Vec<NamedWeights>, kept_cnn: bool, uploaded: Vec<NamedWeights>, denoiser: Option<NamedWeights>, backend: BackendChoice },
     /// The playground: every loaded classifier reads this 28×28 digit (0..=255, as MNIST's
     /// preprocessing makes a drawing); answered by `Read`.
     ReadDigit {
@@ -126,6 +128,8 @@ pub struct Reading {
     pub name: String,
     /// Softmax probabilities of the classes 0..=9.
     pub probabilities: Vec<f32>,
+    /// Milliseconds this classifier took, in the worker (input to probabilities read back).
+    pub ms: f64,
 }
 
 /// P4's first stage: the CNN it trains for 4C and 4D when the visitor chose not to use a
@@ -185,7 +189,9 @@ pub enum WorkerOutput {
     /// its results are unaffected.
     RequestFailed(String),
     /// The playground's classifiers are loaded (`failed`: those that could not be, and why).
-    ReadersLoaded { loaded: Vec<ReaderInfo>, denoiser: Option<ReaderInfo>, failed: Vec<String> },
+    /// `backend`: where they read (`cpu`, `webgpu (…)`); `note`: why, where it is not the
+    /// one asked for, or what `auto` measured.
+    ReadersLoaded { loaded: Vec<ReaderInfo>, denoiser: Option<ReaderInfo>, failed: Vec<String>, backend: String, note: Option<String> },
     /// The answer to `Denoise`.
     Denoised(Box<DenoisedDrawing>),
     /// The loaded classifiers' readings of a `ReadDigit`, in load order.

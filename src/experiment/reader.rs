@@ -156,6 +156,36 @@ impl DrawingDenoiser {
     }
 }
 
+/// The most two devices' probabilities may differ, on any class of the probe digits, for a
+/// reader on one device to stand in for the same reader on the other (float summation order
+/// differs between the GPU's and the CPU's kernels; a broken kernel is off by far more).
+pub const DEVICE_TOLERANCE: f32 = 1e-3;
+
+/// Three fixed 28×28 digits that light up every part of a model's input: a bar (a "1"), a
+/// ring (a "0") and a diagonal stroke. No dataset needed, so a playground without one can
+/// check a device.
+pub fn probe_digits() -> Vec<Vec<u8>> {
+    let draw = |ink: &dyn Fn(f64, f64) -> bool| -> Vec<u8> {
+        (0..PIXELS).map(|i| if ink((i % COLS) as f64, (i / COLS) as f64) { 255 } else { 0 }).collect()
+    };
+    vec![
+        draw(&|x, y| (12.0..=15.0).contains(&x) && (4.0..=23.0).contains(&y)),
+        draw(&|x, y| ((x - 13.5).hypot(y - 13.5) - 8.0).abs() < 2.0),
+        draw(&|x, y| (x - y).abs() < 2.0 && (4.0..=23.0).contains(&x)),
+    ]
+}
+
+/// The largest difference between `a`'s and `b`'s probabilities over the probe digits:
+/// the same weights on two devices should agree within [`DEVICE_TOLERANCE`].
+pub async fn max_difference(a: &DigitReader, b: &DigitReader) -> Result<f32, TrainError> {
+    let mut worst = 0.0f32;
+    for digit in probe_digits() {
+        let (pa, pb) = (a.probabilities(&digit).await?, b.probabilities(&digit).await?);
+        worst = pa.iter().zip(&pb).map(|(x, y)| (x - y).abs()).fold(worst, f32::max);
+    }
+    Ok(worst)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,6 +220,31 @@ mod tests {
             right += usize::from(top == usize::from(data.test.labels[i]));
         }
         assert!((right as f64 / 200.0 - result.test_accuracy).abs() < 1e-9, "{right} of 200 against {}", result.test_accuracy);
+    }
+
+    /// The device check: the same file twice agrees exactly; another network does not.
+    #[test]
+    fn the_probe_digits_tell_one_network_from_another() {
+        let device = Device::flex();
+        let probes = probe_digits();
+        assert_eq!(probes.len(), 3);
+        assert!(probes.iter().all(|d| d.len() == PIXELS && d.iter().filter(|&&p| p == 255).count() > 40));
+        let result = |config: RunConfig| crate::experiment::RunResult {
+            config,
+            backend: "cpu".into(),
+            model: crate::model::summary::cnn_summary(),
+            history: Vec::new(),
+            test_loss: 0.1,
+            test_accuracy: 0.9,
+            seconds: 1.0,
+            analysis: None,
+        };
+        let file = |seed: u64| pollster::block_on(export_trained(&Cnn::new(&mut StdRng::seed_from_u64(seed), &device), &result(RunConfig::p3()))).expect("exports");
+        let (a, b) = (file(1), file(2));
+        let (first, again, other) = (DigitReader::load(&a, &device).unwrap(), DigitReader::load(&a, &device).unwrap(), DigitReader::load(&b, &device).unwrap());
+        assert_eq!(pollster::block_on(max_difference(&first, &again)).unwrap(), 0.0);
+        let apart = pollster::block_on(max_difference(&first, &other)).unwrap();
+        assert!(apart > DEVICE_TOLERANCE, "two differently seeded CNNs differ by only {apart}");
     }
 
     /// A CNN file loads as a CNN reader; an autoencoder's or a damaged file is refused.

@@ -14,7 +14,7 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 use crate::data::Mnist;
 use crate::experiment::p4::{CnnInput, P4Session, run_p4_pipeline};
 use crate::experiment::result::Checkpoint;
-use crate::experiment::reader::{DigitReader, DrawingDenoiser};
+use crate::experiment::reader::{self, DigitReader, DrawingDenoiser};
 use crate::experiment::run::{export_cnn, import_cnn, run_mlp_from, run_p3_from};
 use crate::experiment::{EpochMetrics, ExperimentId, RunConfig};
 use crate::model::weights::{CNN_MODEL, cnn_tensor_shapes, inspect, model_name, read_info};
@@ -127,9 +127,9 @@ pub fn start() {
                 let worker = worker.clone();
                 wasm_bindgen_futures::spawn_local(async move { post_reply(id, &serve_p4(&worker, request).await) });
             }
-            Ok(WorkerInput::LoadReaders { models, kept_cnn, uploaded, denoiser }) => {
+            Ok(WorkerInput::LoadReaders { models, kept_cnn, uploaded, denoiser, backend }) => {
                 let worker = worker.clone();
-                wasm_bindgen_futures::spawn_local(async move { post_reply(id, &load_readers(&worker, models, kept_cnn, uploaded, denoiser).await) });
+                wasm_bindgen_futures::spawn_local(async move { post_reply(id, &load_readers(&worker, models, kept_cnn, uploaded, denoiser, backend).await) });
             }
             Ok(WorkerInput::Denoise { pixels, level, seed }) => {
                 let worker = worker.clone();
@@ -333,10 +333,10 @@ async fn serve_p4(worker: &Worker, request: WorkerInput) -> WorkerOutput {
     outcome.unwrap_or_else(|e| WorkerOutput::RequestFailed(e.to_string()))
 }
 
-/// Loads the playground's classifiers on the CPU backend (a batch of one digit is far too
-/// small for a GPU dispatch to pay off, and the CPU needs no self-check), replacing the
-/// earlier ones.
-async fn load_readers(worker: &Worker, models: Vec<NamedWeights>, kept_cnn: bool, uploaded: Vec<NamedWeights>, denoiser: Option<NamedWeights>) -> WorkerOutput {
+/// Loads the playground's classifiers, replacing the earlier ones: on the CPU backend first
+/// (the reference), then moved to WebGPU where `backend` asks for it and it passes the
+/// check ([`place_readers`]). P4's autoencoder stays on the CPU backend.
+async fn load_readers(worker: &Worker, models: Vec<NamedWeights>, kept_cnn: bool, uploaded: Vec<NamedWeights>, denoiser: Option<NamedWeights>, backend: BackendChoice) -> WorkerOutput {
     let device = burn::tensor::Device::flex();
     let mut named: Vec<(String, Vec<u8>)> = models.into_iter().map(|m| (m.name, m.weights)).collect();
     let mut failed = Vec::new();
@@ -359,10 +359,11 @@ async fn load_readers(worker: &Worker, models: Vec<NamedWeights>, kept_cnn: bool
     let mut readers = Vec::new();
     for (name, bytes) in named {
         match DigitReader::load(&bytes, &device) {
-            Ok(reader) => readers.push((name, Rc::new(reader))),
+            Ok(reader) => readers.push((name, bytes, Rc::new(reader))),
             Err(e) => failed.push(format!("{name}: {e}")),
         }
     }
+    let (readers, backend, note) = place_readers(readers, backend).await;
     let loaded = readers
         .iter()
         .map(|(name, r)| ReaderInfo { name: name.clone(), description: r.info.describe(), looks_inside: r.experiment == ExperimentId::P3 })
@@ -377,7 +378,60 @@ async fn load_readers(worker: &Worker, models: Vec<NamedWeights>, kept_cnn: bool
     });
     let denoiser_info = denoiser.as_ref().map(|(name, d)| ReaderInfo { name: name.clone(), description: d.info.describe(), looks_inside: false });
     *worker.denoiser.borrow_mut() = denoiser.map(|(_, d)| d);
-    WorkerOutput::ReadersLoaded { loaded, denoiser: denoiser_info, failed }
+    WorkerOutput::ReadersLoaded { loaded, denoiser: denoiser_info, failed, backend, note }
+}
+
+/// Where the playground's readers read: the CPU backend unless WebGPU is asked for (or
+/// `auto`) and every reader, loaded there, reads the probe digits as on the CPU backend;
+/// for `auto`, WebGPU only where a probe reading by all of them is faster there. Returns
+/// the readers, the backend's name, and a note for the page.
+async fn place_readers(on_cpu: Vec<(String, Vec<u8>, Rc<DigitReader>)>, choice: BackendChoice) -> (Vec<(String, Rc<DigitReader>)>, String, Option<String>) {
+    let cpu_readers = || on_cpu.iter().map(|(name, _, r)| (name.clone(), r.clone())).collect::<Vec<_>>();
+    let stay = |note: Option<String>| (cpu_readers(), backend::CPU_NAME.to_string(), note);
+    if choice == BackendChoice::Cpu || on_cpu.is_empty() {
+        return stay(None);
+    }
+    let gpu = match backend::webgpu().await {
+        Ok(gpu) => gpu,
+        Err(e) => return stay(Some(format!("WebGPU is not available ({e}), so the CPU backend reads"))),
+    };
+    let mut on_gpu = Vec::with_capacity(on_cpu.len());
+    for (name, bytes, cpu_reader) in &on_cpu {
+        let reader = match DigitReader::load(bytes, &gpu.device) {
+            Ok(reader) => reader,
+            Err(e) => return stay(Some(format!("{name} could not be loaded on WebGPU ({e}); the CPU backend reads"))),
+        };
+        match reader::max_difference(cpu_reader, &reader).await {
+            Ok(d) if d <= reader::DEVICE_TOLERANCE => on_gpu.push((name.clone(), Rc::new(reader))),
+            Ok(d) => return stay(Some(format!("{name} reads the check digits differently on WebGPU (by {d:.1e}); the CPU backend reads"))),
+            Err(e) => return stay(Some(format!("{name} failed on WebGPU ({e}); the CPU backend reads"))),
+        }
+    }
+    if choice == BackendChoice::Auto {
+        // The check above warmed both devices' kernels; now one probe reading by all of them.
+        let (cpu_ms, gpu_ms) = (probe_ms(&cpu_readers()).await, probe_ms(&on_gpu).await);
+        let measured = format!("a reading by all of them took {cpu_ms:.1} ms on the CPU backend, {gpu_ms:.1} ms on {}", gpu.name);
+        if cpu_ms <= gpu_ms {
+            return stay(Some(format!("auto: {measured}")));
+        }
+        return (on_gpu, gpu.name, Some(format!("auto: {measured}")));
+    }
+    (on_gpu, gpu.name, None)
+}
+
+/// Milliseconds for `readers` to read the first probe digit (the median of three).
+async fn probe_ms(readers: &[(String, Rc<DigitReader>)]) -> f64 {
+    let digit = reader::probe_digits().swap_remove(0);
+    let mut times = Vec::with_capacity(3);
+    for _ in 0..3 {
+        let start = crate::web::now_ms();
+        for (_, reader) in readers {
+            let _ = reader.probabilities(&digit).await;
+        }
+        times.push(crate::web::now_ms() - start);
+    }
+    times.sort_by(f64::total_cmp);
+    times[1]
 }
 
 /// The digit noised and denoised, and the first CNN's reading of both.
@@ -394,7 +448,8 @@ async fn denoise(worker: &Worker, pixels: &[u8], level: f64, seed: u64) -> Worke
         let cnn = cnn.clone();
         async move {
             let (name, reader) = cnn?;
-            reader.probabilities(&image).await.ok().map(|probabilities| Reading { name, probabilities })
+            let start = crate::web::now_ms();
+            reader.probabilities(&image).await.ok().map(|probabilities| Reading { name, probabilities, ms: crate::web::now_ms() - start })
         }
     };
     let noised_reading = read(noised.clone()).await;
@@ -417,8 +472,9 @@ async fn read_digit(worker: &Worker, pixels: &[u8]) -> WorkerOutput {
     let readers = worker.readers.borrow().clone();
     let mut readings = Vec::with_capacity(readers.len());
     for (name, reader) in readers {
+        let start = crate::web::now_ms();
         match reader.probabilities(pixels).await {
-            Ok(probabilities) => readings.push(Reading { name, probabilities }),
+            Ok(probabilities) => readings.push(Reading { name, probabilities, ms: crate::web::now_ms() - start }),
             Err(e) => return WorkerOutput::RequestFailed(format!("{name} could not read the digit: {e}")),
         }
     }

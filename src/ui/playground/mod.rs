@@ -23,7 +23,7 @@ use super::kept::Kept;
 use super::stored_cnn::StoredCnn;
 use super::worker_client::{WorkerClient, WorkerEvent};
 use crate::data::DatasetId;
-use crate::experiment::ExperimentId;
+use crate::experiment::{BackendChoice, ExperimentId};
 use crate::experiment::record::Outcome;
 use crate::experiment::result::Insight;
 use crate::protocol::{DenoisedDrawing, NamedWeights, ReaderInfo, Reading, WorkerInput, WorkerOutput};
@@ -39,6 +39,8 @@ pub struct Wanted {
     pub uploaded: Vec<String>,
     /// `(record key, name)` of P4's latest kept autoencoder.
     pub denoiser: Option<(String, String)>,
+    /// Where the classifiers should read.
+    pub backend: BackendChoice,
 }
 
 /// The seed's training noise level: where the denoising slider starts.
@@ -70,6 +72,10 @@ pub struct Playground {
     pub denoised: RwSignal<Option<DenoisedDrawing>>,
     /// Milliseconds from sending the last digit to its readings (all classifiers).
     pub latency_ms: RwSignal<Option<f64>>,
+    /// Where the classifiers should read (the tab's select; `auto`: measured in the worker).
+    pub backend: RwSignal<BackendChoice>,
+    /// Where they read, and the worker's note on why (from `ReadersLoaded`).
+    pub placement: RwSignal<Option<(String, Option<String>)>>,
     sent_ms: StoredValue<f64>,
     loaded: StoredValue<Option<Wanted>>,
     uploaded: StoredValue<Vec<NamedWeights>>,
@@ -95,6 +101,8 @@ impl Playground {
             digit: RwSignal::new(None),
             readings: RwSignal::new(Vec::new()),
             latency_ms: RwSignal::new(None),
+            backend: RwSignal::new(BackendChoice::Auto),
+            placement: RwSignal::new(None),
             insight: RwSignal::new(None),
             denoiser: RwSignal::new(None),
             noise_level: RwSignal::new(DEFAULT_NOISE),
@@ -137,6 +145,7 @@ impl Playground {
             });
         }
         wanted.uploaded = self.uploaded.with_value(|u| u.iter().map(|m| m.name.clone()).collect());
+        wanted.backend = self.backend.get();
         wanted
     }
 
@@ -165,7 +174,7 @@ impl Playground {
                 }
             }
             this.failed.set(failed);
-            let input = WorkerInput::LoadReaders { models, kept_cnn: wanted.cnn.is_some(), uploaded: this.uploaded.get_value(), denoiser };
+            let input = WorkerInput::LoadReaders { models, kept_cnn: wanted.cnn.is_some(), uploaded: this.uploaded.get_value(), denoiser, backend: wanted.backend };
             if let Err(e) = this.client().start(input) {
                 this.loading.set(false);
                 this.message.set(Some(format!("the playground's worker did not start: {e}")));
@@ -258,8 +267,9 @@ impl Playground {
 
     fn on_event(&self, event: WorkerEvent) {
         match event {
-            WorkerEvent::Output(WorkerOutput::ReadersLoaded { loaded, denoiser, failed }) => {
+            WorkerEvent::Output(WorkerOutput::ReadersLoaded { loaded, denoiser, failed, backend, note }) => {
                 self.loading.set(false);
+                self.placement.set(Some((backend, note)));
                 self.denoiser.set(denoiser);
                 self.insight.set(None);
                 self.denoised.set(None);

@@ -8,7 +8,35 @@ use super::denoise::DenoiseFigure;
 use super::inside::LookInside;
 use super::readings::{InputPreview, ReadingBars};
 use crate::ui::data_panel::DataState;
+use crate::experiment::BackendChoice;
 use crate::ui::lab::Lab;
+
+/// Where the classifiers read: a select (auto, WebGPU, CPU) and what the worker chose.
+#[component]
+fn ReaderBackend() -> impl IntoView {
+    let play = expect_context::<Lab>().playground;
+    let options = [(BackendChoice::Auto, "auto (the faster, measured)"), (BackendChoice::Webgpu, "WebGPU"), (BackendChoice::Cpu, "CPU")];
+    view! {
+        <p class="reader-backend">
+            <label>"Read on "
+                <select data-testid="playground-backend" on:change=move |ev| {
+                    let value = event_target_value(&ev);
+                    if let Some((choice, _)) = options.iter().find(|(c, _)| c.as_str() == value) {
+                        play.backend.set(*choice);
+                    }
+                }>
+                    {options.iter().map(|(choice, label)| view! {
+                        <option value=choice.as_str() selected=move || play.backend.get() == *choice>{*label}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            {move || play.placement.get().map(|(backend, note)| view! {
+                " " <span data-testid="playground-placed">{format!("reading on {backend}")}</span>
+                {note.map(|n| view! { <span class="muted small" data-testid="playground-placed-note">{format!(" ({n})")}</span> })}
+            })}
+        </p>
+    }
+}
 
 /// The playground. Its worker starts when the panel is shown and goes when it is hidden.
 #[component]
@@ -76,10 +104,15 @@ pub fn PlaygroundPanel() -> impl IntoView {
             <div class="playground-read" data-testid="playground-readers">
                 {move || play.loading.get().then(|| view! { <p class="hint" role="status">"Loading the trained networks…"</p> })}
                 <ReadingBars readers=play.readers.into() readings=play.readings.into() />
-                {move || play.latency_ms.get().filter(|_| play.readings.with(|r| !r.is_empty())).map(|ms| view! {
-                    <p class="hint" data-testid="playground-latency" data-ms=format!("{ms:.1}")>
-                        {format!("Read by {} network(s) in {ms:.0} ms, in a worker on the CPU backend.", play.readings.with(Vec::len))}
-                    </p>
+                <ReaderBackend />
+                {move || play.latency_ms.get().filter(|_| play.readings.with(|r| !r.is_empty())).map(|ms| {
+                    let backend = play.placement.with(|p| p.as_ref().map_or_else(|| "?".to_string(), |(name, _)| name.clone()));
+                    let each = play.readings.with(|r| r.iter().map(|r| format!("{} {:.1} ms", r.name, r.ms)).collect::<Vec<_>>().join(" · "));
+                    view! {
+                        <p class="hint" data-testid="playground-latency" data-ms=format!("{ms:.1}") data-backend=backend.clone()>
+                            {format!("Read by {} network(s) in {ms:.0} ms, in a worker on {backend} ({each}).", play.readings.with(Vec::len))}
+                        </p>
+                    }
                 })}
                 <LookInside digit=play.digit.into() insight=play.insight.into() />
                 <DenoiseFigure denoiser=play.denoiser.into() level=play.noise_level.into() denoised=play.denoised.into()

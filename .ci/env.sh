@@ -12,6 +12,11 @@ TRUNK_VERSION=0.21.14
 # Must equal the wasm-bindgen version in Cargo.lock (Trunk.toml pins the same).
 WASM_BINDGEN_VERSION=0.2.130
 
+# Fuzzing (.ci/fuzz): libFuzzer needs a nightly rustc; this one, pinned, installs through
+# rustup on these machines.
+FUZZ_TOOLCHAIN=nightly-2026-05-19
+CARGO_FUZZ_VERSION=0.13.1
+
 step() { printf '\n== %s ==\n' "$*"; }
 
 has_version() { command -v "$1" >/dev/null 2>&1 && "$1" --version 2>/dev/null | grep -qF "$2"; }
@@ -25,6 +30,13 @@ ensure_build_tools() {
   # --locked fails here (a locked dependency is missing from the registry); unlocked works.
   has_version wasm-bindgen "wasm-bindgen $WASM_BINDGEN_VERSION" \
     || cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --root "$TOOLS"
+}
+
+ensure_fuzz_tools() {
+  step "fuzz tools ($FUZZ_TOOLCHAIN, cargo-fuzz $CARGO_FUZZ_VERSION)"
+  rustup toolchain list | grep -q "^$FUZZ_TOOLCHAIN" || rustup toolchain install "$FUZZ_TOOLCHAIN" --profile minimal
+  mkdir -p "$TOOLS"
+  has_version cargo-fuzz "cargo-fuzz $CARGO_FUZZ_VERSION" || cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked --root "$TOOLS"
 }
 
 ensure_browser() {

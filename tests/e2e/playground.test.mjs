@@ -19,6 +19,11 @@ const images = mnist('t10k-images-idx3-ubyte.gz').subarray(16);
 const labels = mnist('t10k-labels-idx1-ubyte.gz').subarray(8);
 const digit = (i) => images.subarray(i * 784, (i + 1) * 784);
 
+/** The worker's note on where the classifiers read ('' without one). */
+const placedNote = () => page.evaluate(() => document.querySelector('[data-testid="playground-placed-note"]')?.textContent ?? '');
+
+const median = (values) => { const v = [...values].sort((a, b) => a - b); return v[Math.floor(v.length / 2)]; };
+
 /** The pad's on-screen box. */
 async function padBox() {
   const box = await page.getByTestId('pad').boundingBox();
@@ -53,6 +58,7 @@ async function readings(count) {
     const now = await page.evaluate(() => [...document.querySelectorAll('[data-testid^="reader-"]')].map((el, i) => ({
       name: el.querySelector('h3')?.firstChild?.textContent ?? '',
       top: el.dataset.top,
+      ms: Number(el.dataset.ms),
       sum: [...el.querySelectorAll(`[data-testid^="prob-${i}-"]`)].reduce((s, bar) => s + Number(bar.dataset.p), 0),
     })));
     const text = JSON.stringify(now);
@@ -79,6 +85,12 @@ test('drawn test digits are read by the kept CNN and MLP; saved models upload ag
 
   await page.getByTestId('tab-play').click();
   await page.getByTestId('reader-1').waitFor({ timeout: 60_000 });
+  // The default, auto, measures both backends in the worker and says what it found.
+  await page.getByTestId('playground-placed').waitFor({ timeout: 120_000 });
+  console.log(`# playground auto: ${await page.getByTestId('playground-placed').textContent()}${await placedNote()}`);
+  // The ten digits below on the CPU backend.
+  await page.getByTestId('playground-backend').selectOption('cpu');
+  await page.waitForFunction(() => document.querySelector('[data-testid="playground-placed"]')?.textContent === 'reading on cpu', null, { timeout: 60_000 });
   const names = await page.evaluate(() => [...document.querySelectorAll('[data-testid^="reader-"] h3')].map((h) => h.firstChild.textContent));
   assert.deepEqual(names, ['P2 · MLP 784-64-64-10', 'P3 CNN (kept)']);
 
@@ -89,12 +101,15 @@ test('drawn test digits are read by the kept CNN and MLP; saved models upload ag
   });
   const table = [];
   const latencies = [];
+  const perModel = { mlp: [], cnn: [] };
   let cnnRight = 0;
   for (let i = 0; i < 10; i++) {
     await drawDigit(digit(i));
     const read = await readings(2);
     for (const r of read) assert.ok(Math.abs(r.sum - 1) < 1e-3, `${r.name}'s probabilities sum to ${r.sum}`);
     const [mlp, cnn] = read.map((r) => Number(r.top));
+    perModel.mlp.push(read[0].ms);
+    perModel.cnn.push(read[1].ms);
     table.push({ digit: i, label: labels[i], mlp, cnn });
     if (cnn === labels[i]) cnnRight++;
     // The 28x28 input shows the drawing.
@@ -114,10 +129,34 @@ test('drawn test digits are read by the kept CNN and MLP; saved models upload ag
   console.table(table);
   latencies.sort((a, b) => a - b);
   console.log(`# a reading by both networks (MLP + CNN, CPU backend, send to reply): median ${latencies[5]} ms, max ${latencies[9]} ms`);
+  console.log(`# per model in the worker, CPU backend: MLP median ${median(perModel.mlp)} ms, CNN median ${median(perModel.cnn)} ms`);
   assert.ok(cnnRight >= 9, `the kept CNN read ${cnnRight} of 10 drawn digits right`);
   const longTasks = await page.evaluate(() => window.__longTasks);
   console.log(`# main-thread tasks over 50 ms while drawing ten digits: ${longTasks.length} ${JSON.stringify(longTasks)}`);
   assert.deepEqual(longTasks, [], 'no main-thread task over 50 ms while drawing');
+
+  // The same networks on WebGPU (checked against the CPU backend in the worker first):
+  // they read the same classes.
+  await page.getByTestId('playground-backend').selectOption('webgpu');
+  // The placement clears while the worker loads, and shows again once it has placed them.
+  await page.waitForFunction(() => !document.querySelector('[data-testid="playground-placed"]'), null, { timeout: 10_000 }).catch(() => {});
+  await page.getByTestId('playground-placed').waitFor({ timeout: 120_000 });
+  const placed = await page.getByTestId('playground-placed').textContent();
+  assert.match(placed, /^reading on webgpu/, `WebGPU passed the batch-1 check: ${placed} ${await placedNote()}`);
+  const gpu = { mlp: [], cnn: [], latencies: [] };
+  for (let i = 0; i < 5; i++) {
+    await drawDigit(digit(i));
+    const read = await readings(2);
+    for (const r of read) assert.ok(Math.abs(r.sum - 1) < 1e-3, `${r.name}'s probabilities sum to ${r.sum} on WebGPU`);
+    assert.deepEqual(read.map((r) => Number(r.top)), [table[i].mlp, table[i].cnn], `digit ${i}: WebGPU reads as the CPU backend did`);
+    gpu.mlp.push(read[0].ms);
+    gpu.cnn.push(read[1].ms);
+    gpu.latencies.push(Number(await page.getByTestId('playground-latency').getAttribute('data-ms')));
+    await page.getByTestId('pad-clear').click();
+  }
+  console.log(`# per model in the worker, ${placed.replace('reading on ', '')}: MLP median ${median(gpu.mlp)} ms, CNN median ${median(gpu.cnn)} ms; both, send to reply: median ${median(gpu.latencies)} ms`);
+  await page.getByTestId('playground-backend').selectOption('cpu');
+  await page.waitForFunction(() => document.querySelector('[data-testid="playground-placed"]')?.textContent === 'reading on cpu', null, { timeout: 60_000 });
 
   // An empty pad reads nothing (no guess).
   assert.equal(await page.locator('[data-testid="reader-0"]').getAttribute('data-top'), '');

@@ -156,6 +156,7 @@ impl Playground {
         }
         self.loaded.set_value(Some(wanted.clone()));
         self.loading.set(true);
+        self.placement.set(None);
         let this = *self;
         spawn_local(async move {
             let mut models = Vec::new();

@@ -76,7 +76,8 @@ pub fn ReadingBars(
                 }
             }).collect_view();
             view! {
-                <section class="reader" data-testid=format!("reader-{index}") data-top=top.map(|(c, _)| c.to_string()).unwrap_or_default()>
+                <section class="reader" data-testid=format!("reader-{index}") data-top=top.map(|(c, _)| c.to_string()).unwrap_or_default()
+                    data-ms=reading.as_ref().map(|r| format!("{:.2}", r.ms)).unwrap_or_default()>
                     <h3>{reader.name.clone()}" "<span class="reader-top">{summary}</span></h3>
                     <p class="hint">{reader.description.clone()}</p>
                     <ol class="bars" aria-label=format!("{}: probability of each digit", reader.name)>{bars}</ol>

@@ -54,6 +54,8 @@ pub enum WeightsError {
     WrongType(String),
     #[error("reading the weights from the device failed: {0}")]
     Backend(String),
+    #[error("tensor `{0}` holds values that are not finite (NaN or infinite): the network it came from diverged")]
+    NotFinite(String),
 }
 
 /// What a weights file says about itself.
@@ -114,6 +116,19 @@ fn parse(bytes: &[u8]) -> Result<SafeTensors<'_>, WeightsError> {
     SafeTensors::deserialize(bytes).map_err(|e| WeightsError::Format(e.to_string()))
 }
 
+/// Every f32 of `file` finite, else the first tensor (by name) that is not.
+fn check_finite(file: &SafeTensors<'_>) -> Result<(), WeightsError> {
+    let mut names = file.names();
+    names.sort_unstable();
+    for name in names {
+        let Ok(tensor) = file.tensor(name) else { continue };
+        if tensor.dtype() == Dtype::F32 && tensor.data().chunks_exact(4).any(|b| !f32::from_le_bytes([b[0], b[1], b[2], b[3]]).is_finite()) {
+            return Err(WeightsError::NotFinite(name.to_string()));
+        }
+    }
+    Ok(())
+}
+
 /// Reads the header of `bytes` and checks it holds `model` with exactly the `expected`
 /// f32 tensors.
 pub fn inspect(bytes: &[u8], model: &str, expected: &[(&str, Vec<usize>)]) -> Result<WeightsInfo, WeightsError> {
@@ -138,8 +153,9 @@ pub fn inspect(bytes: &[u8], model: &str, expected: &[(&str, Vec<usize>)]) -> Re
         extra.sort_unstable();
         return Err(WeightsError::Unexpected(extra.join(", ")));
     }
-    // The header alone does not prove the data is all there: parse the whole file.
-    parse(bytes)?;
+    // The header alone does not prove the data is all there: parse the whole file, and
+    // check every weight (a diverged network's file reads fine and computes NaN).
+    check_finite(&parse(bytes)?)?;
     let params = expected.iter().map(|(_, s)| s.iter().product::<usize>()).sum();
     Ok(WeightsInfo { model: found, params, metadata })
 }
@@ -271,6 +287,7 @@ mod module_io {
     /// exactly the module's tensors.
     pub fn import<M: Module>(module: M, bytes: &[u8], model: &str) -> Result<M, WeightsError> {
         let file = parse(bytes)?;
+        check_finite(&file)?;
         let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| WeightsError::Format(e.to_string()))?;
         let found = header.metadata().as_ref().and_then(|m| m.get(MODEL_KEY).cloned()).unwrap_or_else(|| "an unnamed model".into());
         if found != model {
@@ -344,5 +361,18 @@ mod tests {
         let mlp_bytes = pollster::block_on(export(&mlp, CNN_MODEL, BTreeMap::new())).expect("export");
         assert!(import(cnn(1), &mlp_bytes, CNN_MODEL).is_err());
         assert!(inspect(&mlp_bytes, CNN_MODEL, &cnn_tensor_shapes()).is_err());
+    }
+
+    /// A diverged network's file parses but holds NaN: refused by name, on inspect and import.
+    #[test]
+    fn refuses_weights_that_are_not_finite() {
+        let mut bytes = pollster::block_on(export(&cnn(1), CNN_MODEL, BTreeMap::new())).expect("export");
+        // The last four bytes are the last f32 of the data (of some tensor).
+        let end = bytes.len();
+        bytes[end - 4..].copy_from_slice(&f32::NAN.to_le_bytes());
+        assert!(matches!(inspect(&bytes, CNN_MODEL, &cnn_tensor_shapes()), Err(WeightsError::NotFinite(_))));
+        assert!(matches!(import(cnn(2), &bytes, CNN_MODEL), Err(WeightsError::NotFinite(_))));
+        bytes[end - 4..].copy_from_slice(&f32::INFINITY.to_le_bytes());
+        assert!(matches!(inspect(&bytes, CNN_MODEL, &cnn_tensor_shapes()), Err(WeightsError::NotFinite(_))));
     }
 }

@@ -29,6 +29,8 @@ pub enum LoadError {
     Http { url: String, status: u16 },
     #[error("{url} is larger than the {limit} bytes this page accepts for it")]
     TooLarge { url: String, limit: u64 },
+    #[error("{url} sent nothing for {seconds} s, so the page stopped waiting: the server stalled; try again later")]
+    Stalled { url: String, seconds: u32 },
     #[error(transparent)]
     Data(#[from] DataError),
 }
@@ -68,8 +70,30 @@ async fn fetch(url: &str) -> Result<Response, LoadError> {
     } else {
         return Err(LoadError::Fetch { url: url.into(), reason: "no fetch in this context".into() });
     };
-    let response = JsFuture::from(promise).await.map_err(|e| LoadError::Fetch { url: url.into(), reason: js_error(e) })?;
+    let response = within_stall_limit(promise, url).await?;
     response.dyn_into::<Response>().map_err(|_| LoadError::Fetch { url: url.into(), reason: "not a Response".into() })
+}
+
+/// How long a download may go without a byte (or the server without an answer) before the
+/// page gives up on it with a message.
+pub const STALL_SECONDS: u32 = 20;
+
+/// `promise`'s value, or [`LoadError::Stalled`] when it has not settled within
+/// [`STALL_SECONDS`]. A fetch resolves to a `Response` and a read to `{done, value}`, never
+/// to `undefined`, which is what the timer resolves to.
+async fn within_stall_limit(promise: js_sys::Promise, url: &str) -> Result<JsValue, LoadError> {
+    let timer = js_sys::Promise::new(&mut |resolve, _reject| {
+        let set_timeout = Reflect::get(&js_sys::global(), &JsValue::from_str("setTimeout")).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+        if let Some(set_timeout) = set_timeout {
+            let _ = set_timeout.call2(&JsValue::NULL, &resolve, &JsValue::from(STALL_SECONDS * 1000));
+        }
+    });
+    let first = JsFuture::from(js_sys::Promise::race(&js_sys::Array::of2(&promise, &timer))).await;
+    match first {
+        Ok(value) if value.is_undefined() => Err(LoadError::Stalled { url: url.into(), seconds: STALL_SECONDS }),
+        Ok(value) => Ok(value),
+        Err(e) => Err(LoadError::Fetch { url: url.into(), reason: js_error(e) }),
+    }
 }
 
 /// The Cache Storage bucket, or `None` where the browser has none (e.g. an insecure
@@ -133,7 +157,13 @@ async fn fetch_with_progress(url: &str, limit: u64, mut on_chunk: impl FnMut(u64
         .map_err(|_| LoadError::Fetch { url: url.into(), reason: "body has no reader".into() })?;
     let mut bytes = Vec::with_capacity(total.unwrap_or(0).min(limit) as usize);
     loop {
-        let chunk = JsFuture::from(reader.read()).await.map_err(|e| LoadError::Fetch { url: url.into(), reason: js_error(e) })?;
+        let chunk = match within_stall_limit(reader.read(), url).await {
+            Ok(chunk) => chunk,
+            Err(e) => {
+                let _ = reader.cancel();
+                return Err(e);
+            }
+        };
         let done = Reflect::get(&chunk, &JsValue::from_str("done")).ok().and_then(|d| d.as_bool()).unwrap_or(true);
         if done {
             break;

@@ -4,6 +4,7 @@ import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import assert from 'node:assert/strict';
 import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
@@ -91,6 +92,10 @@ export function serve(root) {
       res.write(Buffer.from([0x1f, 0x8b]));
       return;
     }
+    if (url.pathname.startsWith('/bad/')) {
+      serveBad(root, url.pathname, res);
+      return;
+    }
     const file = path.join(root, decodeURIComponent(url.pathname));
     if (!file.startsWith(root)) { res.writeHead(403).end(); return; }
     const target = fs.existsSync(file) && fs.statSync(file).isDirectory() ? path.join(file, 'index.html') : file;
@@ -104,9 +109,57 @@ export function serve(root) {
   });
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => {
-      resolve({ url: `http://127.0.0.1:${server.address().port}`, close: () => server.close() });
+      // A stalled response holds its connection open: close those too.
+      resolve({ url: `http://127.0.0.1:${server.address().port}`, close: () => { server.closeAllConnections(); server.close(); } });
     });
   });
+}
+
+/** A 100 MB run of zeros, gzipped (about 100 KB): more than any MNIST file may inflate to. */
+let bomb;
+
+/**
+ * `/bad/<kind>/<file>`: MNIST's real files, except the training images, which are broken
+ * as `kind` says (the bad-input matrix): `truncated` (half the IDX payload), `wrong-magic`,
+ * `oversized` (streams past the page's cap, no length announced), `bomb` (a gzip bomb),
+ * `404`, `500`, `stall` (headers, a few bytes, then nothing).
+ */
+function serveBad(root, pathname, res) {
+  const [, , kind, name] = pathname.split('/');
+  const real = path.join(root, 'assets/mnist', name ?? '');
+  if (!name || !fs.existsSync(real)) { res.writeHead(404).end(); return; }
+  if (!name.startsWith('train-images')) {
+    const body = fs.readFileSync(real);
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length });
+    res.end(body);
+    return;
+  }
+  const raw = () => zlib.gunzipSync(fs.readFileSync(real));
+  const send = (body) => { res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length }); res.end(body); };
+  switch (kind) {
+    case 'truncated': { const r = raw(); send(zlib.gzipSync(r.subarray(0, 16 + (r.length - 16) / 2))); break; }
+    case 'wrong-magic': { const r = Buffer.from(raw()); r[2] = 0x0d; send(zlib.gzipSync(r)); break; }
+    case 'bomb': bomb ??= zlib.gzipSync(Buffer.alloc(100_000_000)); send(bomb); break;
+    case 'oversized': {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      const chunk = Buffer.alloc(1 << 20);
+      let sent = 0;
+      const more = () => {
+        // Until the page cancels (it must, at its cap), or 200 MB.
+        while (sent < 200 && !res.destroyed) {
+          sent++;
+          if (!res.write(chunk)) { res.once('drain', more); return; }
+        }
+        res.end();
+      };
+      more();
+      break;
+    }
+    case '404': res.writeHead(404).end('not found'); break;
+    case '500': res.writeHead(500).end('internal error'); break;
+    case 'stall': res.writeHead(200, { 'content-type': 'application/octet-stream' }); res.write(Buffer.from([0x1f, 0x8b])); break;
+    default: res.writeHead(404).end();
+  }
 }
 
 /** The encoded size (characters of JSON) of every run the page keeps in IndexedDB, by key. */

@@ -162,10 +162,10 @@ impl RunConfig {
             errors.push(ParamError::OutOfRange { key: "seed".into(), value: self.seed.to_string(), range: format!("0 to {MAX_SEED}") });
         }
         if !(0.0..=1.0).contains(&self.l2) {
-            errors.push(ParamError::OutOfRange { key: "l2".into(), value: self.l2.to_string(), range: "0 to 1".into() });
+            errors.push(ParamError::OutOfRange { key: "l2".into(), value: format!("{:?}", self.l2), range: "0 to 1".into() });
         }
         if !(self.lr > 0.0 && self.lr <= 10.0) {
-            errors.push(ParamError::OutOfRange { key: "lr".into(), value: self.lr.to_string(), range: "0 < lr <= 10".into() });
+            errors.push(ParamError::OutOfRange { key: "lr".into(), value: format!("{:?}", self.lr), range: "0 < lr <= 10".into() });
         }
         if errors.is_empty() { Ok(()) } else { Err(errors) }
     }

@@ -109,7 +109,8 @@ pub fn App() -> impl IntoView {
     // set before the app starts, by web/app_loader.js): after that reload the data loads.
     let foreign = initial.data.as_deref().and_then(foreign_origin);
     let agreed = foreign.as_ref().is_some_and(|origin| data_consent().as_deref() == Some(origin.as_str()));
-    let autostart = initial.autostart && foreign.is_none();
+    // Nor does a link with refused values: it would train on something other than it says.
+    let autostart = initial.autostart && foreign.is_none() && param_errors.is_empty();
     let autostart_report = initial.report.filter(|_| autostart);
     let load = {
         let data_url = data_url.clone();

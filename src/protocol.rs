@@ -196,6 +196,9 @@ pub enum WorkerOutput {
     Denoised(Box<DenoisedDrawing>),
     /// The loaded classifiers' readings of a `ReadDigit`, in load order.
     Read(Vec<Reading>),
+    /// The run failed because the worker's WebGPU device was lost (the message says so and
+    /// what to do). The page replaces this worker: burn cannot set WebGPU up twice in one.
+    DeviceLost(String),
     /// The answer to `LookInside` (`None`: no CNN is loaded).
     Insight(Option<Insight>),
     /// Cancelled by the page after `completed` epochs.

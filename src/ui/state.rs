@@ -305,6 +305,8 @@ impl RunState {
             | WorkerOutput::ReadersLoaded { .. }
             | WorkerOutput::Read(_)
             | WorkerOutput::Insight(_) => {}
+            // The client turns it into `WorkerEvent::Crashed` before it gets here.
+            WorkerOutput::DeviceLost(_) => {}
         }
     }
 

@@ -752,6 +752,8 @@ impl Sweep {
             | WorkerOutput::ReadersLoaded { .. }
             | WorkerOutput::Read(_)
             | WorkerOutput::Insight(_) => {}
+            // The client turns it into `WorkerEvent::Crashed` before it gets here.
+            WorkerOutput::DeviceLost(_) => {}
         }
     }
 

@@ -93,6 +93,22 @@ impl Drop for Live {
     }
 }
 
+/// Marks the live worker of `generation` crashed (replaced on the next start) and
+/// terminates it.
+fn retire(inner: &RefCell<Inner>, generation: u64) {
+    let worker = {
+        let mut inner = inner.borrow_mut();
+        inner.live.as_mut().filter(|l| l.generation == generation).map(|live| {
+            live.state = LiveState::Crashed;
+            live.queued = None;
+            live.worker.clone()
+        })
+    };
+    if let Some(worker) = worker {
+        worker.terminate();
+    }
+}
+
 fn post(worker: &Worker, id: u64, input: &WorkerInput) -> Result<(), String> {
     let value = messages::to_js(&Request { id, input: input.clone() })?;
     worker
@@ -231,17 +247,7 @@ impl WorkerClient {
                 if protocol != PROTOCOL_VERSION {
                     // A worker file from another version of the page (a stale cache after a
                     // deploy): its messages would be misread.
-                    let worker = {
-                        let mut inner = inner.borrow_mut();
-                        inner.live.as_mut().filter(|l| l.generation == generation).map(|live| {
-                            live.state = LiveState::Crashed;
-                            live.queued = None;
-                            live.worker.clone()
-                        })
-                    };
-                    if let Some(worker) = worker {
-                        worker.terminate();
-                    }
+                    retire(&inner, generation);
                     return handler(WorkerEvent::Crashed(format!(
                         "the training worker is from another version of this page (protocol {protocol}, page {PROTOCOL_VERSION}); reload the page"
                     )));
@@ -264,6 +270,12 @@ impl WorkerClient {
                     handler(WorkerEvent::Failed(e));
                 }
                 return;
+            }
+            // A worker whose GPU device is lost cannot set WebGPU up again: replaced on the
+            // next start, as a crashed one is (its run offered to resume).
+            if let WorkerOutput::DeviceLost(message) = output {
+                retire(&inner, generation);
+                return handler(WorkerEvent::Crashed(message));
             }
             // Replies to requests older than the current run are stale.
             let stale = id.is_some_and(|id| id < inner.borrow().run_id);

@@ -27,6 +27,34 @@ pub struct Gpu {
 thread_local! {
     /// burn registers a wgpu runtime once per worker; later runs reuse it.
     static WEBGPU: std::cell::RefCell<Option<Gpu>> = const { std::cell::RefCell::new(None) };
+    /// Why this worker's WebGPU device was lost (its `lost` promise settled), if it was.
+    static LOST: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Why the worker's WebGPU device was lost, if it was. burn's wgpu runtime cannot be set up
+/// twice in one worker, so a worker whose device is lost is done with WebGPU: the page
+/// replaces it (`WorkerOutput::DeviceLost`), and the new worker sets WebGPU up again and
+/// checks it before training.
+pub fn device_lost() -> Option<String> {
+    LOST.with(|l| l.borrow().clone())
+}
+
+/// Notes the loss of `gpu_device` when its `lost` promise settles (`destroy()`, a driver
+/// reset, the GPU process gone).
+fn watch_for_loss(gpu_device: &JsValue) {
+    let Some(lost) = Reflect::get(gpu_device, &"lost".into()).ok().filter(|p| p.is_object()) else { return };
+    let on_lost = Closure::once_into_js(|info: JsValue| {
+        let field = |key: &str| Reflect::get(&info, &key.into()).ok().and_then(|v| v.as_string()).filter(|s| !s.is_empty());
+        let why = match (field("reason"), field("message")) {
+            (Some(reason), Some(message)) => format!("{reason}: {message}"),
+            (reason, message) => reason.or(message).unwrap_or_else(|| "no reason given".into()),
+        };
+        LOST.with(|l| *l.borrow_mut() = Some(why));
+        WEBGPU.with(|w| *w.borrow_mut() = None);
+    });
+    if let Some(then) = method(&lost, "then") {
+        let _ = then.call1(&lost, &on_lost);
+    }
 }
 
 pub const CPU_NAME: &str = "cpu";
@@ -46,6 +74,9 @@ pub async fn select(choice: BackendChoice) -> Result<Chosen, String> {
 /// The worker's WebGPU device, initialised on first use and checked against the CPU
 /// backend on a small matmul before any training trusts it.
 pub async fn webgpu() -> Result<Gpu, String> {
+    if let Some(why) = device_lost() {
+        return Err(format!("this worker's WebGPU device was lost ({why})"));
+    }
     if let Some(ready) = WEBGPU.with(|w| w.borrow().clone()) {
         return Ok(ready);
     }
@@ -63,6 +94,7 @@ pub async fn webgpu() -> Result<Gpu, String> {
     let gpu_device: JsValue = setup.device.as_webgpu().map(|d| AsRef::<JsValue>::as_ref(d).clone()).unwrap_or(JsValue::UNDEFINED);
     let name = format!("webgpu ({})", adapter_label(&gpu_device, &setup.adapter.get_info().name));
     self_check(&device).await?;
+    watch_for_loss(&gpu_device);
     let gpu = Gpu { device, name };
     WEBGPU.with(|w| *w.borrow_mut() = Some(gpu.clone()));
     Ok(gpu)

@@ -251,8 +251,27 @@ async fn run(worker: &Worker, config: &RunConfig, backend: BackendChoice, data_u
     match outcome {
         Ok(output) => output,
         Err(TrainError::Cancelled { completed }) => WorkerOutput::Cancelled { completed },
+        Err(e) if chosen.name != backend::CPU_NAME => match lost_device_after_failure().await {
+            Some(why) => WorkerOutput::DeviceLost(format!(
+                "the GPU device was lost during the run ({why}); the failure was: {e}. The next run starts a fresh worker, \
+                 which sets WebGPU up again and checks it before training; or choose the CPU backend"
+            )),
+            None => WorkerOutput::Error(e.to_string()),
+        },
         Err(e) => WorkerOutput::Error(e.to_string()),
     }
+}
+
+/// Whether a WebGPU run failed because its device was lost: the device's `lost` promise
+/// may settle just after the failed readback it caused, so give it a moment.
+async fn lost_device_after_failure() -> Option<String> {
+    for _ in 0..10 {
+        if let Some(why) = backend::device_lost() {
+            return Some(why);
+        }
+        gloo_timers::future::TimeoutFuture::new(20).await;
+    }
+    backend::device_lost()
 }
 
 /// Stores a trained CNN in the browser for P4 and later visits.

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { openApp, finished } from './server.mjs';
+import { openApp, finished, launch } from './server.mjs';
 
 let url, page;
 openApp((app) => ({ url, page } = app));
@@ -46,7 +46,11 @@ async function waitFor(testId, pattern, timeout = 60_000) {
 
 /** One row: `provoke` makes the input and returns the message shown; then a P2 run must
  * finish and the run kept at the start must still be kept. */
+// MATRIX_FROM=<row name's start>: skip the rows before it (while working on one row).
+let skipping = Boolean(process.env.MATRIX_FROM);
 async function row(input, provoke) {
+  if (skipping && !input.startsWith(process.env.MATRIX_FROM)) return;
+  skipping = false;
   let message;
   let usable = false;
   let kept = false;
@@ -188,19 +192,26 @@ test('the bad-input matrix', { timeout: 1_500_000 }, async () => {
   });
 
   await row('storage quota exceeded', async () => {
-    const cdp = await page.context().newCDPSession(page);
+    // In a fresh profile: an origin already granted persistent storage (this one, which
+    // keeps runs) is not held to an overridden quota. The row's checks then run here too.
+    const fresh = await launch();
+    const cdp = await fresh.context.newCDPSession(fresh.page);
     const origin = new URL(url).origin;
     try {
-      await page.goto(`${url}/?experiment=p2&backend=cpu`);
-      await dataReady();
+      await fresh.page.goto(`${url}/?experiment=p2&epochs=1&train_size=1000&test_size=500&seed=13&backend=cpu`);
+      await fresh.page.waitForFunction(() => document.querySelector('[data-testid="data-status"]')?.textContent === 'ready', null, { timeout: 110_000 });
       await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 1 });
-      await page.goto(`${url}/?experiment=p2&epochs=1&train_size=1000&test_size=500&seed=13&backend=cpu&autostart=1`);
-      assert.equal(await finished(page, 170_000), 'done');
-      const message = await waitFor('kept-message', /storage for this page is full/, 30_000);
-      assert.ok(Number(await text('test-accuracy')) > 0.5, 'the run stays on the page');
+      await fresh.page.getByTestId('train-button').click();
+      assert.equal(await finished(fresh.page, 170_000), 'done');
+      await fresh.page.waitForFunction(() => /storage for this page is full/.test(document.querySelector('[data-testid="kept-message"]')?.textContent ?? ''), null, { timeout: 30_000 });
+      assert.ok(Number(await fresh.page.getByTestId('test-accuracy').textContent()) > 0.2, 'the run stays on the page (8 steps: above chance)');
+      const message = await fresh.page.getByTestId('kept-message').textContent();
+      await fresh.page.getByTestId('train-button').click();
+      assert.equal(await finished(fresh.page, 170_000), 'done', 'and the page trains again');
       return message;
     } finally {
-      await cdp.send('Storage.overrideQuotaForOrigin', { origin });
+      await cdp.send('Storage.overrideQuotaForOrigin', { origin }).catch(() => {});
+      await fresh.context.close();
     }
   });
 
@@ -231,7 +242,11 @@ test('the bad-input matrix', { timeout: 1_500_000 }, async () => {
       const destroyed = await Promise.all(page.workers().map((w) => w.evaluate(() => { if (!self.__testDevice) return false; self.__testDevice.destroy(); return true; }).catch(() => false)));
       assert.ok(destroyed.includes(true), 'a WebGPU device was destroyed');
       const status = await finished(page, 170_000);
-      assert.match(status, /^error: .*(GPU|device|WebGPU)/i, status);
+      assert.match(status, /GPU device was lost during the run \(destroyed/, status);
+      // The worker is replaced: a fresh one sets WebGPU up again, checks it, and trains.
+      await page.goto(`${url}/?experiment=p2&epochs=1&train_size=1000&test_size=500&seed=16&backend=webgpu&autostart=1`);
+      assert.equal(await finished(page, 170_000), 'done', 'WebGPU trains again on a fresh worker');
+      assert.match(await text('backend'), /^webgpu/);
       return status;
     } finally {
       page.off('worker', capture);

@@ -115,7 +115,7 @@ mod tests {
         assert_eq!(fashion.label(3), "3 (Dress)");
         assert_eq!(ClassNames::parse(&FASHION_MNIST.join("\n")).unwrap(), fashion);
         // Commas inside names survive when names come one per line.
-        let lines = ClassNames::parse("a, b\nc\nd\ne\nf\ng\nh\ni\nj\n").unwrap();
+        let lines = ClassNames::parse("a, b\nc\nd\ne\nf\ng\nh\ni\nj\nk\n").unwrap();
         assert_eq!(lines.name(0), "a, b");
         assert_eq!(ClassNames::parse(&fashion.to_text()).unwrap(), fashion);
         assert!(ClassNames::digits().is_digits());

@@ -2,14 +2,16 @@
 // Content Security Policy forbids; Trunk.toml's pattern_script puts this file's tag in the
 // page instead, with the two (hashed) paths as data attributes.
 //
-// First it adds the policy's connect-src: the page's own origin, plus the origin of the
-// link's `data=` when the visitor has agreed to load from it (the page stores that origin
-// in sessionStorage under CONSENT_KEY, src/ui/mod.rs `DATA_CONSENT_KEY`, and reloads). A
-// policy cannot be widened once set, so agreeing means a reload.
+// First it adds the policy's connect-src: the page's own origin (and its own blob: URLs),
+// plus the origin of the link's `data=` when the visitor has agreed to load from it (the
+// page stores that origin in sessionStorage under CONSENT_KEY, src/ui/mod.rs
+// `DATA_CONSENT_KEY`, and reloads). A policy cannot be widened once set, so agreeing means
+// a reload.
 const CONSENT_KEY = 'mnist-lab.data-origin-consent';
 
 function connectSources() {
-  const sources = ["'self'"];
+  // blob: URLs are made by the page itself (its downloads: results, models, figures).
+  const sources = ["'self'", 'blob:'];
   try {
     const data = new URLSearchParams(location.search).get('data');
     const agreed = sessionStorage.getItem(CONSENT_KEY);

@@ -21,15 +21,7 @@ fn download(href: &str, name: &str) -> Result<(), String> {
 
 /// Downloads `text` as a file of type `mime`.
 pub fn save_text(name: &str, mime: &str, text: &str) -> Result<(), String> {
-    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type(mime);
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(|e| format!("{e:?}"))?;
-    let href = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
-    let result = download(&href, name);
-    // Revoked once the download has surely read it (revoking at once can cancel it).
-    set_timeout(move || { let _ = web_sys::Url::revoke_object_url(&href); }, std::time::Duration::from_secs(30));
-    result
+    save_bytes(name, mime, text.as_bytes())
 }
 
 /// Downloads `bytes` as a file of type `mime` (a trained model, a bundle).
@@ -40,6 +32,7 @@ pub fn save_bytes(name: &str, mime: &str, bytes: &[u8]) -> Result<(), String> {
     let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(|e| format!("{e:?}"))?;
     let href = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
     let result = download(&href, name);
+    // Revoked once the download has surely read it (revoking at once can cancel it).
     set_timeout(move || { let _ = web_sys::Url::revoke_object_url(&href); }, std::time::Duration::from_secs(30));
     result
 }

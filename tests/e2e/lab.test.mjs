@@ -153,8 +153,8 @@ test('an invalid field is marked and disables Train, with the reason', { timeout
 // The interval itself (`experiment::run::REPORT_EVERY`) is the core's, tested natively
 // (`train::report_clock_tests`); wall-clock gaps here depend on the machine's load, so this
 // test asserts what the visitor sees: the bars move inside epochs, not only at their ends.
-test('a P2 run on 1,000 images moves its progress bars inside every epoch', { timeout: 180_000 }, async () => {
-  await page.goto(`${url}/?experiment=p2&epochs=10&train_size=1000&batch_size=8&backend=cpu`);
+test('a P2 run on 6,000 images moves its progress bars inside every epoch', { timeout: 180_000 }, async () => {
+  await page.goto(`${url}/?experiment=p2&epochs=2&train_size=6000&batch_size=8&backend=cpu`);
   await dataReady();
   await page.evaluate(() => {
     window.__progress = [];
@@ -171,14 +171,14 @@ test('a P2 run on 1,000 images moves its progress bars inside every epoch', { ti
   assert.equal(await finished(page, 170_000), 'done');
   const seen = await page.evaluate(() => window.__progress);
   const steps = seen[0]?.max;
-  assert.equal(steps, 125, 'steps per epoch: 1,000 images in batches of 8');
+  assert.equal(steps, 750, 'steps per epoch: 6,000 images in batches of 8');
   const midEpoch = seen.filter((p) => p.step > 1 && p.step < steps);
   // The epoch bar's value is epochs done, fractional (2.4 = 40 % into the third epoch).
   const epochsWithMidUpdates = new Set(midEpoch.map((p) => Math.floor(p.epoch))).size;
   const gaps = seen.slice(1).map((p, i) => p.t - seen[i].t);
-  console.log(`progress: ${seen.length} updates, ${midEpoch.length} inside epochs (in ${epochsWithMidUpdates} of 10), longest gap ${Math.round(Math.max(...gaps))} ms (machine-dependent, not asserted)`);
-  assert.ok(midEpoch.length >= 5, `${midEpoch.length} updates inside epochs`);
-  assert.ok(epochsWithMidUpdates >= 3, `the step bar moved inside ${epochsWithMidUpdates} epochs`);
+  console.log(`progress: ${seen.length} updates, ${midEpoch.length} inside epochs (in ${epochsWithMidUpdates} of 2), longest gap ${Math.round(Math.max(...gaps))} ms (machine-dependent, not asserted)`);
+  assert.ok(midEpoch.length >= 2, `${midEpoch.length} updates inside epochs`);
+  assert.ok(epochsWithMidUpdates >= 2, `the step bar moved inside ${epochsWithMidUpdates} epochs`);
   // The run's bar never runs backwards.
   for (let i = 1; i < seen.length; i++) assert.ok(seen[i].epoch >= seen[i - 1].epoch, `epoch bar went back at update ${i}`);
 });

@@ -222,36 +222,8 @@ mod tests {
         assert!((right as f64 / 200.0 - result.test_accuracy).abs() < 1e-9, "{right} of 200 against {}", result.test_accuracy);
     }
 
-    /// The device check: the same file twice agrees exactly; another network does not.
-    #[test]
-    fn the_probe_digits_tell_one_network_from_another() {
-        let device = Device::flex();
-        let probes = probe_digits();
-        assert_eq!(probes.len(), 3);
-        assert!(probes.iter().all(|d| d.len() == PIXELS && d.iter().filter(|&&p| p == 255).count() > 40));
-        let result = |config: RunConfig| crate::experiment::RunResult {
-            config,
-            backend: "cpu".into(),
-            model: crate::model::summary::cnn_summary(),
-            history: Vec::new(),
-            test_loss: 0.1,
-            test_accuracy: 0.9,
-            seconds: 1.0,
-            analysis: None,
-        };
-        let file = |seed: u64| pollster::block_on(export_trained(&Cnn::new(&mut StdRng::seed_from_u64(seed), &device), &result(RunConfig::p3()))).expect("exports");
-        let (a, b) = (file(1), file(2));
-        let (first, again, other) = (DigitReader::load(&a, &device).unwrap(), DigitReader::load(&a, &device).unwrap(), DigitReader::load(&b, &device).unwrap());
-        assert_eq!(pollster::block_on(max_difference(&first, &again)).unwrap(), 0.0);
-        let apart = pollster::block_on(max_difference(&first, &other)).unwrap();
-        assert!(apart > DEVICE_TOLERANCE, "two differently seeded CNNs differ by only {apart}");
-    }
-
-    /// A CNN file loads as a CNN reader; an autoencoder's or a damaged file is refused.
-    #[test]
-    fn readers_are_classifiers_only() {
-        let device = Device::flex();
-        let cnn = Cnn::new(&mut StdRng::seed_from_u64(3), &device);
+    /// The weights file of an untrained CNN drawn from `seed`, as P3 exports it.
+    fn cnn_file(seed: u64) -> Vec<u8> {
         let result = crate::experiment::RunResult {
             config: RunConfig::p3(),
             backend: "cpu".into(),
@@ -262,7 +234,28 @@ mod tests {
             seconds: 1.0,
             analysis: None,
         };
-        let bytes = pollster::block_on(export_trained(&cnn, &result)).expect("exports");
+        pollster::block_on(export_trained(&Cnn::new(&mut StdRng::seed_from_u64(seed), &Device::flex()), &result)).expect("exports")
+    }
+
+    /// The device check: the same file twice agrees exactly; another network does not.
+    #[test]
+    fn the_probe_digits_tell_one_network_from_another() {
+        let device = Device::flex();
+        let probes = probe_digits();
+        assert_eq!(probes.len(), 3);
+        assert!(probes.iter().all(|d| d.len() == PIXELS && d.iter().filter(|&&p| p == 255).count() > 40));
+        let (a, b) = (cnn_file(1), cnn_file(2));
+        let (first, again, other) = (DigitReader::load(&a, &device).unwrap(), DigitReader::load(&a, &device).unwrap(), DigitReader::load(&b, &device).unwrap());
+        assert_eq!(pollster::block_on(max_difference(&first, &again)).unwrap(), 0.0);
+        let apart = pollster::block_on(max_difference(&first, &other)).unwrap();
+        assert!(apart > DEVICE_TOLERANCE, "two differently seeded CNNs differ by only {apart}");
+    }
+
+    /// A CNN file loads as a CNN reader; an autoencoder's or a damaged file is refused.
+    #[test]
+    fn readers_are_classifiers_only() {
+        let device = Device::flex();
+        let bytes = cnn_file(3);
         let reader = DigitReader::load(&bytes, &device).expect("loads");
         assert_eq!(reader.experiment, ExperimentId::P3);
         let p = pollster::block_on(reader.probabilities(&[0; PIXELS])).expect("reads");

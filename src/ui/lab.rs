@@ -127,10 +127,7 @@ impl Lab {
 
     /// [`Self::class_names`], untracked (for views built once per result).
     pub fn class_names_untracked(&self) -> ClassNames {
-        self.data.with_untracked(|d| match d {
-            DataState::Ready(summary) => summary.classes.clone(),
-            _ => ClassNames::digits(),
-        })
+        untrack(|| self.class_names())
     }
 
     /// The loaded dataset's identity (tracked); `None` until it has loaded.

@@ -17,7 +17,7 @@ use mnist_lab::data::mnist::gunzip;
 use mnist_lab::data::{ClassNames, DatasetId, Mnist, MnistFile};
 use mnist_lab::experiment::record::{Bundle, Outcome, RunRecord, share};
 use mnist_lab::experiment::run::run_mlp_from;
-use mnist_lab::experiment::{ExperimentId, PageQuery, RunConfig};
+use mnist_lab::experiment::{PageQuery, RunConfig};
 use mnist_lab::train::Silent;
 
 fn write(dir: &Path, target: &str, name: &str, bytes: &[u8]) -> std::io::Result<()> {
@@ -68,7 +68,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // A real run: P2 for one epoch on 1,000 digits, on the CPU backend.
     let data = Mnist::load_dir(&assets, false)?;
-    let config = RunConfig { epochs: 1, train_size: 1000, test_size: 200, ..RunConfig::p2() };
+    let config = RunConfig::p2().with_epochs(1).with_train_size(1000).with_test_size(200);
     let (result, weights) = pollster::block_on(run_mlp_from(&config, &data, &Device::flex(), "cpu", &mut Silent, None))?;
     write(&dir, "weights", "p2-mlp.safetensors", &weights)?;
     let record = RunRecord::new(DatasetId::embedded_mnist(), 1.0, Outcome::Classifier(result.clone()));
@@ -80,7 +80,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         write(&dir, "records", "shared-link.txt", link.as_bytes())?;
     }
     let mut p2d = result;
-    p2d.config = RunConfig { experiment: ExperimentId::P2d, ..RunConfig::p2d() };
+    p2d.config = RunConfig::p2d();
     write(&dir, "records", "legacy-p2d.json", serde_json::to_string(&p2d)?.as_bytes())?;
     write(&dir, "records", "class-names.json", serde_json::to_string(&ClassNames::parse(&FASHION_MNIST.join(","))?)?.as_bytes())?;
     // The page's links: the defaults of each experiment and the README's examples.

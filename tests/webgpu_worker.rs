@@ -30,7 +30,7 @@ async fn webgpu_training_agrees_with_cpu() {
         test: MnistSplit { images: digits.images[1024 * 784..2048 * 784].to_vec(), labels: digits.labels[1024..2048].to_vec() },
     };
     // 2 epochs x 16 steps of 64, validation on 1,024 other digits after each epoch.
-    let config = RunConfig { epochs: 2, batch_size: 64, train_size: 1024, ..RunConfig::p2() };
+    let config = RunConfig::p2().with_epochs(2).with_batch_size(64).with_train_size(1024);
 
     let gpu = backend::webgpu().await.expect("headless Chromium with --enable-unsafe-webgpu offers WebGPU");
     assert!(gpu.name.starts_with("webgpu ("), "{}", gpu.name);

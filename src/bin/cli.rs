@@ -78,7 +78,7 @@ struct Printer {
 
 impl Printer {
     fn new(config: &RunConfig) -> Self {
-        Self { epochs: config.epochs, steps: config.steps_per_epoch() }
+        Self { epochs: config.schedule.epochs, steps: config.steps_per_epoch() }
     }
 }
 
@@ -91,7 +91,7 @@ impl TrainObserver for Printer {
         println!("{description}");
     }
     fn stage(&mut self, _index: usize, _count: usize, name: &str, config: &RunConfig) {
-        println!("{name} ({} epochs)", config.epochs);
+        println!("{name} ({} epochs)", config.schedule.epochs);
         *self = Self::new(config);
     }
 }
@@ -208,7 +208,7 @@ fn execute(cli: Cli) -> Result<(), String> {
             let networks = spec.networks(&config);
             let mut finished = Vec::with_capacity(networks.len());
             for (i, network) in networks.iter().enumerate() {
-                println!("Model with regularization factor: {:e}, network {} of {} (seed {})", network.l2, i + 1, networks.len(), network.seed);
+                println!("Model with regularization factor: {:e}, network {} of {} (seed {})", network.model.l2(), i + 1, networks.len(), network.schedule.seed);
                 finished.push(train(network, &mnist)?);
             }
             let report = SweepReport::new(spec, finished);

@@ -13,5 +13,5 @@ pub mod reader;
 #[cfg(feature = "ml")]
 pub mod run;
 
-pub use config::{BackendChoice, ExperimentId, PageQuery, ParamError, RunConfig};
+pub use config::{BackendChoice, ExperimentId, ModelConfig, OptimizerConfig, PageQuery, ParamError, RunConfig};
 pub use result::{EpochMetrics, RunResult};

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::config::{ExperimentId, RunConfig};
+use super::config::{ExperimentId, ModelConfig, RunConfig};
 use super::result::RunResult;
 
 /// Factors x replicates.
@@ -59,12 +59,8 @@ impl SweepSpec {
         let mut networks = Vec::with_capacity(self.len());
         for (fi, &factor) in self.factors.iter().enumerate() {
             for replicate in 0..self.replicates {
-                networks.push(RunConfig {
-                    experiment: ExperimentId::P2d,
-                    l2: factor,
-                    seed: network_seed(base.seed, fi, replicate),
-                    ..base.clone()
-                });
+                let network = RunConfig { experiment: ExperimentId::P2d, model: ModelConfig::Mlp { l2: factor }, ..base.clone() };
+                networks.push(network.with_seed(network_seed(base.schedule.seed, fi, replicate)));
             }
         }
         networks
@@ -110,7 +106,7 @@ pub fn statistics(spec: &SweepSpec, networks: &[RunResult]) -> Vec<FactorStats> 
         .filter_map(|&factor| {
             let finals: Vec<f64> = networks
                 .iter()
-                .filter(|n| n.config.l2 == factor)
+                .filter(|n| n.config.model.l2() == factor)
                 .filter_map(|n| n.history.last().map(|m| m.val_accuracy))
                 .collect();
             let last = *finals.last()?;
@@ -146,7 +142,7 @@ impl SweepReport {
 pub fn best(networks: &[RunResult]) -> Option<(f64, f64)> {
     networks
         .iter()
-        .filter_map(|n| n.history.last().map(|m| (n.config.l2, m.val_accuracy)))
+        .filter_map(|n| n.history.last().map(|m| (n.config.model.l2(), m.val_accuracy)))
         .max_by(|a, b| a.1.total_cmp(&b.1))
 }
 
@@ -159,7 +155,7 @@ mod tests {
     fn network(l2: f64, val_accuracy: f64) -> RunResult {
         let metrics = EpochMetrics { epoch: 1, loss: 0.1, accuracy: 0.9, val_loss: 0.1, val_accuracy, seconds: 1.0 };
         RunResult {
-            config: RunConfig { l2, ..RunConfig::p2d() },
+            config: RunConfig::p2d().with_l2(l2),
             backend: "cpu".into(),
             model: mlp_summary(&[500, 300]),
             history: vec![metrics],
@@ -192,16 +188,16 @@ mod tests {
         let spec = SweepSpec::default();
         let nets = spec.networks(&RunConfig::p2d());
         assert_eq!(nets.len(), 15);
-        assert_eq!(nets[0].l2, 1e-6);
-        assert_eq!(nets[3].l2, 1e-5);
-        assert_eq!(nets[14].l2, 1e-3);
-        let mut seeds: Vec<u64> = nets.iter().map(|n| n.seed).collect();
+        assert_eq!(nets[0].model.l2(), 1e-6);
+        assert_eq!(nets[3].model.l2(), 1e-5);
+        assert_eq!(nets[14].model.l2(), 1e-3);
+        let mut seeds: Vec<u64> = nets.iter().map(|n| n.schedule.seed).collect();
         seeds.sort_unstable();
         seeds.dedup();
         assert_eq!(seeds.len(), 15);
         assert!(seeds.iter().all(|&s| s <= super::super::config::MAX_SEED));
         // Deterministic from the run's seed.
-        assert_eq!(spec.networks(&RunConfig::p2d())[7].seed, nets[7].seed);
+        assert_eq!(spec.networks(&RunConfig::p2d())[7].schedule.seed, nets[7].schedule.seed);
         assert_eq!(spec.factors_string(), "1e-6,1e-5,1e-4,5e-4,1e-3");
         assert!(SweepSpec::parse_factors("1e-4,1e-4").is_err());
         assert!(SweepSpec::parse_factors("1e-4,0").is_err());

@@ -27,7 +27,8 @@ pub const DEFAULT_INTERPOLATION: (usize, usize) = (1, 3);
 /// and the page both call this, so they train the same CNN.
 pub fn cnn_stage_config(config: &RunConfig, cnn_epochs: Option<usize>) -> RunConfig {
     let p3 = RunConfig::p3();
-    RunConfig { epochs: cnn_epochs.unwrap_or(p3.epochs), seed: config.seed, train_size: config.train_size, test_size: config.test_size, ..p3 }
+    let epochs = cnn_epochs.unwrap_or(p3.schedule.epochs);
+    RunConfig { data: config.data, ..p3 }.with_epochs(epochs).with_seed(config.schedule.seed)
 }
 
 /// The autoencoder's losses in one epoch (Keras' `loss` and `val_loss`).
@@ -162,6 +163,7 @@ pub use session::{CnnInput, P4Session, export_autoencoder, run_p4, run_p4_from, 
 mod session {
     use burn::module::Module;
     use burn::optim::AdamConfig;
+    use crate::experiment::OptimizerConfig;
     use burn::tensor::activation::softmax;
     use burn::tensor::{Device, Int, Tensor, TensorData, Transaction};
     use rand::rngs::StdRng;
@@ -432,17 +434,20 @@ mod session {
             return Err(TrainError::Config("run_p4 runs experiment p4 only".into()));
         }
         config.validate().map_err(|e| TrainError::from_params(&e))?;
-        let train = data.train.take(config.train_size);
-        let test = data.test.take(config.test_size);
+        let train = data.train.take(config.data.train_size);
+        let test = data.test.take(config.data.test_size);
         observer.phase("adding salt-and-pepper noise (0.4) to the training and test digits");
         observer.pause().await;
-        let noisy_train = noised_split(&train, TRAIN_NOISE_LEVEL, config.seed ^ TRAIN_NOISE_SALT);
-        let noisy_test = noised_split(&test, TRAIN_NOISE_LEVEL, config.seed ^ TEST_NOISE_SALT);
+        let noisy_train = noised_split(&train, TRAIN_NOISE_LEVEL, config.schedule.seed ^ TRAIN_NOISE_SALT);
+        let noisy_test = noised_split(&test, TRAIN_NOISE_LEVEL, config.schedule.seed ^ TEST_NOISE_SALT);
 
         let train_device = device.clone().autodiff();
-        train_device.seed(config.seed);
-        let model = Autoencoder::new(&mut StdRng::seed_from_u64(config.seed), &train_device);
+        train_device.seed(config.schedule.seed);
+        let model = Autoencoder::new(&mut StdRng::seed_from_u64(config.schedule.seed), &train_device);
         let summary = model.summary();
+        let OptimizerConfig::Adam(adam) = config.optimizer else {
+            return Err(TrainError::Config("P4's autoencoder trains with Adam, not SGD".into()));
+        };
         // Keras' Adam defaults (burn's epsilon default is 1e-5).
         let mut optimizer = AdamConfig::new().with_beta_1(0.9).with_beta_2(0.999).with_epsilon(1e-7).init();
         let (model, done) = resumed(model, config, resume)?;
@@ -459,7 +464,7 @@ mod session {
             &mut optimizer,
             NoisyPairs { noisy: &noisy_train, clean: &train },
             NoisyPairs { noisy: &noisy_test, clean: &test },
-            &train_options(config),
+            &train_options(config, adam.lr),
             &train_device,
             observer,
             &done,
@@ -481,14 +486,14 @@ mod session {
         let session = P4Session { autoencoder, cnn, latent, device: plain };
         observer.phase("4B: noising and denoising four training digits");
         observer.pause().await;
-        let grid = session.noise_grid(&data.train, &SEED_GRID_DIGITS, config.seed).await?;
+        let grid = session.noise_grid(&data.train, &SEED_GRID_DIGITS, config.schedule.seed).await?;
         let epochs = history.len();
-        let denoising = session.denoising_table(&test, config.seed, observer).await.map_err(|e| match e {
+        let denoising = session.denoising_table(&test, config.schedule.seed, observer).await.map_err(|e| match e {
             TrainError::Cancelled { .. } => TrainError::Cancelled { completed: epochs },
             e => e,
         })?;
         observer.phase("4D: generating digits from the latent space");
-        let sampled = session.sample(SAMPLES, config.seed).await?;
+        let sampled = session.sample(SAMPLES, config.schedule.seed).await?;
         let (from, to) = DEFAULT_INTERPOLATION;
         let interpolated = session.interpolate(&data.train, from, to, INTERPOLATION_STEPS).await?;
         let result = P4Result {
@@ -513,7 +518,7 @@ mod session {
         let mut metadata = std::collections::BTreeMap::from([
             ("val_loss".to_string(), format!("{:.4}", result.val_loss)),
             ("epochs".to_string(), result.history.len().to_string()),
-            ("train_size".to_string(), result.config.train_size.to_string()),
+            ("train_size".to_string(), result.config.data.train_size.to_string()),
             ("backend".to_string(), result.backend.clone()),
         ]);
         metadata.extend(result.config.to_pairs().into_iter().map(|(k, v)| (format!("config.{k}"), v)));
@@ -603,9 +608,9 @@ mod tests {
         // As `p3_converges_on_a_subset`: 2 epochs on 6,000 digits reliably reach ~0.89 (one
         // epoch on 3,000 is too close to the start: dropout draws from a generator the
         // parallel tests share, and one such run stayed at 0.34).
-        let cnn_config = RunConfig { epochs: 2, train_size: 6000, test_size: 500, ..RunConfig::p3() };
+        let cnn_config = RunConfig::p3().with_epochs(2).with_train_size(6000).with_test_size(500);
         let (cnn_result, cnn) = pollster::block_on(run_p3(&cnn_config, &data, &device, "cpu", &mut Silent)).expect("cnn");
-        let config = RunConfig { epochs: 3, train_size: 3000, test_size: 500, ..RunConfig::p4() };
+        let config = RunConfig::p4().with_epochs(3).with_train_size(3000).with_test_size(500);
         let (result, session) = pollster::block_on(run_p4(&config, &data, Some((cnn, "test".into())), &device, "cpu", &mut Silent)).expect("p4");
 
         assert_eq!(result.history.len(), 3);
@@ -667,14 +672,14 @@ mod tests {
             }
             fn checkpoint(&mut self, history: &[EpochMetrics], weights: Vec<u8>, optimizer: Option<Vec<u8>>) {
                 if self.0.is_none() {
-                    let config = RunConfig { epochs: 3, train_size: 640, test_size: 200, ..RunConfig::p4() };
+                    let config = RunConfig::p4().with_epochs(3).with_train_size(640).with_test_size(200);
                     self.0 = Some(Checkpoint { config, history: history.to_vec(), weights, optimizer });
                 }
             }
         }
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/mnist");
         let data = Mnist::load_dir(&dir, false).expect("committed MNIST");
-        let config = RunConfig { epochs: 3, train_size: 640, test_size: 200, ..RunConfig::p4() };
+        let config = RunConfig::p4().with_epochs(3).with_train_size(640).with_test_size(200);
         let mut first = First::default();
         let (whole, _) = pollster::block_on(run_p4(&config, &data, None, &Device::flex(), "cpu", &mut first)).expect("p4");
         let checkpoint = first.0.expect("a checkpoint after epoch 1");
@@ -705,7 +710,7 @@ mod tests {
         use burn::tensor::Device;
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/mnist");
         let data = Mnist::load_dir(&dir, false).expect("committed MNIST");
-        let config = RunConfig { epochs: 1, train_size: 640, test_size: 100, ..RunConfig::p4() };
+        let config = RunConfig::p4().with_epochs(1).with_train_size(640).with_test_size(100);
         let (result, _) = pollster::block_on(run_p4(&config, &data, None, &Device::flex(), "cpu", &mut Silent)).expect("p4");
         assert!(result.denoising.is_empty() && result.cnn.is_none());
         assert!(result.sampled.digits.iter().all(|d| d.label.is_none()));
@@ -727,9 +732,9 @@ mod pipeline_tests {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/mnist");
         let data = Mnist::load_dir(&dir, false).expect("committed MNIST");
         let device = Device::flex();
-        let config = RunConfig { epochs: 1, train_size: 640, test_size: 200, ..RunConfig::p4() };
-        let cnn_config = RunConfig { train_size: 1000, ..cnn_stage_config(&config, Some(1)) };
-        assert_eq!((cnn_config.epochs, cnn_config.seed, cnn_config.lr, cnn_config.batch_size), (1, config.seed, 0.1, 128));
+        let config = RunConfig::p4().with_epochs(1).with_train_size(640).with_test_size(200);
+        let cnn_config = cnn_stage_config(&config, Some(1)).with_train_size(1000);
+        assert_eq!((cnn_config.schedule.epochs, cnn_config.schedule.seed, cnn_config.optimizer.lr(), cnn_config.schedule.batch_size), (1, config.schedule.seed, 0.1, 128));
         let (first, _, trained) = pollster::block_on(run_p4_pipeline(&config, &data, CnnInput::Train(cnn_config), &device, "cpu", &mut Silent, None)).expect("p4 with its CNN trained first");
         let (cnn_result, cnn) = trained.expect("the trained CNN is handed back");
         let bytes = pollster::block_on(crate::experiment::run::export_cnn(&cnn, &cnn_result)).expect("export");

@@ -152,8 +152,8 @@ impl RunRecord {
         }
         match (&self.outcome, self.experiment()) {
             (Outcome::Classifier(r), ExperimentId::P2 | ExperimentId::P2d | ExperimentId::P3) => {
-                if r.history.is_empty() || r.history.len() > r.config.epochs {
-                    return invalid(format!("{} epochs in the history of a {}-epoch run", r.history.len(), r.config.epochs));
+                if r.history.is_empty() || r.history.len() > r.config.schedule.epochs {
+                    return invalid(format!("{} epochs in the history of a {}-epoch run", r.history.len(), r.config.schedule.epochs));
                 }
                 if !(r.test_accuracy.is_finite() && r.test_loss.is_finite() && (0.0..=1.0).contains(&r.test_accuracy)) {
                     return invalid("the test figures are not finite".into());
@@ -169,7 +169,7 @@ impl RunRecord {
                 }
             }
             (Outcome::Denoiser(r), ExperimentId::P4) => {
-                if r.history.is_empty() || r.history.len() > r.config.epochs || !r.val_loss.is_finite() {
+                if r.history.is_empty() || r.history.len() > r.config.schedule.epochs || !r.val_loss.is_finite() {
                     return invalid("the autoencoder's history is empty or not finite".into());
                 }
                 let pixels_ok = |digits: &[crate::experiment::p4::GeneratedDigit]| digits.iter().all(|d| d.pixels.len() == crate::data::PIXELS);
@@ -366,7 +366,7 @@ mod tests {
     use crate::experiment::result::{Analysis, Mistake};
 
     pub(crate) fn classifier(config: RunConfig) -> RunResult {
-        let epochs = (1..=config.epochs.min(3))
+        let epochs = (1..=config.schedule.epochs.min(3))
             .map(|epoch| EpochMetrics { epoch, loss: 0.5 / epoch as f64, accuracy: 0.9, val_loss: 0.3, val_accuracy: 0.91, seconds: 1.5 })
             .collect();
         RunResult {
@@ -387,7 +387,7 @@ mod tests {
 
     #[test]
     fn round_trip_and_key() {
-        let config = RunConfig { epochs: 3, train_size: 6000, ..RunConfig::p2() };
+        let config = RunConfig::p2().with_epochs(3).with_train_size(6000);
         let record = RunRecord::new(DatasetId::embedded_mnist(), 1.7e12, Outcome::Classifier(classifier(config)));
         let key = record.key();
         assert!(key.starts_with(&format!("v{RECORD_SCHEMA}/{}/experiment=p2&epochs=3&", DatasetId::embedded_mnist().short())), "{key}");
@@ -398,18 +398,18 @@ mod tests {
     #[test]
     fn keys_separate_what_trains_differently() {
         let mnist = DatasetId::embedded_mnist();
-        let base = RunConfig { experiment: ExperimentId::P2d, l2: 1e-4, ..RunConfig::p2d() };
+        let base = RunConfig::p2d().with_l2(1e-4);
         let key = |c: &RunConfig, d: &DatasetId| record_key(c, d);
         // The old P2D key left out test_size: two setups that differ only there collided.
-        assert_ne!(key(&base, &mnist), key(&RunConfig { test_size: 2000, ..base.clone() }, &mnist));
-        assert_ne!(key(&base, &mnist), key(&RunConfig { l2: 1e-3, ..base.clone() }, &mnist));
+        assert_ne!(key(&base, &mnist), key(&base.clone().with_test_size(2000), &mnist));
+        assert_ne!(key(&base, &mnist), key(&base.clone().with_l2(1e-3), &mnist));
         assert_ne!(key(&base, &mnist), key(&base, &DatasetId::of_files("mine", &[b"a", b"b", b"c", b"d"])));
         assert_eq!(key(&base, &mnist), key(&base.clone(), &DatasetId::embedded_mnist()));
     }
 
     #[test]
     fn decode_refuses_what_is_not_a_readable_record_of_its_key() {
-        let config = RunConfig { epochs: 2, ..RunConfig::p3() };
+        let config = RunConfig::p3().with_epochs(2);
         let record = RunRecord::new(DatasetId::embedded_mnist(), 0.0, Outcome::Classifier(classifier(config)));
         let key = record.key();
         let text = record.encode().unwrap();
@@ -427,7 +427,7 @@ mod tests {
         // A P3 config with P4's outcome kind, or an epoch count beyond the config's.
         let mut long = record.clone();
         if let Outcome::Classifier(r) = &mut long.outcome {
-            r.config.epochs = 1;
+            r.config.schedule.epochs = 1;
         }
         assert!(matches!(RunRecord::decode(&long.key(), &long.encode().unwrap()), Err(RecordError::Invalid(_))));
         let mut bad_pixels = record;
@@ -441,7 +441,7 @@ mod tests {
         use crate::experiment::p4::{DenoiseRow, Generated, GeneratedDigit, Generation, LossEpoch, NoiseGrid};
         let digit = |v: u8| GeneratedDigit { pixels: vec![v; 784], label: Some(3), confidence: Some(0.9) };
         P4Result {
-            config: RunConfig { epochs: 2, ..RunConfig::p4() },
+            config: RunConfig::p4().with_epochs(2),
             backend: "cpu (flex)".into(),
             model: crate::model::summary::autoencoder_summary(),
             history: vec![LossEpoch { epoch: 1, loss: 0.2, val_loss: 0.19, seconds: 3.0 }, LossEpoch { epoch: 2, loss: 0.15, val_loss: 0.14, seconds: 3.0 }],
@@ -464,12 +464,12 @@ mod tests {
     #[test]
     fn a_bundle_round_trips_every_run_type() {
         let mnist = DatasetId::embedded_mnist();
-        let mut network = classifier(RunConfig { experiment: ExperimentId::P2d, epochs: 3, l2: 1e-4, seed: 99, ..RunConfig::p2d() });
+        let mut network = classifier(RunConfig::p2d().with_epochs(3).with_l2(1e-4).with_seed(99));
         network.analysis = None;
         let records = vec![
-            RunRecord::new(mnist.clone(), 1.0, Outcome::Classifier(classifier(RunConfig { epochs: 3, ..RunConfig::p2() }))),
+            RunRecord::new(mnist.clone(), 1.0, Outcome::Classifier(classifier(RunConfig::p2().with_epochs(3)))),
             RunRecord { part_of: Some("experiment=p2d&epochs=3&factors=1e-4&replicates=1".into()), ..RunRecord::new(mnist.clone(), 2.0, Outcome::Classifier(network)) },
-            RunRecord::new(mnist.clone(), 3.0, Outcome::Classifier(classifier(RunConfig { epochs: 3, ..RunConfig::p3() }))),
+            RunRecord::new(mnist.clone(), 3.0, Outcome::Classifier(classifier(RunConfig::p3().with_epochs(3)))),
             RunRecord::new(mnist, 4.0, Outcome::Denoiser(Box::new(denoiser()))),
         ];
         let text = Bundle::new(records.clone()).encode().unwrap();
@@ -496,7 +496,7 @@ mod tests {
 
     #[test]
     fn a_bundle_carries_the_runs_models_and_refuses_a_stray_or_wrong_one() {
-        let record = RunRecord::new(DatasetId::embedded_mnist(), 1.0, Outcome::Classifier(classifier(RunConfig { epochs: 3, ..RunConfig::p2() })));
+        let record = RunRecord::new(DatasetId::embedded_mnist(), 1.0, Outcome::Classifier(classifier(RunConfig::p2().with_epochs(3))));
         let mut bundle = Bundle::new(vec![record.clone()]);
         let p2 = model_file("mnist-lab/p2-mlp");
         bundle.add_model(record.key(), &p2);
@@ -518,7 +518,7 @@ mod tests {
 
     #[test]
     fn a_shared_link_carries_a_run_and_refuses_what_is_not_one() {
-        let record = RunRecord::new(DatasetId::embedded_mnist(), 9.0, Outcome::Classifier(classifier(RunConfig { epochs: 3, ..RunConfig::p3() })));
+        let record = RunRecord::new(DatasetId::embedded_mnist(), 9.0, Outcome::Classifier(classifier(RunConfig::p3().with_epochs(3))));
         let fragment = share::encode(&record).unwrap().expect("a P3 run fits a link");
         assert!(fragment.starts_with("run=") && fragment.len() < 20_000, "{} characters", fragment.len());
         let back = share::decode(&format!("#{fragment}")).unwrap();
@@ -543,7 +543,7 @@ mod tests {
     #[test]
     fn old_p2d_local_storage_entries_migrate() {
         // An entry exactly as the first page wrote it (key format of `ui::sweep_store` v1).
-        let network = RunConfig { experiment: ExperimentId::P2d, epochs: 2, train_size: 1000, l2: 1e-4, seed: 77, ..RunConfig::p2d() };
+        let network = RunConfig::p2d().with_epochs(2).with_train_size(1000).with_l2(1e-4).with_seed(77);
         let mut result = classifier(network.clone());
         result.analysis = None;
         let key = format!("{}epochs=2&batch_size=128&lr=0.1&seed=1&train_size=1000&l2=1e-4&network_seed=77", legacy::P2D_V1_PREFIX);

@@ -80,7 +80,7 @@ pub fn plan(preset: ReportPreset, backend: BackendChoice, data: Option<String>) 
             .map(|config| part(config, SweepSpec::default()))
             .collect(),
         ReportPreset::Quick => {
-            let quick = |config: RunConfig, epochs: usize| RunConfig { epochs, train_size: QUICK_TRAIN, test_size: QUICK_TEST, ..config };
+            let quick = |config: RunConfig, epochs: usize| config.with_epochs(epochs).with_train_size(QUICK_TRAIN).with_test_size(QUICK_TEST);
             vec![
                 part(quick(RunConfig::p2(), 3), SweepSpec::default()),
                 // Every factor of the seed, two replicates (so the table has a spread).
@@ -112,11 +112,11 @@ const P4_TABLE_CNN_PASSES: f64 = 22.0;
 pub fn estimated_seconds(part: &ReportPart, sweep_workers: usize) -> f64 {
     let c = &part.query.config;
     let (train, validation) = seconds_per_image(part.experiment);
-    let per_epoch = c.train_size as f64 * train + c.test_size as f64 * validation;
-    let mut seconds = c.epochs as f64 * per_epoch;
+    let per_epoch = c.data.train_size as f64 * train + c.data.test_size as f64 * validation;
+    let mut seconds = c.schedule.epochs as f64 * per_epoch;
     match part.experiment {
         ExperimentId::P2d => seconds *= part.query.sweep.len() as f64 / sweep_workers.max(1) as f64,
-        ExperimentId::P4 => seconds += P4_TABLE_CNN_PASSES * c.test_size as f64 * seconds_per_image(ExperimentId::P3).1,
+        ExperimentId::P4 => seconds += P4_TABLE_CNN_PASSES * c.data.test_size as f64 * seconds_per_image(ExperimentId::P3).1,
         ExperimentId::P2 | ExperimentId::P3 => {}
     }
     seconds
@@ -174,12 +174,12 @@ mod tests {
         for part in &parts {
             let c = &part.query.config;
             assert!(c.validate().is_ok(), "{}", part.title());
-            assert!(c.train_size < TRAIN_IMAGES && c.test_size < TEST_IMAGES && c.epochs <= 3);
+            assert!(c.data.train_size < TRAIN_IMAGES && c.data.test_size < TEST_IMAGES && c.schedule.epochs <= 3);
             assert_eq!(part.query.backend, BackendChoice::Cpu);
             assert_eq!(part.query.data.as_deref(), Some("http://x"));
             // The seed's optimizer settings stay: only the amount of work shrinks.
             let seed = RunConfig::for_experiment(part.experiment);
-            assert_eq!((c.lr, c.batch_size), (seed.lr, seed.batch_size));
+            assert_eq!((c.optimizer.lr(), c.schedule.batch_size), (seed.optimizer.lr(), seed.schedule.batch_size));
         }
         assert_eq!(parts[1].query.sweep.factors, SweepSpec::default().factors);
         // A few minutes on one CPU worker by the page's measured speeds.

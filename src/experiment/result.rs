@@ -108,7 +108,7 @@ pub struct Checkpoint {
 impl Checkpoint {
     /// Whether this checkpoint can resume `config`: the same run, not finished.
     pub fn resumes(&self, config: &RunConfig) -> bool {
-        self.config == *config && !self.history.is_empty() && self.history.len() < config.epochs
+        self.config == *config && !self.history.is_empty() && self.history.len() < config.schedule.epochs
     }
 }
 

@@ -5,14 +5,14 @@
 use std::collections::BTreeMap;
 
 use burn::module::Module;
-use burn::optim::SgdConfig;
 use burn::tensor::Device;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use web_time::Instant;
 
 use super::result::{Analysis, Checkpoint};
-use super::{ExperimentId, RunConfig, RunResult};
+use super::{ExperimentId, OptimizerConfig, RunConfig, RunResult};
+use super::config::SgdConfig;
 use crate::data::Mnist;
 use crate::model::cnn::Cnn;
 use crate::model::mlp::{Mlp, P2_HIDDEN, P2D_HIDDEN};
@@ -27,19 +27,30 @@ const SHUFFLE_SALT: u64 = 0x5348_5546_464c_45;
 /// How often a run reports its progress: the page's bars move at least four times a second.
 pub const REPORT_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
 
-pub fn train_options(config: &RunConfig) -> TrainOptions {
+/// The loop's options for `config`, stepping with `lr`: the learning rate of the optimizer
+/// the caller matched in the config ([`sgd_of`], P4's Adam), never another's.
+pub fn train_options(config: &RunConfig, lr: f64) -> TrainOptions {
     TrainOptions {
-        epochs: config.epochs,
-        batch_size: config.batch_size,
-        lr: config.lr,
-        shuffle_seed: config.seed ^ SHUFFLE_SALT,
+        epochs: config.schedule.epochs,
+        batch_size: config.schedule.batch_size,
+        lr,
+        shuffle_seed: config.schedule.seed ^ SHUFFLE_SALT,
         report_every: REPORT_EVERY,
         // Small enough that the CNN's validation reports (and lets a cancel in) several
         // times a second on the CPU backend; the sums stay on the device.
         eval_batch_size: 250,
-        l2: config.l2,
-        device_seed: config.seed,
+        l2: config.model.l2(),
+        device_seed: config.schedule.seed,
         weights_model: weights_model(config.experiment),
+    }
+}
+
+/// The SGD setup of a classifier's run (P2, P2D, P3); a config with another optimizer is
+/// refused, not trained with its learning rate.
+pub fn sgd_of(config: &RunConfig) -> Result<SgdConfig, TrainError> {
+    match config.optimizer {
+        OptimizerConfig::Sgd(sgd) => Ok(sgd),
+        OptimizerConfig::Adam(_) => Err(TrainError::Config(format!("experiment {} trains with SGD, not Adam", config.experiment.as_str()))),
     }
 }
 
@@ -115,8 +126,8 @@ async fn train_mlp<O: TrainObserver>(
     config.validate().map_err(|e| TrainError::from_params(&e))?;
     let train_device = device.clone().autodiff();
     // Dropout draws from the device's generator: seed it too, so runs repeat.
-    train_device.seed(config.seed);
-    let mut rng = StdRng::seed_from_u64(config.seed);
+    train_device.seed(config.schedule.seed);
+    let mut rng = StdRng::seed_from_u64(config.schedule.seed);
     let hidden = if config.experiment == ExperimentId::P2 { &P2_HIDDEN } else { &P2D_HIDDEN };
     let model = Mlp::new(hidden, &mut rng, &train_device);
     let summary = model.summary();
@@ -150,8 +161,8 @@ pub async fn run_p3_from<O: TrainObserver>(
     }
     config.validate().map_err(|e| TrainError::from_params(&e))?;
     let train_device = device.clone().autodiff();
-    train_device.seed(config.seed);
-    let model = Cnn::new(&mut StdRng::seed_from_u64(config.seed), &train_device);
+    train_device.seed(config.schedule.seed);
+    let model = Cnn::new(&mut StdRng::seed_from_u64(config.schedule.seed), &train_device);
     let (model, done) = resumed(model, config, resume)?;
     let (result, model) = train_and_report(model, cnn_summary(), config, data, &train_device, backend, observer, &done).await?;
     Ok((result, model.valid()))
@@ -165,8 +176,8 @@ pub async fn export_trained<M: Module>(model: &M, result: &RunResult) -> Result<
         ("test_accuracy".to_string(), format!("{:.4}", result.test_accuracy)),
         ("test_loss".to_string(), format!("{:.4}", result.test_loss)),
         ("epochs".to_string(), result.history.len().to_string()),
-        ("train_size".to_string(), result.config.train_size.to_string()),
-        ("seed".to_string(), result.config.seed.to_string()),
+        ("train_size".to_string(), result.config.data.train_size.to_string()),
+        ("seed".to_string(), result.config.schedule.seed.to_string()),
         ("backend".to_string(), result.backend.clone()),
     ]);
     metadata.extend(result.config.to_pairs().into_iter().map(|(k, v)| (format!("config.{k}"), v)));
@@ -198,10 +209,12 @@ async fn train_and_report<M: Classifier, O: TrainObserver>(
     done: &[crate::experiment::EpochMetrics],
 ) -> Result<(RunResult, M), TrainError> {
     let started = Instant::now();
-    let mut optimizer = SgdConfig::new().init();
-    let train_split = data.train.take(config.train_size);
-    let test_split = data.test.take(config.test_size);
-    let (model, history) = train::fit(model, &mut optimizer, &train_split, &test_split, &train_options(config), train_device, observer, done).await?;
+    let sgd = sgd_of(config)?;
+    // Keras' SGD: no momentum, no weight decay (L2 is the model's, in the loss).
+    let mut optimizer = burn::optim::SgdConfig::new().init();
+    let train_split = data.train.take(config.data.train_size);
+    let test_split = data.test.take(config.data.test_size);
+    let (model, history) = train::fit(model, &mut optimizer, &train_split, &test_split, &train_options(config, sgd.lr), train_device, observer, done).await?;
     // `model.evaluate(x_test, y_test)` after `fit` is the last epoch's validation: the
     // validation set is the test set and evaluation is deterministic, so it is not run twice.
     let last = history.last().ok_or_else(|| TrainError::Config("zero epochs".into()))?;
@@ -247,7 +260,7 @@ mod tests {
     fn p2_converges_on_a_subset() {
         let _rng = crate::train::device_rng_lock();
         let data = committed_mnist();
-        let config = RunConfig { epochs: 5, train_size: 6000, ..RunConfig::p2() };
+        let config = RunConfig::p2().with_epochs(5).with_train_size(6000);
         let result = pollster::block_on(run(&config, &data, &Device::flex(), "cpu", &mut Silent)).expect("runs");
         assert_eq!(result.history.len(), 5);
         for pair in result.history.windows(2) {
@@ -270,7 +283,7 @@ mod tests {
     fn p3_converges_on_a_subset() {
         let _rng = crate::train::device_rng_lock();
         let data = committed_mnist();
-        let config = RunConfig { epochs: 2, train_size: 6000, ..RunConfig::p3() };
+        let config = RunConfig::p3().with_epochs(2).with_train_size(6000);
         let result = pollster::block_on(run(&config, &data, &Device::flex(), "cpu", &mut Silent)).expect("runs");
         assert_eq!(result.model.total_params(), 366_034);
         assert!(result.test_accuracy > 0.8, "test accuracy {}", result.test_accuracy);
@@ -307,7 +320,7 @@ mod tests {
         let _rng = crate::train::device_rng_lock();
         let data = Mnist { train: committed_mnist().train.take(1000), test: MnistSplit { images: vec![], labels: vec![] } };
         let data = Mnist { test: data.train.take(300), ..data };
-        let config = RunConfig { epochs: 2, train_size: 1000, ..RunConfig::p2() };
+        let config = RunConfig::p2().with_epochs(2).with_train_size(1000);
         let plain = pollster::block_on(run(&config, &data, &Device::flex(), "cpu", &mut Silent)).expect("runs");
         let mut pausing = Pausing { pauses: 0 };
         let held = pollster::block_on(run(&config, &data, &Device::flex(), "cpu", &mut pausing)).expect("runs");
@@ -322,8 +335,8 @@ mod tests {
         let _rng = crate::train::device_rng_lock();
         let data = Mnist { train: committed_mnist().train.take(2000), test: MnistSplit { images: vec![], labels: vec![] } };
         let data = Mnist { test: data.train.take(200), ..data };
-        let config = RunConfig { epochs: 3, train_size: 2000, lr: 10.0, ..RunConfig::p2d() };
-        let config = RunConfig { l2: 1.0, ..config };
+        let config = RunConfig::p2d().with_epochs(3).with_train_size(2000).with_lr(10.0);
+        let config = config.with_l2(1.0);
         match pollster::block_on(run(&config, &data, &Device::flex(), "cpu", &mut Silent)) {
             Err(e @ crate::train::TrainError::Diverged { .. }) => {
                 let message = e.to_string();
@@ -340,9 +353,9 @@ mod tests {
         let _rng = crate::train::device_rng_lock();
         let data = Mnist { train: committed_mnist().train.take(1000), test: MnistSplit { images: vec![], labels: vec![] } };
         let data = Mnist { test: data.train.take(500), ..data };
-        let config = RunConfig { epochs: 1, train_size: 1000, ..RunConfig::p2() };
+        let config = RunConfig::p2().with_epochs(1).with_train_size(1000);
         let run_once = |seed| {
-            let config = RunConfig { seed, ..config.clone() };
+            let config = config.clone().with_seed(seed);
             pollster::block_on(run(&config, &data, &Device::flex(), "cpu", &mut Silent)).expect("runs").history[0].clone()
         };
         let a = run_once(1);
@@ -356,9 +369,9 @@ mod tests {
     fn p2d_network_reports_loss_with_penalty() {
         let _rng = crate::train::device_rng_lock();
         let data = committed_mnist();
-        let base = RunConfig { epochs: 1, train_size: 2000, ..RunConfig::p2d() };
+        let base = RunConfig::p2d().with_epochs(1).with_train_size(2000);
         let plain = pollster::block_on(run(&base, &data, &Device::flex(), "cpu", &mut Silent)).expect("runs");
-        let heavy = RunConfig { l2: 1e-2, ..base };
+        let heavy = base.with_l2(1e-2);
         let regularized = pollster::block_on(run(&heavy, &data, &Device::flex(), "cpu", &mut Silent)).expect("runs");
         assert_eq!(plain.model.total_params(), 784 * 500 + 500 + 500 * 300 + 300 + 3010);
         // Glorot init gives E[Σw²] = 392,000·2/1284 + 150,000·2/800 ≈ 985 over the hidden
@@ -380,7 +393,7 @@ mod tests {
             }
         }
         let data = committed_mnist();
-        let config = RunConfig { epochs: 1, train_size: 256, ..RunConfig::p2() };
+        let config = RunConfig::p2().with_epochs(1).with_train_size(256);
         let err = pollster::block_on(run(&config, &data, &Device::flex(), "cpu", &mut StopAtOnce)).unwrap_err();
         assert!(matches!(err, TrainError::Cancelled { completed: 0 }), "{err}");
     }
@@ -409,7 +422,7 @@ mod tests {
     fn a_run_resumed_from_a_checkpoint_ends_as_the_uninterrupted_one() {
         let _rng = crate::train::device_rng_lock();
         let data = committed_mnist();
-        for config in [RunConfig { epochs: 3, train_size: 1000, test_size: 500, ..RunConfig::p2() }, RunConfig { epochs: 3, train_size: 600, test_size: 300, ..RunConfig::p3() }] {
+        for config in [RunConfig::p2().with_epochs(3).with_train_size(1000).with_test_size(500), RunConfig::p3().with_epochs(3).with_train_size(600).with_test_size(300)] {
             let mut observer = FirstCheckpoint(None, Some(config.clone()));
             let whole = pollster::block_on(run(&config, &data, &Device::flex(), "cpu", &mut observer)).expect("runs");
             let checkpoint = observer.0.expect("a checkpoint after epoch 1");
@@ -421,7 +434,7 @@ mod tests {
             assert_eq!((resumed.test_loss, resumed.test_accuracy), (whole.test_loss, whole.test_accuracy));
             assert_eq!(resumed.analysis.as_ref().map(|a| &a.confusion), whole.analysis.as_ref().map(|a| &a.confusion));
             // Not this run's checkpoint: refused.
-            let other = RunConfig { seed: 2, ..config.clone() };
+            let other = config.clone().with_seed(2);
             assert!(pollster::block_on(run_from(&other, &data, &Device::flex(), "cpu", &mut Silent, Some(&checkpoint))).is_err());
         }
     }

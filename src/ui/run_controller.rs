@@ -27,7 +27,13 @@ impl RunController {
     /// Spawns nothing yet. Every worker event goes to `on_event` (which usually ends in
     /// [`RunState::apply`]); the handler gets the controller, so it can act on the run.
     pub fn new(query: RwSignal<PageQuery>, data_url: String, on_event: impl Fn(RunController, WorkerEvent) + 'static) -> Self {
-        let this = Self { query, run: RunState::new(), client: StoredValue::new_local(None), data_url: StoredValue::new(data_url), on_checkpoint: StoredValue::new(None) };
+        Self::with_state(query, RunState::new(), data_url, on_event)
+    }
+
+    /// As [`Self::new`], showing the run in `run` (signals a view already holds: a sweep's
+    /// worker slots exist before their workers do).
+    pub fn with_state(query: RwSignal<PageQuery>, run: RunState, data_url: String, on_event: impl Fn(RunController, WorkerEvent) + 'static) -> Self {
+        let this = Self { query, run, client: StoredValue::new_local(None), data_url: StoredValue::new(data_url), on_checkpoint: StoredValue::new(None) };
         let client = WorkerClient::new(move |event| match event {
             WorkerEvent::Output(WorkerOutput::Checkpoint(checkpoint)) => {
                 if this.run.is_running_untracked() && let Some(keep) = this.on_checkpoint.get_value() {

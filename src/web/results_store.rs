@@ -217,7 +217,7 @@ fn read_meta(value: &JsValue) -> Option<CheckpointMeta> {
         return None;
     }
     let meta: CheckpointMeta = serde_json::from_str(&text).ok()?;
-    (meta.config.validate().is_ok() && !meta.history.is_empty() && meta.history.len() < meta.config.epochs).then_some(meta)
+    (meta.config.validate().is_ok() && !meta.history.is_empty() && meta.history.len() < meta.config.schedule.epochs).then_some(meta)
 }
 
 /// Waits for a read-write transaction: a write is kept only once it commits (a full disk

@@ -3,6 +3,7 @@
 //! posts [`WorkerOutput`]s. All burn code of the web app runs here, off the page's thread.
 
 pub mod backend;
+mod cnn_store;
 mod playground;
 
 use std::cell::{Cell, RefCell};
@@ -109,7 +110,7 @@ pub fn start() {
                 let held = worker.held_cnn.borrow_mut().take();
                 wasm_bindgen_futures::spawn_local(async move {
                     let output = match held {
-                        Some(bytes) => store_cnn(&bytes).await,
+                        Some(bytes) => cnn_store::store_cnn(&bytes).await,
                         None => WorkerOutput::ModelStored { stored: false, description: "this worker holds no trained CNN any more".into() },
                     };
                     post_reply(id, &output);
@@ -215,7 +216,7 @@ async fn run(worker: &Worker, config: &RunConfig, backend: BackendChoice, data_u
     let outcome = match config.experiment {
         ExperimentId::P3 => match run_p3_from(config, &data, &chosen.device, &chosen.name, &mut observer, resume.as_ref()).await {
             Ok((result, cnn)) => {
-                post(&keep_or_hold_cnn(worker, &cnn, &result, replace_kept_cnn).await);
+                post(&cnn_store::keep_or_hold_cnn(worker, &cnn, &result, replace_kept_cnn).await);
                 Ok(WorkerOutput::Done { result, weights: None })
             }
             Err(e) => Err(e),
@@ -224,7 +225,7 @@ async fn run(worker: &Worker, config: &RunConfig, backend: BackendChoice, data_u
             let keep = cnn_stage.as_ref().is_some_and(|stage| stage.keep);
             let cnn = match cnn_stage {
                 Some(stage) => CnnInput::Train(stage.config),
-                None => match stored_cnn(&chosen.device).await {
+                None => match cnn_store::stored_cnn(&chosen.device).await {
                     Some((cnn, source)) => CnnInput::Given(cnn, source),
                     None => CnnInput::None,
                 },
@@ -234,7 +235,7 @@ async fn run(worker: &Worker, config: &RunConfig, backend: BackendChoice, data_u
                 Ok((result, session, trained)) => {
                     // A CNN trained as P4's first stage is kept only when the visitor asked.
                     if let (true, Some((cnn_result, cnn))) = (keep, trained) {
-                        post(&keep_cnn(&cnn, &cnn_result).await);
+                        post(&cnn_store::keep_cnn(&cnn, &cnn_result).await);
                     }
                     // The autoencoder is kept with the result (the playground denoises with it);
                     // a failed export costs only that.
@@ -273,66 +274,6 @@ async fn lost_device_after_failure() -> Option<String> {
         gloo_timers::future::TimeoutFuture::new(20).await;
     }
     backend::device_lost()
-}
-
-/// Stores a trained CNN in the browser for P4 and later visits.
-async fn keep_cnn(cnn: &crate::model::cnn::Cnn, result: &crate::experiment::RunResult) -> WorkerOutput {
-    match export_cnn(cnn, result).await {
-        Ok(bytes) => store_cnn(&bytes).await,
-        Err(e) => WorkerOutput::ModelStored { stored: false, description: e.to_string() },
-    }
-}
-
-/// Keeps a weights file (checked first) as the browser's CNN.
-async fn store_cnn(bytes: &[u8]) -> WorkerOutput {
-    let stored = match inspect(bytes, CNN_MODEL, &cnn_tensor_shapes()) {
-        Ok(info) => model_store::save(model_store::CNN_FILE, bytes).await.map(|()| info.describe()),
-        Err(e) => Err(e.to_string()),
-    };
-    match stored {
-        Ok(description) => WorkerOutput::ModelStored { stored: true, description },
-        Err(reason) => WorkerOutput::ModelStored { stored: false, description: reason },
-    }
-}
-
-/// P3's trained CNN: kept when no CNN is kept or `replace` says so; otherwise held in the
-/// worker while the page asks the visitor (a kept CNN is theirs: a run from a shared link
-/// must not replace it silently).
-async fn keep_or_hold_cnn(worker: &Worker, cnn: &crate::model::cnn::Cnn, result: &crate::experiment::RunResult, replace: bool) -> WorkerOutput {
-    let kept = match model_store::load(model_store::CNN_FILE).await {
-        Ok(Some(bytes)) => inspect(&bytes, CNN_MODEL, &cnn_tensor_shapes()).ok().map(|info| info.describe()),
-        _ => None,
-    };
-    match kept {
-        Some(kept) if !replace => match export_cnn(cnn, result).await {
-            Ok(bytes) => {
-                let description = inspect(&bytes, CNN_MODEL, &cnn_tensor_shapes()).map(|i| i.describe()).unwrap_or_else(|e| e.to_string());
-                *worker.held_cnn.borrow_mut() = Some(bytes);
-                WorkerOutput::CnnHeld { description, kept }
-            }
-            Err(e) => WorkerOutput::ModelStored { stored: false, description: e.to_string() },
-        },
-        _ => keep_cnn(cnn, result).await,
-    }
-}
-
-/// The CNN kept by P3 (or uploaded), if there is a usable one; a kept file that cannot be
-/// used is named in a status line and P4 runs without 4C.
-async fn stored_cnn(device: &burn::tensor::Device) -> Option<(crate::model::cnn::Cnn, String)> {
-    match model_store::load(model_store::CNN_FILE).await {
-        Ok(Some(bytes)) => match import_cnn(&bytes, device) {
-            Ok(cnn) => Some(cnn),
-            Err(e) => {
-                post(&WorkerOutput::Status(format!("the stored CNN cannot be used ({e}); P4 runs without 4C")));
-                None
-            }
-        },
-        Ok(None) => None,
-        Err(e) => {
-            post(&WorkerOutput::Status(format!("{e}; P4 runs without 4C")));
-            None
-        }
-    }
 }
 
 /// Serves a 4B/4D request from the last P4 run's session.

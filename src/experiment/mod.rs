@@ -6,6 +6,7 @@ pub mod p4;
 pub mod record;
 pub mod report;
 pub mod schedule;
+pub mod seed;
 pub mod result;
 
 #[cfg(feature = "ml")]

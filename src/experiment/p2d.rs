@@ -22,12 +22,6 @@ impl Default for SweepSpec {
     }
 }
 
-/// LeCun's MNIST table: 500+300 hidden units, softmax, cross-entropy, weight decay
-/// (Hinton, unpublished, 2005): 1.53% test error.
-pub const LECUN_500_300_WEIGHT_DECAY_ACCURACY: f64 = 0.9847;
-/// The seed's best final validation accuracy over its 15 networks.
-pub const SEED_BEST_ACCURACY: f64 = 0.9833;
-
 impl SweepSpec {
     /// `1e-6,1e-4` -> factors; each must be a number in (0, 1], none twice.
     pub fn parse_factors(value: &str) -> Result<Vec<f64>, String> {

@@ -134,28 +134,6 @@ pub struct P4Result {
     pub interpolated: Generated,
 }
 
-/// The seed notebook's P4 figures.
-pub mod seed {
-    /// The last epoch's `val_loss`.
-    pub const VAL_LOSS: f64 = 0.1199;
-    /// Per-epoch `loss` and `val_loss` of the seed's 32 epochs; its printed log skips
-    /// epochs 16 and 17 (NaN here, left out of charts).
-    pub const LOSS: [f64; 32] = [
-        0.1904, 0.1458, 0.1364, 0.1317, 0.1286, 0.1266, 0.1249, 0.1236, 0.1226, 0.1217, 0.1209, 0.1203, 0.1197, 0.1193, 0.1187, f64::NAN,
-        f64::NAN, 0.1177, 0.1174, 0.1171, 0.1168, 0.1166, 0.1164, 0.1162, 0.1160, 0.1158, 0.1156, 0.1154, 0.1154, 0.1152, 0.1150, 0.1149,
-    ];
-    pub const VAL_LOSS_CURVE: [f64; 32] = [
-        0.1517, 0.1387, 0.1330, 0.1298, 0.1277, 0.1260, 0.1253, 0.1246, 0.1244, 0.1229, 0.1227, 0.1237, 0.1217, 0.1221, 0.1214, f64::NAN,
-        f64::NAN, 0.1214, 0.1206, 0.1207, 0.1204, 0.1204, 0.1205, 0.1204, 0.1199, 0.1205, 0.1205, 0.1201, 0.1197, 0.1198, 0.1200, 0.1199,
-    ];
-    /// 4C: the seed's "denoised score" and "seasoned score" at noise 0, 0.1, ..., 1.0.
-    pub const DENOISED_ACCURACY: [f64; 11] = [0.9539, 0.9528, 0.9505, 0.9408, 0.9192, 0.8621, 0.7292, 0.5143, 0.3191, 0.1758, 0.1012];
-    pub const NOISY_ACCURACY: [f64; 11] = [0.9909, 0.9651, 0.8956, 0.7867, 0.6482, 0.4901, 0.3310, 0.2289, 0.1612, 0.1209, 0.0981];
-    /// The loss curves in the form the page's charts take (an autoencoder has no accuracy).
-    pub const CURVES: crate::experiment::result::seed::Curves =
-        crate::experiment::result::seed::Curves { loss: &LOSS, accuracy: &[], val_loss: &VAL_LOSS_CURVE, val_accuracy: &[] };
-}
-
 #[cfg(feature = "ml")]
 pub use session::{CnnInput, P4Session, export_autoencoder, run_p4, run_p4_from, run_p4_pipeline};
 
@@ -567,6 +545,7 @@ mod session {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::experiment::seed;
 
     fn row(level: f64, noisy: f64, denoised: f64) -> DenoiseRow {
         DenoiseRow { level, noisy_accuracy: noisy, denoised_accuracy: denoised }
@@ -575,7 +554,7 @@ mod tests {
     /// The seed's own 4C figures cross between 0.1 and 0.2 (its text says about 0.15).
     #[test]
     fn crossing_of_the_seed_series() {
-        let rows: Vec<DenoiseRow> = (0..11).map(|i| row(i as f64 / 10.0, seed::NOISY_ACCURACY[i], seed::DENOISED_ACCURACY[i])).collect();
+        let rows: Vec<DenoiseRow> = (0..11).map(|i| row(i as f64 / 10.0, seed::P4_NOISY_ACCURACY[i], seed::P4_DENOISED_ACCURACY[i])).collect();
         let at = crossing_level(&rows).expect("crosses");
         assert!((at - 0.1183).abs() < 1e-3, "{at}");
         assert_eq!(crossing_level(&[row(0.0, 0.9, 0.8), row(0.1, 0.8, 0.7)]), None);

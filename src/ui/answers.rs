@@ -131,14 +131,14 @@ pub fn Answer2D(
     #[prop(into)]
     figures: Signal<SweepFigures>,
 ) -> impl IntoView {
-    use crate::experiment::p2d::{LECUN_500_300_WEIGHT_DECAY_ACCURACY as LECUN, SEED_BEST_ACCURACY as SEED_BEST};
+    use crate::experiment::seed::{LECUN_500_300_WEIGHT_DECAY_ACCURACY as LECUN, P2D_BEST_ACCURACY as SEED_BEST};
     let ours_best = move || {
         figures.with(|f| match &f.best {
             Some((factor, accuracy, network)) => {
                 let so_far = if f.finished < f.total { format!("; {} of {} networks finished", f.finished, f.total) } else { String::new() };
                 // LeCun's figure is MNIST's: no distance to it from another dataset's run.
                 let distance = if super::charts::seed_applies() {
-                    format!(", {:.4} {} 0.9847", (LECUN - accuracy).abs(), if *accuracy <= LECUN { "below" } else { "above" })
+                    format!(", {:.4} {} {LECUN:.4}", (LECUN - accuracy).abs(), if *accuracy <= LECUN { "below" } else { "above" })
                 } else {
                     String::new()
                 };

@@ -12,7 +12,7 @@ use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 
 use crate::experiment::EpochMetrics;
-use crate::experiment::result::seed::Curves;
+use crate::experiment::seed::Curves;
 
 /// matplotlib's first two colours, as in the seed's plot.
 const TRAIN_COLOUR: RGBColor = RGBColor(31, 119, 180);

@@ -8,18 +8,10 @@ use super::controls::RunControls;
 use super::model_table::ModelSummaryTable;
 use super::progress::{EpochLog, RunProgress};
 use super::kept_view::{KeptNote, ResumeOffer};
-use super::results::{Results, SeedRun};
+use super::results::Results;
 use super::run_controller::RunController;
-use crate::experiment::result::seed;
+use crate::experiment::seed;
 use crate::model::summary::mlp_summary;
-
-/// The seed's P2: 10 epochs of about 2.3 s each (its Keras log: 5 s, then 2 s).
-const P2_SEED: SeedRun = SeedRun {
-    test_accuracy: seed::P2_TEST_ACCURACY,
-    test_loss: seed::P2_TEST_LOSS,
-    epochs: 10,
-    seconds_per_epoch: 2.3,
-};
 
 /// The P2 tab's content.
 #[component]
@@ -70,7 +62,7 @@ pub fn P2Panel(
             <Answer2B />
         </div>
         <h3>"Results on the 10,000 test images"</h3>
-        <Results result=run.result seed=&P2_SEED />
+        <Results result=run.result seed=&seed::P2_RUN />
         <KeptNote run=run />
     }
 }

@@ -11,7 +11,8 @@ use super::model_table::ModelSummaryTable;
 use super::sweep::{MAX_WORKERS, PlannedNetwork, Sweep, cores, factor_label};
 use super::sweep_charts::{CompareChart, NetworkCurve, StatKind, StatsChart};
 use super::kept::StoreState;
-use crate::experiment::p2d::{LECUN_500_300_WEIGHT_DECAY_ACCURACY, SEED_BEST_ACCURACY, SweepSpec};
+use crate::experiment::p2d::SweepSpec;
+use crate::experiment::seed::{LECUN_500_300_WEIGHT_DECAY_ACCURACY, P2D_BEST_ACCURACY};
 use crate::experiment::{EpochMetrics, ExperimentId, PageQuery};
 use crate::model::summary::mlp_summary;
 
@@ -108,7 +109,7 @@ fn SeedSweep() -> impl IntoView {
             <p>
                 "Each network: SGD(learning_rate=0.1), batch 128, 40 epochs, validated on the 10,000 test images. "
                 "Its first network (factor 1e-6) ended at epoch 40 with loss 0.0900, accuracy 0.9933, "
-                "val_loss 0.1180, val_accuracy 0.9808. Best of the 15: " {format!("{SEED_BEST_ACCURACY:.4}")} "."
+                "val_loss 0.1180, val_accuracy 0.9808. Best of the 15: " {format!("{P2D_BEST_ACCURACY:.4}")} "."
             </p>
             <p class="muted small">
                 "Its log shows 1–2 s per epoch: 15 networks × 40 epochs took about a quarter of an hour. On this "
@@ -548,7 +549,7 @@ fn BestNetwork(sweep: Sweep) -> impl IntoView {
                 // The seed's and LeCun's figures are MNIST's.
                 {super::charts::seed_applies().then(|| view! { <p class="muted small" data-testid="best-references">
                     {format!(
-                        "Seed notebook's best: {SEED_BEST_ACCURACY:.4} · LeCun's table (500+300, weight decay): {LECUN_500_300_WEIGHT_DECAY_ACCURACY:.4} · ours {} {:.4} {} it",
+                        "Seed notebook's best: {P2D_BEST_ACCURACY:.4} · LeCun's table (500+300, weight decay): {LECUN_500_300_WEIGHT_DECAY_ACCURACY:.4} · ours {} {:.4} {} it",
                         "is", (LECUN_500_300_WEIGHT_DECAY_ACCURACY - accuracy).abs(),
                         if accuracy <= LECUN_500_300_WEIGHT_DECAY_ACCURACY { "below" } else { "above" }
                     )}

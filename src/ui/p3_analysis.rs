@@ -15,14 +15,9 @@ use super::sweep::Sweep;
 use crate::data::CLASSES;
 use crate::data::mnist::{COLS, ROWS};
 use crate::experiment::RunResult;
-use crate::experiment::result::{Mistake, seed};
+use crate::experiment::result::Mistake;
+use crate::experiment::seed;
 use crate::model::summary::{cnn_summary, mlp_summary};
-
-/// The seed's Keras logs, seconds per epoch: P2 `2s 4ms/step` (5 s for its first epoch),
-/// P2D `1s`–`2s/epoch - 3ms/step`, P3 `28s 60ms/step`.
-const SEED_P2_SECONDS_PER_EPOCH: &str = "≈2 s";
-const SEED_P2D_SECONDS_PER_EPOCH: &str = "≈1–2 s";
-pub const SEED_P3_SECONDS_PER_EPOCH: f64 = 28.0;
 
 /// Multiply-adds of one forward pass of one image (biases, activations and pooling left out).
 /// CNN: conv 26·26·32·(3·3·1) + conv 11·11·64·(3·3·32) + 1600·200 + 200·128 + 128·10.
@@ -430,9 +425,9 @@ pub fn ModelComparison(
                     </tr>
                 </thead>
                 <tbody>
-                    {row("CNN (P3)", cnn_summary().total_params(), CNN_MACS, format!("{SEED_P3_SECONDS_PER_EPOCH:.0} s"), |t| t.cnn.clone())}
-                    {row("MLP 64-64 (P2)", mlp_summary(&[64, 64]).total_params(), MLP_64_MACS, SEED_P2_SECONDS_PER_EPOCH.into(), |t| t.mlp_64.clone())}
-                    {row("MLP 500-300 (P2D)", mlp_summary(&[500, 300]).total_params(), MLP_500_MACS, SEED_P2D_SECONDS_PER_EPOCH.into(), |t| t.mlp_500.clone())}
+                    {row("CNN (P3)", cnn_summary().total_params(), CNN_MACS, format!("{:.0} s", seed::P3_SECONDS_PER_EPOCH), |t| t.cnn.clone())}
+                    {row("MLP 64-64 (P2)", mlp_summary(&[64, 64]).total_params(), MLP_64_MACS, format!("≈{:.0} s", seed::P2_SECONDS_PER_EPOCH), |t| t.mlp_64.clone())}
+                    {row("MLP 500-300 (P2D)", mlp_summary(&[500, 300]).total_params(), MLP_500_MACS, format!("≈{:.0}–{:.0} s", seed::P2D_SECONDS_PER_EPOCH.0, seed::P2D_SECONDS_PER_EPOCH.1), |t| t.mlp_500.clone())}
                 </tbody>
             </table></super::wide::Wide>
         </div>

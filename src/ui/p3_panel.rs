@@ -7,29 +7,20 @@ use leptos::prelude::*;
 
 use super::controls::RunControls;
 use super::model_table::ModelSummaryTable;
-use super::p3_analysis::{Answer3A, Answer3B, ConfusionMatrix, FilterGrid, MistakeGrid, ModelComparison, SEED_P3_SECONDS_PER_EPOCH, Timings};
+use super::p3_analysis::{Answer3A, Answer3B, ConfusionMatrix, FilterGrid, MistakeGrid, ModelComparison, Timings};
 use super::charts::{AccuracyChart, LossChart};
 use super::kept_view::{KeptNote, ResumeOffer};
-use super::results::{Results, SeedRun};
+use super::results::Results;
 use super::progress::{EpochLog, RunProgress};
 use super::state::RunState;
 use super::sweep::Sweep;
 use super::stored_cnn::{StoredCnn, StoredCnnCard};
 use super::run_controller::RunController;
 use super::worker_client::WorkerEvent;
-use crate::experiment::result::seed;
+use crate::experiment::seed;
 use crate::experiment::{PageQuery, RunResult};
 use crate::model::summary::cnn_summary;
 use crate::protocol::WorkerOutput;
-
-/// The seed's CNN run: 40 epochs of 469 steps.
-/// The seed's P3: 40 epochs of about 28 s each (its Keras log).
-const P3_SEED: SeedRun = SeedRun {
-    test_accuracy: seed::P3_TEST_ACCURACY,
-    test_loss: seed::P3_TEST_LOSS,
-    epochs: 40,
-    seconds_per_epoch: SEED_P3_SECONDS_PER_EPOCH,
-};
 
 /// P3's run and its worker (a [`RunController`]), and the trained CNN it keeps.
 #[derive(Clone, Copy)]
@@ -134,7 +125,7 @@ pub fn P3Panel(
         </div>
         <p class="muted small">"Dashed: the seed notebook's 40 epochs (its Keras log)."</p>
         <h3>"Results on the 10,000 test images"</h3>
-        <Results result=result seed=&P3_SEED />
+        <Results result=result seed=&seed::P3_RUN />
         <KeptNote run=run />
         <h3>"The trained CNN, kept for P4"</h3>
         {move || p3.held.get().map(|(this_run, kept)| view! {

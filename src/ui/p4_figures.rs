@@ -15,7 +15,8 @@ use super::results::download_url;
 use super::charts::seed_applies;
 use super::format;
 use crate::data::mnist::{COLS, ROWS};
-use crate::experiment::p4::{self, DEFAULT_INTERPOLATION, Generated, INTERPOLATION_STEPS, NoiseGrid, P4Result, SAMPLES, crossing_level, seed};
+use crate::experiment::p4::{self, DEFAULT_INTERPOLATION, Generated, INTERPOLATION_STEPS, NoiseGrid, P4Result, SAMPLES, crossing_level};
+use crate::experiment::seed;
 use crate::protocol::WorkerInput;
 
 /// The seed asks for a diagram of the model: the layers as boxes whose heights follow
@@ -83,9 +84,9 @@ pub fn P4Results(
                         <table class="figures-table">
                             <thead><tr><th></th><th>"this run"</th><th>"seed notebook"</th></tr></thead>
                             <tbody>
-                                <tr><td>"val_loss (last epoch)"</td><td data-testid="val-loss">{format!("{:.4}", r.val_loss)}</td><td>{seed_cell(format!("{:.4}", seed::VAL_LOSS))}</td></tr>
-                                <tr><td>"epochs"</td><td>{r.history.len()}</td><td>"32"</td></tr>
-                                <tr><td>"time per epoch"</td><td>{format!("{} ({})", format::duration(per_epoch), r.backend)}</td><td>"6–7 s"</td></tr>
+                                <tr><td>"val_loss (last epoch)"</td><td data-testid="val-loss">{format!("{:.4}", r.val_loss)}</td><td>{seed_cell(format!("{:.4}", seed::P4_VAL_LOSS))}</td></tr>
+                                <tr><td>"epochs"</td><td>{r.history.len()}</td><td>{seed::P4_EPOCHS}</td></tr>
+                                <tr><td>"time per epoch"</td><td>{format!("{} ({})", format::duration(per_epoch), r.backend)}</td><td>{format!("{:.0}–{:.0} s", seed::P4_SECONDS_PER_EPOCH.0, seed::P4_SECONDS_PER_EPOCH.1)}</td></tr>
                                 <tr><td>"training digits"</td><td>{format::thousands(r.config.train_size)}</td><td>"60,000"</td></tr>
                             </tbody>
                         </table>
@@ -224,8 +225,8 @@ pub fn DenoiseTable(
                                 <td>{format!("{:.4}", row.noisy_accuracy)}</td>
                                 <td>{format!("{:.4}", row.denoised_accuracy)}</td>
                                 {with_seed.then(|| view! {
-                                    <td class="muted">{seed::NOISY_ACCURACY.get(i).map(|v| format!("{v:.4}"))}</td>
-                                    <td class="muted">{seed::DENOISED_ACCURACY.get(i).map(|v| format!("{v:.4}"))}</td>
+                                    <td class="muted">{seed::P4_NOISY_ACCURACY.get(i).map(|v| format!("{v:.4}"))}</td>
+                                    <td class="muted">{seed::P4_DENOISED_ACCURACY.get(i).map(|v| format!("{v:.4}"))}</td>
                                 })}
                             </tr>
                         }
@@ -235,7 +236,7 @@ pub fn DenoiseTable(
                     Some(level) => format!("Denoising helps the CNN from noise ≈ {level:.2} on."),
                     None => "Denoising never helps the CNN in this run.".to_string(),
                 };
-                let seed_rows: Vec<p4::DenoiseRow> = (0..11).map(|i| p4::DenoiseRow { level: i as f64 / 10.0, noisy_accuracy: seed::NOISY_ACCURACY[i], denoised_accuracy: seed::DENOISED_ACCURACY[i] }).collect();
+                let seed_rows: Vec<p4::DenoiseRow> = (0..11).map(|i| p4::DenoiseRow { level: i as f64 / 10.0, noisy_accuracy: seed::P4_NOISY_ACCURACY[i], denoised_accuracy: seed::P4_DENOISED_ACCURACY[i] }).collect();
                 let seed_crossing = crossing_level(&seed_rows).filter(|_| with_seed).map_or(String::new(), |l| format!(" The seed's series cross at ≈ {l:.2} (its text says 0.15)."));
                 view! {
                     <div>
@@ -282,7 +283,7 @@ fn draw_denoise_chart(canvas: HtmlCanvasElement, rows: &[p4::DenoiseRow], with_s
         .draw()
         .map_err(|x| e(&x))?;
     let levels: Vec<f64> = (0..11).map(|i| i as f64 / 10.0).collect();
-    let seed_series = [(&seed::DENOISED_ACCURACY, BLUE, "Denoised (seed)"), (&seed::NOISY_ACCURACY, ORANGE, "Noised (seed)")];
+    let seed_series = [(&seed::P4_DENOISED_ACCURACY, BLUE, "Denoised (seed)"), (&seed::P4_NOISY_ACCURACY, ORANGE, "Noised (seed)")];
     for (values, colour, label) in seed_series.into_iter().filter(|_| with_seed) {
         let style = colour.mix(0.45).stroke_width(2);
         let points: Vec<(f64, f64)> = levels.iter().copied().zip(values.iter().copied()).collect();

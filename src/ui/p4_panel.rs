@@ -307,7 +307,7 @@ pub fn P4Panel(
         <h3>"The CNN kept for 4C and 4D"</h3>
         <StoredCnnCard stored=p4.stored busy=Signal::derive(move || run.is_running()) />
         <div class="chart-grid">
-            <LossChart history=ae_history epochs=chart_epochs seed=&p4::seed::CURVES y_desc="Loss (binary cross-entropy)" name="p4-loss" />
+            <LossChart history=ae_history epochs=chart_epochs seed=&crate::experiment::seed::P4_CURVES y_desc="Loss (binary cross-entropy)" name="p4-loss" />
             <P4Results result=result />
         </div>
         <KeptNote run=run on_clear=Callback::new(move |_| p4.out.clear()) />

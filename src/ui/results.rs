@@ -5,15 +5,7 @@ use leptos::prelude::*;
 use super::export::{self, SaveDataCsv};
 use super::format;
 use crate::experiment::RunResult;
-
-/// What the seed notebook's Keras log says of the same experiment.
-pub struct SeedRun {
-    pub test_accuracy: f64,
-    pub test_loss: f64,
-    pub epochs: usize,
-    /// Typical seconds per epoch in the seed's log.
-    pub seconds_per_epoch: f64,
-}
+use crate::experiment::seed;
 
 /// Test loss and accuracy beside the seed's, time, and a JSON download of the whole result.
 #[component]
@@ -22,7 +14,7 @@ pub fn Results(
     #[prop(into)]
     result: Signal<Option<RunResult>>,
     /// The seed's figures for the same experiment.
-    seed: &'static SeedRun,
+    seed: &'static seed::Run,
 ) -> impl IntoView {
     let url = download_url(result);
     let seed_applies = super::charts::seed_applies;

@@ -14,7 +14,8 @@ use web_sys::HtmlCanvasElement;
 
 use super::sweep::{Sweep, factor_label};
 use crate::experiment::EpochMetrics;
-use crate::experiment::p2d::{FactorStats, LECUN_500_300_WEIGHT_DECAY_ACCURACY, SEED_BEST_ACCURACY, SweepSpec};
+use crate::experiment::p2d::{FactorStats, SweepSpec};
+use crate::experiment::seed::{LECUN_500_300_WEIGHT_DECAY_ACCURACY, P2D_BEST_ACCURACY, P2D_MAX_ACCURACY};
 
 /// matplotlib's first colours, as in the seed's plots.
 const C0: RGBColor = RGBColor(31, 119, 180);
@@ -22,10 +23,6 @@ const C1: RGBColor = RGBColor(255, 127, 14);
 const C2: RGBColor = RGBColor(44, 160, 44);
 const LECUN_COLOUR: RGBColor = RGBColor(214, 39, 40);
 const SEED_COLOUR: RGBColor = RGBColor(120, 120, 120);
-
-/// The seed's printed `max_accuracy`, one per factor of its sweep. Its `tmp` list is never
-/// emptied, so each value is the maximum over all networks up to that factor.
-pub const SEED_MAX_ACCURACY: [f64; 5] = [0.9822, 0.9823, 0.9833, 0.9833, 0.9833];
 
 const MINI_WIDTH: u32 = 240;
 const MINI_HEIGHT: u32 = 150;
@@ -202,7 +199,7 @@ pub fn StatsChart(
             series.push(Series {
                 label: "seed's printed max_accuracy (cumulative)".into(),
                 colour: SEED_COLOUR,
-                points: factors.iter().copied().zip(SEED_MAX_ACCURACY).collect(),
+                points: factors.iter().copied().zip(P2D_MAX_ACCURACY).collect(),
                 errors: None,
                 dashed: true,
             });
@@ -270,8 +267,8 @@ fn chart_text(title: &str, stats: &[FactorStats], kind: StatKind) -> String {
 
 /// The y range: every value (± its error) and both reference lines, capped at 1.
 fn y_range(series: &[Series]) -> (f64, f64) {
-    let mut low = SEED_BEST_ACCURACY.min(LECUN_500_300_WEIGHT_DECAY_ACCURACY);
-    let mut high = SEED_BEST_ACCURACY.max(LECUN_500_300_WEIGHT_DECAY_ACCURACY);
+    let mut low = P2D_BEST_ACCURACY.min(LECUN_500_300_WEIGHT_DECAY_ACCURACY);
+    let mut high = P2D_BEST_ACCURACY.max(LECUN_500_300_WEIGHT_DECAY_ACCURACY);
     for s in series {
         for (i, (_, y)) in s.points.iter().enumerate() {
             let e = s.errors.as_ref().and_then(|e| e.get(i)).copied().unwrap_or(0.0);
@@ -326,7 +323,7 @@ fn draw_factor_chart(canvas: HtmlCanvasElement, title: &str, factors: &[f64], se
     root.fill(&WHITE).map_err(err)?;
     let mut references = vec![
         (LECUN_500_300_WEIGHT_DECAY_ACCURACY, LECUN_COLOUR, format!("LeCun: 500+300, weight decay ({LECUN_500_300_WEIGHT_DECAY_ACCURACY:.4})")),
-        (SEED_BEST_ACCURACY, SEED_COLOUR, format!("seed notebook's best ({SEED_BEST_ACCURACY:.4})")),
+        (P2D_BEST_ACCURACY, SEED_COLOUR, format!("seed notebook's best ({P2D_BEST_ACCURACY:.4})")),
     ];
     if !with_references {
         references.clear();

@@ -16,50 +16,30 @@
 //! - Shared components: [`controls`], [`progress`], [`charts`], [`results`],
 //!   [`model_table`], [`params`]; [`answers`] holds the seed's written answers.
 
-pub mod answers;
 pub mod charts;
-pub mod controls;
-pub mod data_panel;
-pub mod digits;
+pub mod components;
 pub mod export;
-pub mod format;
 pub mod kept;
 pub mod kept_view;
 pub mod lab;
-pub mod model_table;
-pub mod own_dataset;
-pub mod p2_panel;
-pub mod p2d_panel;
-pub mod p3_analysis;
-pub mod p3_panel;
-pub mod p4_figures;
-pub mod p4_panel;
-pub mod params;
-pub mod playground;
-pub mod progress;
 pub mod report;
-pub mod results;
 pub mod run_controller;
 pub mod state;
-pub mod stored_cnn;
-pub mod sweep;
-pub mod sweep_charts;
-pub mod wide;
+pub mod tabs;
 pub mod worker_client;
 
 use leptos::prelude::*;
 
-use answers::Answer1;
-use data_panel::{DataPanel, DataState, DataStatus, FileProgress};
-use digits::{DigitGrid, Preprocessing};
+use components::params::ParamErrors;
 use lab::{Lab, Tab};
-use p2_panel::P2Panel;
-use p2d_panel::P2dPanel;
-use p3_panel::P3Panel;
-use p4_panel::P4Panel;
-use params::ParamErrors;
 use report::ReportBar;
-
+use tabs::cnn::P3Panel;
+use tabs::data::digits::{DigitGrid, Preprocessing};
+use tabs::data::{DataPanel, DataState, DataStatus, FileProgress};
+use tabs::denoise::P4Panel;
+use tabs::mlp::P2Panel;
+use tabs::sweep::P2dPanel;
+use tabs::sweep::answers::Answer1;
 use crate::experiment::{ExperimentId, PageQuery};
 use crate::web::{self, dataset::DEFAULT_DATA_URL};
 
@@ -116,7 +96,7 @@ pub fn App() -> impl IntoView {
         let data_url = data_url.clone();
         move || {
             // The shown tab's worker starts once the kept runs are known (`install_keeping`).
-            data_panel::start_loading(data_url, files, lab.data, move || {
+            tabs::data::start_loading(data_url, files, lab.data, move || {
                 if let Some(preset) = autostart_report {
                     lab.report.start(lab, preset);
                 } else if autostart && let Tab::Experiment(id) = lab.active.get_untracked() {
@@ -163,7 +143,7 @@ pub fn App() -> impl IntoView {
             </p>
         </header>
         <ParamErrors errors=param_errors />
-        <own_dataset::DatasetBanner />
+        <tabs::data::own_dataset::DatasetBanner />
         {consent}
         {lab.shared.get_value().and_then(Result::err).map(|why| view! {
             <p class="banner warning" role="alert" data-testid="shared-error">
@@ -306,7 +286,7 @@ fn TabPanel(data_url: String, files: RwSignal<FileProgress>) -> impl IntoView {
             Tab::Experiment(ExperimentId::P4) => view! {
                 <P4Panel p4=lab.p4 data_ready=data_ready blocked=blocked(ExperimentId::P4) on_train=train(ExperimentId::P4) />
             }.into_any(),
-            Tab::Playground => view! { <playground::panel::PlaygroundPanel /> }.into_any(),
+            Tab::Playground => view! { <tabs::playground::panel::PlaygroundPanel /> }.into_any(),
         };
         view! {
             <section class="card tab-panel" id=format!("panel-{}", tab.key()) role="tabpanel" aria-labelledby=format!("tab-{}", tab.key())>
@@ -343,7 +323,7 @@ fn DataTab(data_url: String, files: RwSignal<FileProgress>) -> impl IntoView {
     view! {
         <h2>"Problem 1 — the data and its preprocessing"</h2>
         <DataPanel base=data_url files=files />
-        <own_dataset::OwnDataset />
+        <tabs::data::own_dataset::OwnDataset />
         <kept_view::KeptPanel />
         {samples_view}
         <Answer1 />

@@ -8,10 +8,10 @@ use leptos::prelude::*;
 use wasm_bindgen::{Clamped, JsCast, JsValue};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
-use super::charts::seed_applies;
-use super::format;
-use super::state::RunState;
-use super::sweep::Sweep;
+use crate::ui::charts::seed_applies;
+use crate::ui::components::format;
+use crate::ui::state::RunState;
+use crate::ui::tabs::sweep::controller::Sweep;
 use crate::data::CLASSES;
 use crate::data::mnist::{COLS, ROWS};
 use crate::experiment::RunResult;
@@ -60,7 +60,7 @@ pub fn ConfusionMatrix(
         .unwrap_or(0)
         .max(1);
     // An uploaded dataset's class names as the headers' titles (the cells stay narrow).
-    let names = use_context::<super::lab::Lab>().map(|lab| lab.class_names_untracked()).unwrap_or_default();
+    let names = use_context::<crate::ui::lab::Lab>().map(|lab| lab.class_names_untracked()).unwrap_or_default();
     let head = (0..CLASSES).map(|p| view! { <th scope="col" class="num" title=names.label(p)>{p}</th> }).collect_view();
     let rows = confusion
         .iter()
@@ -104,7 +104,7 @@ pub fn ConfusionMatrix(
     };
     view! {
         <div class="scroll-x">
-            <super::wide::Wide label="confusion matrix" csv="p3-confusion-matrix"><table class="confusion" data-testid="confusion-matrix">
+            <crate::ui::components::wide::Wide label="confusion matrix" csv="p3-confusion-matrix"><table class="confusion" data-testid="confusion-matrix">
                 <caption>
                     "Rows: the true digit; columns: the predicted digit. "
                     {format!("{} of {} test digits on the diagonal (correct).", format::thousands(correct as usize), format::thousands(total as usize))}
@@ -117,12 +117,12 @@ pub fn ConfusionMatrix(
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>
-            </table></super::wide::Wide>
+            </table></crate::ui::components::wide::Wide>
         </div>
         <p class="muted small" data-testid="top-confusions">{confusions_text}</p>
         <p class="exports">
             <button class="link export" data-testid="png-p3-confusion-matrix" aria-label="Save the confusion matrix as PNG"
-                on:click=move |_| png_error.set(super::export::save_matrix_png("p3-confusion-matrix", &matrix).err())>"Save PNG"</button>
+                on:click=move |_| png_error.set(crate::ui::export::save_matrix_png("p3-confusion-matrix", &matrix).err())>"Save PNG"</button>
             {move || png_error.get().map(|e| view! { <span class="warning small">{format!(" could not save: {e}")}</span> })}
         </p>
     }
@@ -178,13 +178,13 @@ pub fn FilterGrid(
             <figcaption>
                 {format!("The {count} learned 3 × 3 kernels of the first Conv2D, ")}
                 "each scaled to its own range: black its most negative weight, white its most positive. "
-                <super::export::SavePng canvas=canvas name="p3-filters" label="the filters" />
+                <crate::ui::export::SavePng canvas=canvas name="p3-filters" label="the filters" />
             </figcaption>
         </figure>
     }
 }
 
-pub(super) fn context_2d(canvas: &HtmlCanvasElement) -> Result<CanvasRenderingContext2d, JsValue> {
+pub(crate) fn context_2d(canvas: &HtmlCanvasElement) -> Result<CanvasRenderingContext2d, JsValue> {
     canvas.get_context("2d")?.ok_or_else(|| JsValue::from_str("no 2d context"))?.dyn_into().map_err(JsValue::from)
 }
 
@@ -222,7 +222,7 @@ fn draw_filters(canvas: &HtmlCanvasElement, filters: &[Vec<f32>]) -> Result<(), 
 // The misclassified digits
 // ---------------------------------------------------------------------------------------
 
-pub(super) const DIGIT_SCALE: usize = 2;
+pub(crate) const DIGIT_SCALE: usize = 2;
 
 /// The first misclassified test digits, each captioned "true 4 → predicted 9".
 #[component]
@@ -244,7 +244,7 @@ pub fn MistakeGrid(
     let digits = Callback::new(move |_| (!for_png.is_empty()).then(|| for_png.clone()));
     let cells = mistakes.into_iter().map(|m| view! { <MistakeDigit mistake=m /> }).collect_view();
     view! {
-        <p class="muted small">{caption} " " <super::export::SaveDigitsPng digits=digits name="p3-mistakes" label="the misclassified digits" /></p>
+        <p class="muted small">{caption} " " <crate::ui::export::SaveDigitsPng digits=digits name="p3-mistakes" label="the misclassified digits" /></p>
         <div class="p3-mistakes" data-testid="mistakes">{cells}</div>
     }
 }
@@ -273,7 +273,7 @@ fn MistakeDigit(mistake: Mistake) -> impl IntoView {
 }
 
 /// Dark ink on white, as the P1 digits are drawn (a short pixel list draws as blank).
-pub(super) fn draw_digit(canvas: &HtmlCanvasElement, pixels: &[u8]) -> Result<(), JsValue> {
+pub(crate) fn draw_digit(canvas: &HtmlCanvasElement, pixels: &[u8]) -> Result<(), JsValue> {
     let context = context_2d(canvas)?;
     let side = ROWS * DIGIT_SCALE;
     let mut rgba = vec![0u8; side * side * 4];
@@ -414,7 +414,7 @@ pub fn ModelComparison(
     };
     view! {
         <div class="scroll-x">
-            <super::wide::Wide label="comparison of the three networks" csv="p3-model-comparison"><table class="compare p3-models" data-testid="model-comparison">
+            <crate::ui::components::wide::Wide label="comparison of the three networks" csv="p3-model-comparison"><table class="compare p3-models" data-testid="model-comparison">
                 <thead>
                     <tr>
                         <th>"Model"</th>
@@ -429,7 +429,7 @@ pub fn ModelComparison(
                     {row("MLP 64-64 (P2)", mlp_summary(&[64, 64]).total_params(), MLP_64_MACS, format!("≈{:.0} s", seed::P2_SECONDS_PER_EPOCH), |t| t.mlp_64.clone())}
                     {row("MLP 500-300 (P2D)", mlp_summary(&[500, 300]).total_params(), MLP_500_MACS, format!("≈{:.0}–{:.0} s", seed::P2D_SECONDS_PER_EPOCH.0, seed::P2D_SECONDS_PER_EPOCH.1), |t| t.mlp_500.clone())}
                 </tbody>
-            </table></super::wide::Wide>
+            </table></crate::ui::components::wide::Wide>
         </div>
         <p class="muted small">
             "Multiply-adds of one forward pass (weights × the positions they are applied at; a training step "

@@ -1,7 +1,7 @@
 //! P2D's sweep, run by the page: the networks of the sweep (factors x replicates) not yet
 //! finished wait in a queue; each is one `WorkerInput::Start` to a training worker. On the
 //! CPU backend several workers train in parallel (each wasm worker is single-threaded), on
-//! WebGPU one does. Every finished network is kept ([`super::kept`]), so a reload
+//! WebGPU one does. Every finished network is kept ([`crate::ui::kept`]), so a reload
 //! shows it at once and a restarted sweep goes on with the next unfinished one.
 //!
 //! [`Sweep`] is `Copy`: reactive state for the view, plus the controller (queue, worker
@@ -13,9 +13,9 @@ use std::collections::{HashMap, VecDeque};
 
 use leptos::prelude::*;
 
-use super::state::{BackendInfo, RunStatus, StepInfo};
-use super::kept::Kept;
-use super::worker_client::{CancelOutcome, WorkerClient, WorkerEvent};
+use crate::ui::state::{BackendInfo, RunStatus, StepInfo};
+use crate::ui::kept::Kept;
+use crate::ui::worker_client::{CancelOutcome, WorkerClient, WorkerEvent};
 use crate::experiment::p2d::{self, FactorStats};
 use crate::experiment::schedule;
 use crate::experiment::{BackendChoice, EpochMetrics, ExperimentId, PageQuery, RunConfig, RunResult};

@@ -6,7 +6,7 @@
 use leptos::html::Canvas;
 use leptos::prelude::*;
 
-use super::export::SavePng;
+use crate::ui::export::SavePng;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
@@ -36,9 +36,9 @@ struct ChartSpec<'a> {
 }
 
 /// Whether the seed notebook's figures belong beside the runs shown: only on MNIST (tracked;
-/// see [`super::SeedApplies`]).
+/// see [`crate::ui::SeedApplies`]).
 pub fn seed_applies() -> bool {
-    use_context::<super::SeedApplies>().is_none_or(|s| s.0.get())
+    use_context::<crate::ui::SeedApplies>().is_none_or(|s| s.0.get())
 }
 
 /// Training and validation accuracy per epoch, ours and the seed's (P2C's plot).
@@ -131,7 +131,7 @@ pub fn LossChart(
 /// wide on a phone would shrink 13 px labels to 7 px. Tracks the page's width, so the
 /// caller's effect redraws on resize.
 pub fn fit_canvas(canvas: &HtmlCanvasElement, width: u32, height: u32) {
-    if let Some(viewport) = use_context::<super::ViewportWidth>() {
+    if let Some(viewport) = use_context::<crate::ui::ViewportWidth>() {
         viewport.0.track();
     }
     let shown = canvas.client_width();

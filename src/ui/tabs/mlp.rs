@@ -2,14 +2,14 @@
 
 use leptos::prelude::*;
 
-use super::answers::{Answer2A, Answer2B, Answer2C};
-use super::charts::{AccuracyChart, LossChart};
-use super::controls::RunControls;
-use super::model_table::ModelSummaryTable;
-use super::progress::{EpochLog, RunProgress};
-use super::kept_view::{KeptNote, ResumeOffer};
-use super::results::Results;
-use super::run_controller::RunController;
+use super::sweep::answers::{Answer2A, Answer2B, Answer2C};
+use crate::ui::charts::{AccuracyChart, LossChart};
+use crate::ui::components::controls::RunControls;
+use crate::ui::components::model_table::ModelSummaryTable;
+use crate::ui::components::progress::{EpochLog, RunProgress};
+use crate::ui::kept_view::{KeptNote, ResumeOffer};
+use crate::ui::components::results::Results;
+use crate::ui::run_controller::RunController;
 use crate::experiment::seed;
 use crate::model::summary::mlp_summary;
 

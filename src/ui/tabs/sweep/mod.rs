@@ -2,15 +2,19 @@
 //! progress, a small accuracy curve per network, one network's training log, the seed's
 //! table and four plots, and the seed's answers with this sweep's numbers.
 
+pub mod answers;
+pub mod charts;
+pub mod controller;
+
 use leptos::prelude::*;
 
-use super::answers::{Answer2D, SeedNotes2D, SweepFigures};
-use super::controls::{BackendSelect, FieldErrors, NumberField, RunButtons, commit};
-use super::format;
-use super::model_table::ModelSummaryTable;
-use super::sweep::{MAX_WORKERS, PlannedNetwork, Sweep, cores, factor_label};
-use super::sweep_charts::{CompareChart, NetworkCurve, StatKind, StatsChart};
-use super::kept::StoreState;
+use answers::{Answer2D, SeedNotes2D, SweepFigures};
+use crate::ui::components::controls::{BackendSelect, FieldErrors, NumberField, RunButtons, commit};
+use crate::ui::components::format;
+use crate::ui::components::model_table::ModelSummaryTable;
+use controller::{MAX_WORKERS, PlannedNetwork, Sweep, cores, factor_label};
+use charts::{CompareChart, NetworkCurve, StatKind, StatsChart};
+use crate::ui::kept::StoreState;
 use crate::experiment::p2d::SweepSpec;
 use crate::experiment::seed::{LECUN_500_300_WEIGHT_DECAY_ACCURACY, P2D_BEST_ACCURACY};
 use crate::experiment::{EpochMetrics, ExperimentId, PageQuery};
@@ -515,7 +519,7 @@ fn SweepTable(sweep: Sweep) -> impl IntoView {
     };
     view! {
         <div class="scroll-x">
-            <super::wide::Wide label="the sweep table" csv="p2d-sweep-table"><table class="compare sweep-table" data-testid="sweep-table">
+            <crate::ui::components::wide::Wide label="the sweep table" csv="p2d-sweep-table"><table class="compare sweep-table" data-testid="sweep-table">
                 <thead>
                     <tr>
                         <th>"Regularization factor"</th>
@@ -527,7 +531,7 @@ fn SweepTable(sweep: Sweep) -> impl IntoView {
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>
-            </table></super::wide::Wide>
+            </table></crate::ui::components::wide::Wide>
         </div>
     }
 }
@@ -547,7 +551,7 @@ fn BestNetwork(sweep: Sweep) -> impl IntoView {
                     <span class="muted">{format!(" (replicate {}, network {} of {})", network.replicate + 1, network.index + 1, network.total)}</span>
                 </p>
                 // The seed's and LeCun's figures are MNIST's.
-                {super::charts::seed_applies().then(|| view! { <p class="muted small" data-testid="best-references">
+                {crate::ui::charts::seed_applies().then(|| view! { <p class="muted small" data-testid="best-references">
                     {format!(
                         "Seed notebook's best: {P2D_BEST_ACCURACY:.4} · LeCun's table (500+300, weight decay): {LECUN_500_300_WEIGHT_DECAY_ACCURACY:.4} · ours {} {:.4} {} it",
                         "is", (LECUN_500_300_WEIGHT_DECAY_ACCURACY - accuracy).abs(),

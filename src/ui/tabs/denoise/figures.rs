@@ -9,11 +9,11 @@ use plotters_canvas::CanvasBackend;
 use wasm_bindgen::{Clamped, JsValue};
 use web_sys::{HtmlCanvasElement, ImageData};
 
-use super::p3_analysis::{DIGIT_SCALE, context_2d, draw_digit};
-use super::p4_panel::P4Run;
-use super::results::download_url;
-use super::charts::seed_applies;
-use super::format;
+use crate::ui::tabs::cnn::comparison::{DIGIT_SCALE, context_2d, draw_digit};
+use super::P4Run;
+use crate::ui::components::results::download_url;
+use crate::ui::charts::seed_applies;
+use crate::ui::components::format;
 use crate::data::mnist::{COLS, ROWS};
 use crate::experiment::p4::{self, DEFAULT_INTERPOLATION, Generated, INTERPOLATION_STEPS, NoiseGrid, P4Result, SAMPLES, crossing_level};
 use crate::experiment::seed;
@@ -186,7 +186,7 @@ pub fn NoiseGridView(p4: P4Run) -> impl IntoView {
                     height=move || (TOP + rows.get() * (2 * (CELL + GAP) + 8)).to_string()
                     aria-label="training digits noised at 0 to 1 (rows 1, 3, …) and the autoencoder's reconstructions (rows 2, 4, …)"></canvas>
                 <figcaption>"Columns: noise level 0 to 1. Upper row of each pair: the noised digit; lower row: the autoencoder's output. "
-                    <super::export::SavePng canvas=canvas name="p4-noise-grid" label="the 4B grid" /></figcaption>
+                    <crate::ui::export::SavePng canvas=canvas name="p4-noise-grid" label="the 4B grid" /></figcaption>
             </figure>
             <div class="controls inline">
                 <label class="field">
@@ -240,13 +240,13 @@ pub fn DenoiseTable(
                 let seed_crossing = crossing_level(&seed_rows).filter(|_| with_seed).map_or(String::new(), |l| format!(" The seed's series cross at ≈ {l:.2} (its text says 0.15)."));
                 view! {
                     <div>
-                        <super::wide::Wide label="the 4C table" csv="p4-denoising-4c"><table class="denoise" data-testid="denoise-table">
+                        <crate::ui::components::wide::Wide label="the 4C table" csv="p4-denoising-4c"><table class="denoise" data-testid="denoise-table">
                             <thead>
                                 <tr><th>"noise"</th><th>"noised"</th><th>"denoised"</th>
                                     {with_seed.then(|| view! { <th>"seed: noised"</th><th>"seed: denoised"</th> })}</tr>
                             </thead>
                             <tbody>{rows}</tbody>
-                        </table></super::wide::Wide>
+                        </table></crate::ui::components::wide::Wide>
                         <p data-testid="crossing">{crossing}{seed_crossing}</p>
                         <p class="muted small">{format!("CNN: {}. Accuracy on the first {} test digits.", r.cnn.clone().unwrap_or_default(), format::thousands(r.config.test_size))}</p>
                     </div>
@@ -320,7 +320,7 @@ pub fn DenoiseChart(
     Effect::new(move || {
         let Some(element) = canvas.get() else { return };
         let rows = result.with(|r| r.as_ref().map(|r| r.denoising.clone()).unwrap_or_default());
-        super::charts::fit_canvas(&element, 560, 380);
+        crate::ui::charts::fit_canvas(&element, 560, 380);
         if let Err(e) = draw_denoise_chart(element, &rows, seed_applies()) {
             web_sys::console::error_1(&format!("cannot draw the 4C chart: {e}").into());
         }
@@ -329,7 +329,7 @@ pub fn DenoiseChart(
         aria-label=move || result.with(|r| match r {
             Some(r) if !r.denoising.is_empty() => format!("CNN accuracy against noise level. {}", r.denoising.iter().map(|d| format!("noise {:.1}: noised {:.4}, denoised {:.4}", d.level, d.noisy_accuracy, d.denoised_accuracy)).collect::<Vec<_>>().join("; ")),
             _ => "CNN accuracy against noise level: no run yet.".to_string(),
-        })></canvas><p class="exports"><super::export::SavePng canvas=canvas name="p4-denoise-chart" label="the 4C chart" /></p></div> }
+        })></canvas><p class="exports"><crate::ui::export::SavePng canvas=canvas name="p4-denoise-chart" label="the 4C chart" /></p></div> }
 }
 
 /// One generated digit with the CNN's reading of it.
@@ -395,7 +395,7 @@ pub fn GeneratedDigits(p4: P4Run) -> impl IntoView {
                 "clipped at 0 like the ReLU codes, then decoded; under each, the CNN's reading and its confidence."
             </p>
             <div class="p3-mistakes" data-testid="sampled-digits">{move || p4.out.sampled.with(|g| g.as_ref().map(cells))}</div>
-            <p class="exports"><super::export::SaveDigitsPng digits=Callback::new(move |_| p4.out.sampled.with_untracked(|g| g.as_ref().map(generated_for_png))) name="p4-sampled-digits" label="the sampled digits" /></p>
+            <p class="exports"><crate::ui::export::SaveDigitsPng digits=Callback::new(move |_| p4.out.sampled.with_untracked(|g| g.as_ref().map(generated_for_png))) name="p4-sampled-digits" label="the sampled digits" /></p>
             <div class="buttons"><button type="button" data-testid="resample-button" disabled=move || !can_ask() on:click=move |_| resample()>"Sample again"</button></div>
             <h4>"Between two digits"</h4>
             <p class="muted small">
@@ -405,7 +405,7 @@ pub fn GeneratedDigits(p4: P4Run) -> impl IntoView {
                 })}
             </p>
             <div class="p3-mistakes" data-testid="interpolated-digits">{move || p4.out.interpolated.with(|g| g.as_ref().map(cells))}</div>
-            <p class="exports"><super::export::SaveDigitsPng digits=Callback::new(move |_| p4.out.interpolated.with_untracked(|g| g.as_ref().map(generated_for_png))) name="p4-interpolated-digits" label="the interpolated digits" /></p>
+            <p class="exports"><crate::ui::export::SaveDigitsPng digits=Callback::new(move |_| p4.out.interpolated.with_untracked(|g| g.as_ref().map(generated_for_png))) name="p4-interpolated-digits" label="the interpolated digits" /></p>
             <div class="controls inline">
                 <label class="field"><span class="label">"From digit #"</span>
                     <input type="text" data-testid="interpolate-from" prop:value=from on:change=move |ev| from.set(event_target_value(&ev)) /></label>
@@ -418,7 +418,7 @@ pub fn GeneratedDigits(p4: P4Run) -> impl IntoView {
     }
 }
 
-/// Generated digits with the CNN's reading, as [`super::export::save_digits_png`] takes them.
+/// Generated digits with the CNN's reading, as [`crate::ui::export::save_digits_png`] takes them.
 fn generated_for_png(generated: &p4::Generated) -> Vec<(Vec<u8>, String)> {
     generated
         .digits

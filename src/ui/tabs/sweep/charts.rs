@@ -5,14 +5,14 @@
 use leptos::html::Canvas;
 use leptos::prelude::*;
 
-use super::export::SavePng;
+use crate::ui::export::SavePng;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 
-use super::sweep::{Sweep, factor_label};
+use super::controller::{Sweep, factor_label};
 use crate::experiment::EpochMetrics;
 use crate::experiment::p2d::{FactorStats, SweepSpec};
 use crate::experiment::seed::{LECUN_500_300_WEIGHT_DECAY_ACCURACY, P2D_BEST_ACCURACY, P2D_MAX_ACCURACY};
@@ -70,13 +70,13 @@ pub fn NetworkCurve(
     });
     Effect::new(move || {
         let Some(element) = canvas.get() else { return };
-        super::charts::fit_canvas(&element, MINI_WIDTH, MINI_HEIGHT);
+        crate::ui::charts::fit_canvas(&element, MINI_WIDTH, MINI_HEIGHT);
         history.with(|h| report(draw_curve(element, h, epochs)));
     });
     view! {
         <canvas node_ref=canvas class="mini-chart" width=MINI_WIDTH.to_string() height=MINI_HEIGHT.to_string()
             data-testid=format!("network-chart-{number}")
-            role="img" aria-label=move || history.with(|h| format!("network {number}: {}", super::charts::series_text("validation accuracy per epoch", &h.iter().map(|m| m.val_accuracy).collect::<Vec<_>>())))></canvas>
+            role="img" aria-label=move || history.with(|h| format!("network {number}: {}", crate::ui::charts::series_text("validation accuracy per epoch", &h.iter().map(|m| m.val_accuracy).collect::<Vec<_>>())))></canvas>
     }
 }
 
@@ -194,7 +194,7 @@ pub fn StatsChart(
             errors: Some(st.iter().map(|s| s.std).collect()),
             dashed: false,
         })];
-        let with_seed = super::charts::seed_applies();
+        let with_seed = crate::ui::charts::seed_applies();
         if with_seed && kind == StatKind::Max && factors == SweepSpec::default().factors {
             series.push(Series {
                 label: "seed's printed max_accuracy (cumulative)".into(),
@@ -204,7 +204,7 @@ pub fn StatsChart(
                 dashed: true,
             });
         }
-        super::charts::fit_canvas(&element, WIDTH, HEIGHT);
+        crate::ui::charts::fit_canvas(&element, WIDTH, HEIGHT);
         report(draw_factor_chart(element, kind.title(), &factors, &series, with_seed));
     });
     view! {
@@ -240,8 +240,8 @@ pub fn CompareChart(
                 })
                 .collect::<Vec<_>>()
         });
-        super::charts::fit_canvas(&element, WIDTH, HEIGHT);
-        report(draw_factor_chart(element, "Mean vs final vs max validation accuracy", &factors, &series, super::charts::seed_applies()));
+        crate::ui::charts::fit_canvas(&element, WIDTH, HEIGHT);
+        report(draw_factor_chart(element, "Mean vs final vs max validation accuracy", &factors, &series, crate::ui::charts::seed_applies()));
     });
     view! {
         <div class="chart-box">

@@ -1,10 +1,13 @@
 //! Problem 1's data: the dataset download with a progress bar per file, and what the page
 //! keeps of it (counts and a few samples; the worker reads the full set from the cache).
 
+pub mod digits;
+pub mod own_dataset;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::format;
+use crate::ui::components::format;
 use crate::data::{ClassNames, DatasetId, Mnist, MnistFile};
 use crate::web::{self, dataset::{DownloadProgress, Source}};
 

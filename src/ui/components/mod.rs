@@ -1,0 +1,9 @@
+//! Small components and helpers the tabs share.
+
+pub mod controls;
+pub mod format;
+pub mod model_table;
+pub mod params;
+pub mod progress;
+pub mod results;
+pub mod wide;

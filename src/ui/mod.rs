@@ -51,6 +51,12 @@ pub const TITLE: &str = "mnist-lab — the MNIST assignment, trained in your bro
 #[derive(Clone, Copy)]
 pub struct SeedApplies(pub Signal<bool>);
 
+/// Whether the seed notebook's figures belong beside the runs shown: only on MNIST (tracked;
+/// see [`SeedApplies`]).
+pub fn seed_applies() -> bool {
+    use_context::<SeedApplies>().is_none_or(|s| s.0.get())
+}
+
 /// The page's width in CSS px, kept up to date on resize, so charts redraw for the width
 /// they get (shared by context).
 #[derive(Clone, Copy)]

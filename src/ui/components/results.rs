@@ -17,7 +17,7 @@ pub fn Results(
     seed: &'static seed::Run,
 ) -> impl IntoView {
     let url = download_url(result);
-    let seed_applies = crate::ui::charts::seed_applies;
+    let seed_applies = crate::ui::seed_applies;
     move || {
         // Another dataset's run has no seed figure to stand beside.
         let seed_cell = move |text: String| if seed_applies() { text } else { "— (MNIST only)".to_string() };

@@ -5,15 +5,16 @@
 
 use leptos::html::Canvas;
 use leptos::prelude::*;
-use wasm_bindgen::{Clamped, JsCast, JsValue};
-use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
+use wasm_bindgen::JsValue;
+use web_sys::HtmlCanvasElement;
 
-use crate::ui::charts::seed_applies;
+use crate::ui::charts::canvas::{DIGIT_SCALE, context_2d, draw_digit};
+use crate::ui::seed_applies;
 use crate::ui::components::format;
 use crate::ui::state::RunState;
 use crate::ui::tabs::sweep::controller::Sweep;
 use crate::data::CLASSES;
-use crate::data::mnist::{COLS, ROWS};
+use crate::data::mnist::ROWS;
 use crate::experiment::RunResult;
 use crate::experiment::result::Mistake;
 use crate::experiment::seed;
@@ -184,10 +185,6 @@ pub fn FilterGrid(
     }
 }
 
-pub(crate) fn context_2d(canvas: &HtmlCanvasElement) -> Result<CanvasRenderingContext2d, JsValue> {
-    canvas.get_context("2d")?.ok_or_else(|| JsValue::from_str("no 2d context"))?.dyn_into().map_err(JsValue::from)
-}
-
 /// A kernel's weights as grey levels 0..=255, normalised to the kernel's own range
 /// (a constant or non-finite kernel is mid-grey).
 fn grey_levels(kernel: &[f32]) -> Vec<u8> {
@@ -221,8 +218,6 @@ fn draw_filters(canvas: &HtmlCanvasElement, filters: &[Vec<f32>]) -> Result<(), 
 // ---------------------------------------------------------------------------------------
 // The misclassified digits
 // ---------------------------------------------------------------------------------------
-
-pub(crate) const DIGIT_SCALE: usize = 2;
 
 /// The first misclassified test digits, each captioned "true 4 → predicted 9".
 #[component]
@@ -270,20 +265,6 @@ fn MistakeDigit(mistake: Mistake) -> impl IntoView {
             <figcaption>{caption}</figcaption>
         </figure>
     }
-}
-
-/// Dark ink on white, as the P1 digits are drawn (a short pixel list draws as blank).
-pub(crate) fn draw_digit(canvas: &HtmlCanvasElement, pixels: &[u8]) -> Result<(), JsValue> {
-    let context = context_2d(canvas)?;
-    let side = ROWS * DIGIT_SCALE;
-    let mut rgba = vec![0u8; side * side * 4];
-    for (j, px) in rgba.chunks_exact_mut(4).enumerate() {
-        let (row, col) = (j / side / DIGIT_SCALE, (j % side) / DIGIT_SCALE);
-        let v = 255 - pixels.get(row * COLS + col).copied().unwrap_or(0);
-        px.copy_from_slice(&[v, v, v, 255]);
-    }
-    let image = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), side as u32, side as u32)?;
-    context.put_image_data(&image, 0.0, 0.0)
 }
 
 // ---------------------------------------------------------------------------------------

@@ -9,10 +9,11 @@ use plotters_canvas::CanvasBackend;
 use wasm_bindgen::{Clamped, JsValue};
 use web_sys::{HtmlCanvasElement, ImageData};
 
-use crate::ui::tabs::cnn::comparison::{DIGIT_SCALE, context_2d, draw_digit};
+use crate::ui::charts::canvas::{DIGIT_SCALE, context_2d, draw_digit};
+use crate::ui::charts::palette::{BLUE, ORANGE};
 use super::P4Run;
 use crate::ui::components::results::download_url;
-use crate::ui::charts::seed_applies;
+use crate::ui::seed_applies;
 use crate::ui::components::format;
 use crate::data::mnist::{COLS, ROWS};
 use crate::experiment::p4::{self, DEFAULT_INTERPOLATION, Generated, INTERPOLATION_STEPS, NoiseGrid, P4Result, SAMPLES, crossing_level};
@@ -256,9 +257,6 @@ pub fn DenoiseTable(
         })
     }
 }
-
-const BLUE: RGBColor = RGBColor(31, 119, 180);
-const ORANGE: RGBColor = RGBColor(255, 127, 14);
 
 /// `with_seed`: the seed's two series as dashed lines (MNIST runs only).
 fn draw_denoise_chart(canvas: HtmlCanvasElement, rows: &[p4::DenoiseRow], with_seed: bool) -> Result<(), String> {

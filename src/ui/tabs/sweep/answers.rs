@@ -137,7 +137,7 @@ pub fn Answer2D(
             Some((factor, accuracy, network)) => {
                 let so_far = if f.finished < f.total { format!("; {} of {} networks finished", f.finished, f.total) } else { String::new() };
                 // LeCun's figure is MNIST's: no distance to it from another dataset's run.
-                let distance = if crate::ui::charts::seed_applies() {
+                let distance = if crate::ui::seed_applies() {
                     format!(", {:.4} {} {LECUN:.4}", (LECUN - accuracy).abs(), if *accuracy <= LECUN { "below" } else { "above" })
                 } else {
                     String::new()

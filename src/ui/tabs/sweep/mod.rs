@@ -551,7 +551,7 @@ fn BestNetwork(sweep: Sweep) -> impl IntoView {
                     <span class="muted">{format!(" (replicate {}, network {} of {})", network.replicate + 1, network.index + 1, network.total)}</span>
                 </p>
                 // The seed's and LeCun's figures are MNIST's.
-                {crate::ui::charts::seed_applies().then(|| view! { <p class="muted small" data-testid="best-references">
+                {crate::ui::seed_applies().then(|| view! { <p class="muted small" data-testid="best-references">
                     {format!(
                         "Seed notebook's best: {P2D_BEST_ACCURACY:.4} · LeCun's table (500+300, weight decay): {LECUN_500_300_WEIGHT_DECAY_ACCURACY:.4} · ours {} {:.4} {} it",
                         "is", (LECUN_500_300_WEIGHT_DECAY_ACCURACY - accuracy).abs(),

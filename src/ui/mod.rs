@@ -34,12 +34,10 @@ use components::params::ParamErrors;
 use lab::{Lab, Tab};
 use report::ReportBar;
 use tabs::cnn::P3Panel;
-use tabs::data::digits::{DigitGrid, Preprocessing};
-use tabs::data::{DataPanel, DataState, DataStatus, FileProgress};
+use tabs::data::{DataState, DataStatus, DataTab, FileProgress};
 use tabs::denoise::P4Panel;
 use tabs::mlp::P2Panel;
 use tabs::sweep::P2dPanel;
-use tabs::sweep::answers::Answer1;
 use crate::experiment::{ExperimentId, PageQuery};
 use crate::web::{self, dataset::DEFAULT_DATA_URL};
 
@@ -299,39 +297,5 @@ fn TabPanel(data_url: String, files: RwSignal<FileProgress>) -> impl IntoView {
                 {panel}
             </section>
         }
-    }
-}
-
-/// Problem 1's tab: the download, sample digits, the seed's preprocessing, its answer.
-#[component]
-fn DataTab(data_url: String, files: RwSignal<FileProgress>) -> impl IntoView {
-    let lab = expect_context::<Lab>();
-    let samples_view = move || {
-        lab.data.with(|d| match d {
-            DataState::Ready(summary) => {
-                let first = summary.samples.first().cloned();
-                Some(view! {
-                    <div class="two-col even">
-                        <div>
-                            <h3>"Sample training digits"</h3>
-                            <DigitGrid samples=summary.samples.clone() />
-                        </div>
-                        <div>
-                            <h3>"Preprocessing of the first digit"</h3>
-                            {first.map(|sample| view! { <Preprocessing sample=sample /> })}
-                        </div>
-                    </div>
-                })
-            }
-            _ => None,
-        })
-    };
-    view! {
-        <h2>"Problem 1 — the data and its preprocessing"</h2>
-        <DataPanel base=data_url files=files />
-        <tabs::data::own_dataset::OwnDataset />
-        <kept_view::KeptPanel />
-        {samples_view}
-        <Answer1 />
     }
 }

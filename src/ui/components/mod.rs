@@ -6,4 +6,5 @@ pub mod model_table;
 pub mod params;
 pub mod progress;
 pub mod results;
+pub mod seed_answer;
 pub mod wide;

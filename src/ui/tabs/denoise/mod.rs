@@ -4,13 +4,14 @@
 //! 4C table and 4D digits are drawn by [`figures`]; re-noising other
 //! digits and sampling or interpolating new ones ask the worker, which keeps the models.
 
+pub mod answers;
 pub mod figures;
 
 use std::time::Duration;
 
 use leptos::prelude::*;
 
-use crate::ui::tabs::sweep::answers::{Answer4A, Answer4B, Answer4C, Answer4D};
+use answers::{Answer4A, Answer4B, Answer4C, Answer4D};
 use crate::ui::charts::LossChart;
 use crate::ui::components::controls::RunControls;
 use crate::ui::components::model_table::ModelSummaryTable;

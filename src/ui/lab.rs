@@ -14,7 +14,7 @@ use super::report::Report;
 use super::run_controller::RunController;
 use super::state::RunStatus;
 use crate::ui::tabs::cnn::stored_cnn::StoredCnn;
-use crate::ui::tabs::sweep::controller::Sweep;
+use crate::ui::tabs::sweep::Sweep;
 use crate::data::{ClassNames, DatasetId};
 use crate::experiment::record::{self, Outcome, RunRecord};
 use crate::experiment::{ExperimentId, PageQuery, RunConfig};

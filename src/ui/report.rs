@@ -307,7 +307,7 @@ impl Report {
 fn kept_part(lab: &Lab, id: ExperimentId) -> Option<crate::experiment::record::RunRecord> {
     let dataset = untrack(|| lab.dataset())?;
     if id == ExperimentId::P2d {
-        let networks = lab.query(id).with_untracked(|q| crate::ui::tabs::sweep::controller::networks_of(q, Some(&dataset)));
+        let networks = lab.query(id).with_untracked(|q| crate::ui::tabs::sweep::networks_of(q, Some(&dataset)));
         let kept: Option<Vec<_>> = networks.iter().map(|n| untrack(|| lab.kept.find(&n.config, &dataset))).collect();
         return kept?.pop();
     }

@@ -9,7 +9,7 @@ use crate::model::summary::{cnn_summary, mlp_summary};
 use crate::ui::components::format;
 use crate::ui::components::wide::Wide;
 use crate::ui::state::RunState;
-use crate::ui::tabs::sweep::controller::Sweep;
+use crate::ui::tabs::sweep::Sweep;
 
 /// Multiply-adds of one forward pass of one image (biases, activations and pooling left out).
 /// CNN: conv 26·26·32·(3·3·1) + conv 11·11·64·(3·3·32) + 1600·200 + 200·128 + 128·10.

@@ -27,7 +27,7 @@ use crate::ui::components::results::Results;
 use crate::ui::kept_view::{KeptNote, ResumeOffer};
 use crate::ui::run_controller::RunController;
 use crate::ui::state::RunState;
-use crate::ui::tabs::sweep::controller::Sweep;
+use crate::ui::tabs::sweep::Sweep;
 use crate::ui::worker_client::WorkerEvent;
 use crate::experiment::seed;
 use crate::experiment::{PageQuery, RunResult};

@@ -10,7 +10,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 
-use super::controller::{Sweep, factor_label};
+use super::Sweep;
+use super::plan::factor_label;
 use crate::ui::charts::{fit_canvas, palette, report, series_text};
 use crate::ui::export::SavePng;
 use crate::ui::seed_applies;

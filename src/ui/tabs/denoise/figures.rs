@@ -1,24 +1,22 @@
-//! Problem 4's figures: the autoencoder's diagram (4A), the finished run's figures, the
-//! noised/denoised grid (4B), the CNN's accuracy table and chart (4C), and generated digits
-//! (4D), each beside the seed's where the seed has one.
+//! Problem 4's figures: the autoencoder's diagram (4A), the finished run's figures beside
+//! the seed's, and the noised/denoised grid (4B); 4C is [`super::denoising`], 4D
+//! [`super::generated`].
 
 use leptos::html::Canvas;
 use leptos::prelude::*;
-use plotters::prelude::*;
-use plotters_canvas::CanvasBackend;
 use wasm_bindgen::{Clamped, JsValue};
 use web_sys::{HtmlCanvasElement, ImageData};
 
-use crate::ui::charts::canvas::{DIGIT_SCALE, context_2d, draw_digit};
-use crate::ui::charts::palette::{BLUE, ORANGE};
 use super::P4Run;
-use crate::ui::components::results::download_url;
-use crate::ui::seed_applies;
-use crate::ui::components::format;
 use crate::data::mnist::{COLS, ROWS};
-use crate::experiment::p4::{self, DEFAULT_INTERPOLATION, Generated, INTERPOLATION_STEPS, NoiseGrid, P4Result, SAMPLES, crossing_level};
+use crate::experiment::p4::{NoiseGrid, P4Result, SEED_GRID_DIGITS};
 use crate::experiment::seed;
 use crate::protocol::WorkerInput;
+use crate::ui::charts::canvas::context_2d;
+use crate::ui::components::format;
+use crate::ui::components::results::download_url;
+use crate::ui::export::SavePng;
+use crate::ui::seed_applies;
 
 /// The seed asks for a diagram of the model: the layers as boxes whose heights follow
 /// their widths, drawn as SVG.
@@ -154,7 +152,7 @@ fn parse_digits(text: &str) -> Result<Vec<usize>, String> {
 #[component]
 pub fn NoiseGridView(p4: P4Run) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
-    let digits_text = RwSignal::new(p4::SEED_GRID_DIGITS.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "));
+    let digits_text = RwSignal::new(SEED_GRID_DIGITS.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "));
     let input_error = RwSignal::new(None::<String>);
     let draws = StoredValue::new(0u64);
     let rows = Signal::derive(move || p4.out.grid.with(|g| g.as_ref().map_or(4, |g| g.digits.len())));
@@ -187,7 +185,7 @@ pub fn NoiseGridView(p4: P4Run) -> impl IntoView {
                     height=move || (TOP + rows.get() * (2 * (CELL + GAP) + 8)).to_string()
                     aria-label="training digits noised at 0 to 1 (rows 1, 3, …) and the autoencoder's reconstructions (rows 2, 4, …)"></canvas>
                 <figcaption>"Columns: noise level 0 to 1. Upper row of each pair: the noised digit; lower row: the autoencoder's output. "
-                    <crate::ui::export::SavePng canvas=canvas name="p4-noise-grid" label="the 4B grid" /></figcaption>
+                    <SavePng canvas=canvas name="p4-noise-grid" label="the 4B grid" /></figcaption>
             </figure>
             <div class="controls inline">
                 <label class="field">
@@ -200,233 +198,4 @@ pub fn NoiseGridView(p4: P4Run) -> impl IntoView {
             {move || p4.out.request_error.get().map(|e| view! { <p class="note">{e}</p> })}
         </Show>
     }
-}
-
-/// 4C's table: ours and the seed's accuracies per noise level.
-#[component]
-pub fn DenoiseTable(
-    #[prop(into)]
-    result: Signal<Option<P4Result>>,
-) -> impl IntoView {
-    move || {
-        result.with(|r| match r {
-            None => view! { <p class="muted">"The table appears when the run has finished."</p> }.into_any(),
-            Some(r) if r.denoising.is_empty() => view! { <p class="note">"This run had no CNN, so 4C was skipped: train P3's CNN (or upload one) and train again."</p> }.into_any(),
-            Some(r) => {
-                let with_seed = seed_applies();
-                let rows = r
-                    .denoising
-                    .iter()
-                    .enumerate()
-                    .map(|(i, row)| {
-                        let better = row.denoised_accuracy > row.noisy_accuracy;
-                        view! {
-                            <tr class:better=better>
-                                <td>{format!("{:.1}", row.level)}</td>
-                                <td>{format!("{:.4}", row.noisy_accuracy)}</td>
-                                <td>{format!("{:.4}", row.denoised_accuracy)}</td>
-                                {with_seed.then(|| view! {
-                                    <td class="muted">{seed::P4_NOISY_ACCURACY.get(i).map(|v| format!("{v:.4}"))}</td>
-                                    <td class="muted">{seed::P4_DENOISED_ACCURACY.get(i).map(|v| format!("{v:.4}"))}</td>
-                                })}
-                            </tr>
-                        }
-                    })
-                    .collect_view();
-                let crossing = match crossing_level(&r.denoising) {
-                    Some(level) => format!("Denoising helps the CNN from noise ≈ {level:.2} on."),
-                    None => "Denoising never helps the CNN in this run.".to_string(),
-                };
-                let seed_rows: Vec<p4::DenoiseRow> = (0..11).map(|i| p4::DenoiseRow { level: i as f64 / 10.0, noisy_accuracy: seed::P4_NOISY_ACCURACY[i], denoised_accuracy: seed::P4_DENOISED_ACCURACY[i] }).collect();
-                let seed_crossing = crossing_level(&seed_rows).filter(|_| with_seed).map_or(String::new(), |l| format!(" The seed's series cross at ≈ {l:.2} (its text says 0.15)."));
-                view! {
-                    <div>
-                        <crate::ui::components::wide::Wide label="the 4C table" csv="p4-denoising-4c"><table class="denoise" data-testid="denoise-table">
-                            <thead>
-                                <tr><th>"noise"</th><th>"noised"</th><th>"denoised"</th>
-                                    {with_seed.then(|| view! { <th>"seed: noised"</th><th>"seed: denoised"</th> })}</tr>
-                            </thead>
-                            <tbody>{rows}</tbody>
-                        </table></crate::ui::components::wide::Wide>
-                        <p data-testid="crossing">{crossing}{seed_crossing}</p>
-                        <p class="muted small">{format!("CNN: {}. Accuracy on the first {} test digits.", r.cnn.clone().unwrap_or_default(), format::thousands(r.config.test_size))}</p>
-                    </div>
-                }
-                .into_any()
-            }
-        })
-    }
-}
-
-/// `with_seed`: the seed's two series as dashed lines (MNIST runs only).
-fn draw_denoise_chart(canvas: HtmlCanvasElement, rows: &[p4::DenoiseRow], with_seed: bool) -> Result<(), String> {
-    let backend = CanvasBackend::with_canvas_object(canvas).ok_or("the canvas has no 2d context")?;
-    let root = backend.into_drawing_area();
-    let e = |e: &dyn std::fmt::Display| e.to_string();
-    root.fill(&WHITE).map_err(|x| e(&x))?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption("Score of denoised and noised images", ("sans-serif", 17))
-        .margin(14)
-        .x_label_area_size(40)
-        .y_label_area_size(52)
-        .build_cartesian_2d(0.0f64..1.0, 0.0f64..1.0)
-        .map_err(|x| e(&x))?;
-    chart
-        .configure_mesh()
-        .x_desc("Noise level")
-        .y_desc("Accuracy")
-        .x_label_formatter(&|x: &f64| format!("{x:.1}"))
-        .y_label_formatter(&|y: &f64| format!("{y:.1}"))
-        .light_line_style(BLACK.mix(0.04))
-        .draw()
-        .map_err(|x| e(&x))?;
-    let levels: Vec<f64> = (0..11).map(|i| i as f64 / 10.0).collect();
-    let seed_series = [(&seed::P4_DENOISED_ACCURACY, BLUE, "Denoised (seed)"), (&seed::P4_NOISY_ACCURACY, ORANGE, "Noised (seed)")];
-    for (values, colour, label) in seed_series.into_iter().filter(|_| with_seed) {
-        let style = colour.mix(0.45).stroke_width(2);
-        let points: Vec<(f64, f64)> = levels.iter().copied().zip(values.iter().copied()).collect();
-        chart
-            .draw_series(DashedLineSeries::new(points, 6, 4, style))
-            .map_err(|x| e(&x))?
-            .label(label)
-            .legend(move |(x, y)| EmptyElement::at((x, y)) + PathElement::new(vec![(0, 0), (8, 0)], style) + PathElement::new(vec![(12, 0), (20, 0)], style));
-    }
-    let ours = [(rows.iter().map(|r| (r.level, r.denoised_accuracy)).collect::<Vec<_>>(), BLUE, "Denoised (this run)"), (rows.iter().map(|r| (r.level, r.noisy_accuracy)).collect(), ORANGE, "Noised (this run)")];
-    for (points, colour, label) in ours {
-        let style = colour.stroke_width(2);
-        chart.draw_series(LineSeries::new(points.clone(), style)).map_err(|x| e(&x))?.label(label).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
-        chart.draw_series(points.into_iter().map(|p| Circle::new(p, 3, colour.filled()))).map_err(|x| e(&x))?;
-    }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.3))
-        .label_font(("sans-serif", 12))
-        .draw()
-        .map_err(|x| e(&x))?;
-    root.present().map_err(|x| e(&x))
-}
-
-/// 4C's chart: the CNN's accuracy against noise, on noised and on denoised digits.
-#[component]
-pub fn DenoiseChart(
-    #[prop(into)]
-    result: Signal<Option<P4Result>>,
-) -> impl IntoView {
-    let canvas = NodeRef::<Canvas>::new();
-    Effect::new(move || {
-        let Some(element) = canvas.get() else { return };
-        let rows = result.with(|r| r.as_ref().map(|r| r.denoising.clone()).unwrap_or_default());
-        crate::ui::charts::fit_canvas(&element, 560, 380);
-        if let Err(e) = draw_denoise_chart(element, &rows, seed_applies()) {
-            web_sys::console::error_1(&format!("cannot draw the 4C chart: {e}").into());
-        }
-    });
-    view! { <div class="chart-box"><canvas node_ref=canvas class="chart" width="560" height="380" data-testid="denoise-chart" role="img"
-        aria-label=move || result.with(|r| match r {
-            Some(r) if !r.denoising.is_empty() => format!("CNN accuracy against noise level. {}", r.denoising.iter().map(|d| format!("noise {:.1}: noised {:.4}, denoised {:.4}", d.level, d.noisy_accuracy, d.denoised_accuracy)).collect::<Vec<_>>().join("; ")),
-            _ => "CNN accuracy against noise level: no run yet.".to_string(),
-        })></canvas><p class="exports"><crate::ui::export::SavePng canvas=canvas name="p4-denoise-chart" label="the 4C chart" /></p></div> }
-}
-
-/// One generated digit with the CNN's reading of it.
-#[component]
-fn GeneratedCell(pixels: Vec<u8>, caption: String) -> impl IntoView {
-    let canvas = NodeRef::<Canvas>::new();
-    let side = ROWS * DIGIT_SCALE;
-    Effect::new(move || {
-        if let Some(element) = canvas.get()
-            && let Err(e) = draw_digit(&element, &pixels)
-        {
-            web_sys::console::error_1(&format!("cannot draw a generated digit: {e:?}").into());
-        }
-    });
-    view! {
-        <figure class="p3-mistake">
-            <canvas node_ref=canvas role="img" width=side.to_string() height=side.to_string() aria-label=caption.clone()></canvas>
-            <figcaption>{caption}</figcaption>
-        </figure>
-    }
-}
-
-fn cells(generated: &Generated) -> impl IntoView + use<> {
-    generated
-        .digits
-        .iter()
-        .map(|d| {
-            let caption = match (d.label, d.confidence) {
-                (Some(l), Some(c)) => format!("{l} ({:.0} %)", 100.0 * c),
-                _ => "no CNN".to_string(),
-            };
-            view! { <GeneratedCell pixels=d.pixels.clone() caption=caption /> }
-        })
-        .collect_view()
-}
-
-/// 4D: sampled digits and an interpolation, with controls.
-#[component]
-pub fn GeneratedDigits(p4: P4Run) -> impl IntoView {
-    let draws = StoredValue::new(0u64);
-    let from = RwSignal::new(DEFAULT_INTERPOLATION.0.to_string());
-    let to = RwSignal::new(DEFAULT_INTERPOLATION.1.to_string());
-    let error = RwSignal::new(None::<String>);
-    let can_ask = move || p4.out.result.with(Option::is_some) && !p4.run.is_running() && !p4.out.pending.get();
-    let resample = move || {
-        draws.update_value(|d| *d += 1);
-        let seed = p4.query.with_untracked(|q| q.config.seed).wrapping_add(1000 + draws.get_value());
-        p4.request(WorkerInput::Sample { count: SAMPLES, seed });
-    };
-    let interpolate = move || match (from.get_untracked().trim().parse::<usize>(), to.get_untracked().trim().parse::<usize>()) {
-        (Ok(a), Ok(b)) => {
-            error.set(None);
-            p4.request(WorkerInput::Interpolate { from: a, to: b, steps: INTERPOLATION_STEPS });
-        }
-        _ => error.set(Some("two training-digit numbers (0–59999)".into())),
-    };
-    view! {
-        <Show when=move || p4.out.sampled.with(Option::is_some)
-            fallback=|| view! { <p class="muted">"New digits appear when the autoencoder has trained."</p> }>
-            <h4>"Sampled codes, decoded"</h4>
-            <p class="muted small">
-                "Codes drawn from a Gaussian fitted (mean and full covariance) to the 96-dimensional codes of the training digits, "
-                "clipped at 0 like the ReLU codes, then decoded; under each, the CNN's reading and its confidence."
-            </p>
-            <div class="p3-mistakes" data-testid="sampled-digits">{move || p4.out.sampled.with(|g| g.as_ref().map(cells))}</div>
-            <p class="exports"><crate::ui::export::SaveDigitsPng digits=Callback::new(move |_| p4.out.sampled.with_untracked(|g| g.as_ref().map(generated_for_png))) name="p4-sampled-digits" label="the sampled digits" /></p>
-            <div class="buttons"><button type="button" data-testid="resample-button" disabled=move || !can_ask() on:click=move |_| resample()>"Sample again"</button></div>
-            <h4>"Between two digits"</h4>
-            <p class="muted small">
-                {move || p4.out.interpolated.with(|g| match g.as_ref().map(|g| &g.how) {
-                    Some(p4::Generation::Interpolated { from, to, from_label, to_label }) => format!("From training digit #{from} (a {from_label}) to #{to} (a {to_label}): the codes on the straight line between theirs, decoded."),
-                    _ => String::new(),
-                })}
-            </p>
-            <div class="p3-mistakes" data-testid="interpolated-digits">{move || p4.out.interpolated.with(|g| g.as_ref().map(cells))}</div>
-            <p class="exports"><crate::ui::export::SaveDigitsPng digits=Callback::new(move |_| p4.out.interpolated.with_untracked(|g| g.as_ref().map(generated_for_png))) name="p4-interpolated-digits" label="the interpolated digits" /></p>
-            <div class="controls inline">
-                <label class="field"><span class="label">"From digit #"</span>
-                    <input type="text" data-testid="interpolate-from" prop:value=from on:change=move |ev| from.set(event_target_value(&ev)) /></label>
-                <label class="field"><span class="label">"To digit #"</span>
-                    <input type="text" data-testid="interpolate-to" prop:value=to on:change=move |ev| to.set(event_target_value(&ev)) /></label>
-                <button type="button" data-testid="interpolate-button" disabled=move || !can_ask() on:click=move |_| interpolate()>"Interpolate"</button>
-            </div>
-            {move || error.get().or_else(|| p4.out.request_error.get()).map(|e| view! { <p class="note">{e}</p> })}
-        </Show>
-    }
-}
-
-/// Generated digits with the CNN's reading, as [`crate::ui::export::save_digits_png`] takes them.
-fn generated_for_png(generated: &p4::Generated) -> Vec<(Vec<u8>, String)> {
-    generated
-        .digits
-        .iter()
-        .map(|d| {
-            let caption = match (d.label, d.confidence) {
-                (Some(label), Some(confidence)) => format!("{label} ({:.0}%)", 100.0 * confidence),
-                _ => String::new(),
-            };
-            (d.pixels.clone(), caption)
-        })
-        .collect()
 }

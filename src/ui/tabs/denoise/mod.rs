@@ -1,11 +1,14 @@
 //! Problem 4's tab: salt-and-pepper noise and the denoising autoencoder, trained in a
 //! worker of its own. When no trained CNN is kept in the browser, Train first trains P3's
-//! CNN (for 4C and 4D) in the same worker, then the autoencoder. The finished run's 4B grid,
-//! 4C table and 4D digits are drawn by [`figures`]; re-noising other
-//! digits and sampling or interpolating new ones ask the worker, which keeps the models.
+//! CNN (for 4C and 4D) in the same worker, then the autoencoder. The finished run's 4B grid
+//! ([`figures`], with 4A's diagram), 4C table and chart ([`denoising`]) and 4D digits
+//! ([`generated`]) are drawn beside the seed's [`answers`]; re-noising other digits and
+//! sampling or interpolating new ones ask the worker, which keeps the models.
 
 pub mod answers;
+pub mod denoising;
 pub mod figures;
+pub mod generated;
 
 use std::time::Duration;
 
@@ -15,7 +18,9 @@ use answers::{Answer4A, Answer4B, Answer4C, Answer4D};
 use crate::ui::charts::LossChart;
 use crate::ui::components::controls::RunControls;
 use crate::ui::components::model_table::ModelSummaryTable;
-use figures::{AutoencoderDiagram, DenoiseChart, DenoiseTable, GeneratedDigits, NoiseGridView, P4Results};
+use denoising::{DenoiseChart, DenoiseTable};
+use figures::{AutoencoderDiagram, NoiseGridView, P4Results};
+use generated::GeneratedDigits;
 use crate::ui::kept_view::{KeptNote, ResumeOffer};
 use crate::ui::components::progress::{EpochLog, RunProgress};
 use crate::ui::state::RunState;

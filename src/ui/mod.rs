@@ -2,19 +2,23 @@
 //! seed notebook's answers beside live results. The page only renders; training runs in
 //! Web Workers ([`worker_client`]), and the page talks to them with [`crate::protocol`].
 //!
-//! - [`App`]: the layout — header, the lab bar (tabs, the dataset's status, the whole
-//!   report), the shown tab's panel.
-//! - [`lab::Lab`]: every run controller, what may run at once, shared by context;
-//!   [`run_controller::RunController`] is the one controller of a single-worker run (P2,
-//!   P3, P4), [`sweep::Sweep`] the P2D sweep's over several workers; [`report`] runs the
-//!   whole report through the lab.
-//! - Tabs: [`data_panel`] and [`digits`] (P1), [`p2_panel`], [`p2d_panel`] with
-//!   [`sweep_charts`], [`p3_panel`] with [`p3_analysis`], [`p4_panel`]
-//!   with [`p4_figures`]; [`stored_cnn`] is the kept CNN (P3, P4); [`kept`] every finished run kept in
-//!   this browser.
-//! - [`playground`]: draw a digit for every kept classifier.
-//! - Shared components: [`controls`], [`progress`], [`charts`], [`results`],
-//!   [`model_table`], [`params`]; [`answers`] holds the seed's written answers.
+//! - [`App`] (here): the layout — header, the lab bar (tabs, the dataset's status, the
+//!   whole report), the shown tab's panel.
+//! - The lab and its runs: [`lab::Lab`] holds every run controller, decides what may run
+//!   at once, and is shared by context; [`run_controller::RunController`] is the one
+//!   controller of a single-worker run (P2, P3, P4) and [`state::RunState`] its reactive
+//!   state; [`report`] runs the whole report through the lab; [`kept`] is every finished
+//!   run kept in this browser, [`kept_view`] what the tabs show of them; [`export`] saves
+//!   PNGs, CSVs and files.
+//! - [`tabs`]: one module per tab — [`tabs::data`] (P1), [`tabs::mlp`] (P2),
+//!   [`tabs::sweep`] (P2D and its [`tabs::sweep::Sweep`] over several workers),
+//!   [`tabs::cnn`] (P3, and the kept CNN), [`tabs::denoise`] (P4), [`tabs::playground`].
+//!   Each holds its panel, its figures and the seed's answers for that problem.
+//! - [`charts`]: the training curves, the palette, canvas helpers.
+//! - [`components`]: what the tabs share — run controls, progress, results, tables, the
+//!   seed's answer box, number formatting.
+//!
+//! The seed's figures themselves are in the core, [`crate::experiment::seed`].
 
 pub mod charts;
 pub mod components;

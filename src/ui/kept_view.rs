@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use super::format;
+use crate::ui::components::format;
 use super::kept::{Kept, StoreState};
 use super::lab::{Lab, Tab};
 use super::state::RunState;
@@ -190,12 +190,12 @@ pub fn KeptPanel() -> impl IntoView {
                     view! { <p class="muted" data-testid="kept-empty">"None yet: every run that finishes is kept here (in IndexedDB), so a reload shows it without training."</p> }.into_any()
                 }
                 StoreState::Ready => view! {
-                    <super::wide::Wide label="Runs kept in this browser">
+                    <crate::ui::components::wide::Wide label="Runs kept in this browser">
                         <table class="kept" data-testid="kept-table">
                             <thead><tr><th scope="col">"Run"</th><th scope="col">"Setup"</th><th scope="col">"Result"</th><th scope="col">"Dataset"</th><th scope="col">"Kept"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
                             <tbody>{rows}</tbody>
                         </table>
-                    </super::wide::Wide>
+                    </crate::ui::components::wide::Wide>
                     <p class="exports">
                         <button class="link" data-testid="bundle-save" on:click=move |_| lab.save_bundle(bundle_message)>
                             "Save every kept run (one file)"</button>
@@ -406,7 +406,7 @@ pub fn ResumeOffer(
             <div class="banner resume-offer" role="region" aria-label="interrupted run" data-testid="resume-offer">
                 <p>{text}</p>
                 <div class="buttons">
-                    <button class="primary" data-testid="resume-checkpoint" disabled=move || lab.busy_experiment().is_some() || !lab.data.with(super::data_panel::DataState::is_ready)
+                    <button class="primary" data-testid="resume-checkpoint" disabled=move || lab.busy_experiment().is_some() || !lab.data.with(crate::ui::tabs::data::DataState::is_ready)
                         on:click=resume>{format!("Resume from epoch {done}")}</button>
                     <button data-testid="discard-checkpoint" on:click=discard>"Discard it"</button>
                 </div>

@@ -5,16 +5,16 @@
 
 use leptos::prelude::*;
 
-use super::data_panel::DataState;
+use crate::ui::tabs::data::DataState;
 use super::kept::Kept;
-use super::playground::Playground;
-use super::p3_panel::P3Run;
-use super::p4_panel::P4Run;
+use crate::ui::tabs::playground::Playground;
+use crate::ui::tabs::cnn::P3Run;
+use crate::ui::tabs::denoise::P4Run;
 use super::report::Report;
 use super::run_controller::RunController;
 use super::state::RunStatus;
-use super::stored_cnn::StoredCnn;
-use super::sweep::Sweep;
+use crate::ui::tabs::cnn::stored_cnn::StoredCnn;
+use crate::ui::tabs::sweep::Sweep;
 use crate::data::{ClassNames, DatasetId};
 use crate::experiment::record::{self, Outcome, RunRecord};
 use crate::experiment::{ExperimentId, PageQuery, RunConfig};

@@ -2,64 +2,46 @@
 //! seed notebook's answers beside live results. The page only renders; training runs in
 //! Web Workers ([`worker_client`]), and the page talks to them with [`crate::protocol`].
 //!
-//! - [`App`]: the layout — header, the lab bar (tabs, the dataset's status, the whole
-//!   report), the shown tab's panel.
-//! - [`lab::Lab`]: every run controller, what may run at once, shared by context;
-//!   [`run_controller::RunController`] is the one controller of a single-worker run (P2,
-//!   P3, P4), [`sweep::Sweep`] the P2D sweep's over several workers; [`report`] runs the
-//!   whole report through the lab.
-//! - Tabs: [`data_panel`] and [`digits`] (P1), [`p2_panel`], [`p2d_panel`] with
-//!   [`sweep_charts`], [`p3_panel`] with [`p3_analysis`], [`p4_panel`]
-//!   with [`p4_figures`]; [`stored_cnn`] is the kept CNN (P3, P4); [`kept`] every finished run kept in
-//!   this browser.
-//! - [`playground`]: draw a digit for every kept classifier.
-//! - Shared components: [`controls`], [`progress`], [`charts`], [`results`],
-//!   [`model_table`], [`params`]; [`answers`] holds the seed's written answers.
+//! - [`App`] (here): the layout — header, the lab bar (tabs, the dataset's status, the
+//!   whole report), the shown tab's panel.
+//! - The lab and its runs: [`lab::Lab`] holds every run controller, decides what may run
+//!   at once, and is shared by context; [`run_controller::RunController`] is the one
+//!   controller of a single-worker run (P2, P3, P4) and [`state::RunState`] its reactive
+//!   state; [`report`] runs the whole report through the lab; [`kept`] is every finished
+//!   run kept in this browser, [`kept_view`] what the tabs show of them; [`export`] saves
+//!   PNGs, CSVs and files.
+//! - [`tabs`]: one module per tab — [`tabs::data`] (P1), [`tabs::mlp`] (P2),
+//!   [`tabs::sweep`] (P2D and its [`tabs::sweep::Sweep`] over several workers),
+//!   [`tabs::cnn`] (P3, and the kept CNN), [`tabs::denoise`] (P4), [`tabs::playground`].
+//!   Each holds its panel, its figures and the seed's answers for that problem.
+//! - [`charts`]: the training curves, the palette, canvas helpers.
+//! - [`components`]: what the tabs share — run controls, progress, results, tables, the
+//!   seed's answer box, number formatting.
+//!
+//! The seed's figures themselves are in the core, [`crate::experiment::seed`].
 
-pub mod answers;
 pub mod charts;
-pub mod controls;
-pub mod data_panel;
-pub mod digits;
+pub mod components;
 pub mod export;
-pub mod format;
 pub mod kept;
 pub mod kept_view;
 pub mod lab;
-pub mod model_table;
-pub mod own_dataset;
-pub mod p2_panel;
-pub mod p2d_panel;
-pub mod p3_analysis;
-pub mod p3_panel;
-pub mod p4_figures;
-pub mod p4_panel;
-pub mod params;
-pub mod playground;
-pub mod progress;
 pub mod report;
-pub mod results;
 pub mod run_controller;
 pub mod state;
-pub mod stored_cnn;
-pub mod sweep;
-pub mod sweep_charts;
-pub mod wide;
+pub mod tabs;
 pub mod worker_client;
 
 use leptos::prelude::*;
 
-use answers::Answer1;
-use data_panel::{DataPanel, DataState, DataStatus, FileProgress};
-use digits::{DigitGrid, Preprocessing};
+use components::params::ParamErrors;
 use lab::{Lab, Tab};
-use p2_panel::P2Panel;
-use p2d_panel::P2dPanel;
-use p3_panel::P3Panel;
-use p4_panel::P4Panel;
-use params::ParamErrors;
 use report::ReportBar;
-
+use tabs::cnn::P3Panel;
+use tabs::data::{DataState, DataStatus, DataTab, FileProgress};
+use tabs::denoise::P4Panel;
+use tabs::mlp::P2Panel;
+use tabs::sweep::P2dPanel;
 use crate::experiment::{ExperimentId, PageQuery};
 use crate::web::{self, dataset::DEFAULT_DATA_URL};
 
@@ -70,6 +52,12 @@ pub const TITLE: &str = "mnist-lab — the MNIST assignment, trained in your bro
 /// runs are comparable with them (shared by context; `true` until the dataset is known).
 #[derive(Clone, Copy)]
 pub struct SeedApplies(pub Signal<bool>);
+
+/// Whether the seed notebook's figures belong beside the runs shown: only on MNIST (tracked;
+/// see [`SeedApplies`]).
+pub fn seed_applies() -> bool {
+    use_context::<SeedApplies>().is_none_or(|s| s.0.get())
+}
 
 /// The page's width in CSS px, kept up to date on resize, so charts redraw for the width
 /// they get (shared by context).
@@ -116,7 +104,7 @@ pub fn App() -> impl IntoView {
         let data_url = data_url.clone();
         move || {
             // The shown tab's worker starts once the kept runs are known (`install_keeping`).
-            data_panel::start_loading(data_url, files, lab.data, move || {
+            tabs::data::start_loading(data_url, files, lab.data, move || {
                 if let Some(preset) = autostart_report {
                     lab.report.start(lab, preset);
                 } else if autostart && let Tab::Experiment(id) = lab.active.get_untracked() {
@@ -163,7 +151,7 @@ pub fn App() -> impl IntoView {
             </p>
         </header>
         <ParamErrors errors=param_errors />
-        <own_dataset::DatasetBanner />
+        <tabs::data::own_dataset::DatasetBanner />
         {consent}
         {lab.shared.get_value().and_then(Result::err).map(|why| view! {
             <p class="banner warning" role="alert" data-testid="shared-error">
@@ -306,46 +294,12 @@ fn TabPanel(data_url: String, files: RwSignal<FileProgress>) -> impl IntoView {
             Tab::Experiment(ExperimentId::P4) => view! {
                 <P4Panel p4=lab.p4 data_ready=data_ready blocked=blocked(ExperimentId::P4) on_train=train(ExperimentId::P4) />
             }.into_any(),
-            Tab::Playground => view! { <playground::panel::PlaygroundPanel /> }.into_any(),
+            Tab::Playground => view! { <tabs::playground::panel::PlaygroundPanel /> }.into_any(),
         };
         view! {
             <section class="card tab-panel" id=format!("panel-{}", tab.key()) role="tabpanel" aria-labelledby=format!("tab-{}", tab.key())>
                 {panel}
             </section>
         }
-    }
-}
-
-/// Problem 1's tab: the download, sample digits, the seed's preprocessing, its answer.
-#[component]
-fn DataTab(data_url: String, files: RwSignal<FileProgress>) -> impl IntoView {
-    let lab = expect_context::<Lab>();
-    let samples_view = move || {
-        lab.data.with(|d| match d {
-            DataState::Ready(summary) => {
-                let first = summary.samples.first().cloned();
-                Some(view! {
-                    <div class="two-col even">
-                        <div>
-                            <h3>"Sample training digits"</h3>
-                            <DigitGrid samples=summary.samples.clone() />
-                        </div>
-                        <div>
-                            <h3>"Preprocessing of the first digit"</h3>
-                            {first.map(|sample| view! { <Preprocessing sample=sample /> })}
-                        </div>
-                    </div>
-                })
-            }
-            _ => None,
-        })
-    };
-    view! {
-        <h2>"Problem 1 — the data and its preprocessing"</h2>
-        <DataPanel base=data_url files=files />
-        <own_dataset::OwnDataset />
-        <kept_view::KeptPanel />
-        {samples_view}
-        <Answer1 />
     }
 }

@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 
-use super::format;
+use crate::ui::components::format;
 use super::lab::{Lab, Tab};
 use super::state::RunStatus;
 use crate::experiment::report::{self, ReportPart, ReportPreset};
@@ -162,7 +162,7 @@ impl Report {
             set_part_query(&lab, part, preset);
         }
         // P4 uses the CNN that the report's P3 keeps.
-        lab.p4.cnn_choice.set(Some(super::p4_panel::CnnChoice::Kept));
+        lab.p4.cnn_choice.set(Some(crate::ui::tabs::denoise::CnnChoice::Kept));
         let now = web::now_ms();
         self.started_ms.set(now);
         self.now_ms.set(now);
@@ -307,7 +307,7 @@ impl Report {
 fn kept_part(lab: &Lab, id: ExperimentId) -> Option<crate::experiment::record::RunRecord> {
     let dataset = untrack(|| lab.dataset())?;
     if id == ExperimentId::P2d {
-        let networks = lab.query(id).with_untracked(|q| super::sweep::networks_of(q, Some(&dataset)));
+        let networks = lab.query(id).with_untracked(|q| crate::ui::tabs::sweep::networks_of(q, Some(&dataset)));
         let kept: Option<Vec<_>> = networks.iter().map(|n| untrack(|| lab.kept.find(&n.config, &dataset))).collect();
         return kept?.pop();
     }

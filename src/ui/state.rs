@@ -293,7 +293,7 @@ impl RunState {
             }
             WorkerOutput::Error(message) => self.fail(message),
             // P4's results, 4B/4D answers and the stored model are the P4 tab's and the
-            // stored-model card's business (see `p4_panel`, `stored_cnn`).
+            // stored-model card's business (see `tabs::denoise`, `tabs::cnn::stored_cnn`).
             WorkerOutput::P4Done { .. }
             | WorkerOutput::Denoised(_)
             | WorkerOutput::NoiseGrid(_)

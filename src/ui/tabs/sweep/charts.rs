@@ -4,25 +4,20 @@
 
 use leptos::html::Canvas;
 use leptos::prelude::*;
-
-use super::export::SavePng;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 
-use super::sweep::{Sweep, factor_label};
+use super::Sweep;
+use super::plan::factor_label;
+use crate::ui::charts::{fit_canvas, palette, report, series_text};
+use crate::ui::export::SavePng;
+use crate::ui::seed_applies;
 use crate::experiment::EpochMetrics;
 use crate::experiment::p2d::{FactorStats, SweepSpec};
 use crate::experiment::seed::{LECUN_500_300_WEIGHT_DECAY_ACCURACY, P2D_BEST_ACCURACY, P2D_MAX_ACCURACY};
-
-/// matplotlib's first colours, as in the seed's plots.
-const C0: RGBColor = RGBColor(31, 119, 180);
-const C1: RGBColor = RGBColor(255, 127, 14);
-const C2: RGBColor = RGBColor(44, 160, 44);
-const LECUN_COLOUR: RGBColor = RGBColor(214, 39, 40);
-const SEED_COLOUR: RGBColor = RGBColor(120, 120, 120);
 
 const MINI_WIDTH: u32 = 240;
 const MINI_HEIGHT: u32 = 150;
@@ -35,12 +30,6 @@ type DrawResult = Result<(), String>;
 
 fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
-}
-
-fn report(result: DrawResult) {
-    if let Err(e) = result {
-        web_sys::console::error_1(&format!("cannot draw the chart: {e}").into());
-    }
 }
 
 fn backend(canvas: HtmlCanvasElement) -> Result<CanvasBackend, String> {
@@ -70,13 +59,13 @@ pub fn NetworkCurve(
     });
     Effect::new(move || {
         let Some(element) = canvas.get() else { return };
-        super::charts::fit_canvas(&element, MINI_WIDTH, MINI_HEIGHT);
+        fit_canvas(&element, MINI_WIDTH, MINI_HEIGHT);
         history.with(|h| report(draw_curve(element, h, epochs)));
     });
     view! {
         <canvas node_ref=canvas class="mini-chart" width=MINI_WIDTH.to_string() height=MINI_HEIGHT.to_string()
             data-testid=format!("network-chart-{number}")
-            role="img" aria-label=move || history.with(|h| format!("network {number}: {}", super::charts::series_text("validation accuracy per epoch", &h.iter().map(|m| m.val_accuracy).collect::<Vec<_>>())))></canvas>
+            role="img" aria-label=move || history.with(|h| format!("network {number}: {}", series_text("validation accuracy per epoch", &h.iter().map(|m| m.val_accuracy).collect::<Vec<_>>())))></canvas>
     }
 }
 
@@ -108,8 +97,8 @@ fn draw_curve(canvas: HtmlCanvasElement, history: &[EpochMetrics], epochs: usize
         .draw()
         .map_err(err)?;
     for (values, colour) in [
-        (history.iter().map(|m| m.accuracy).collect::<Vec<_>>(), C0),
-        (history.iter().map(|m| m.val_accuracy).collect::<Vec<_>>(), C1),
+        (history.iter().map(|m| m.accuracy).collect::<Vec<_>>(), palette::BLUE),
+        (history.iter().map(|m| m.val_accuracy).collect::<Vec<_>>(), palette::ORANGE),
     ] {
         let points: Vec<(f64, f64)> = values.iter().enumerate().map(|(i, v)| ((i + 1) as f64, *v)).collect();
         chart.draw_series(LineSeries::new(points.clone(), colour.stroke_width(2))).map_err(err)?;
@@ -189,22 +178,22 @@ pub fn StatsChart(
         let factors = spec.with(|s| s.factors.clone());
         let mut series = vec![stats.with(|st| Series {
             label: kind.label().into(),
-            colour: C0,
+            colour: palette::BLUE,
             points: st.iter().map(|s| (s.factor, kind.value(s))).collect(),
             errors: Some(st.iter().map(|s| s.std).collect()),
             dashed: false,
         })];
-        let with_seed = super::charts::seed_applies();
+        let with_seed = seed_applies();
         if with_seed && kind == StatKind::Max && factors == SweepSpec::default().factors {
             series.push(Series {
                 label: "seed's printed max_accuracy (cumulative)".into(),
-                colour: SEED_COLOUR,
+                colour: palette::SEED,
                 points: factors.iter().copied().zip(P2D_MAX_ACCURACY).collect(),
                 errors: None,
                 dashed: true,
             });
         }
-        super::charts::fit_canvas(&element, WIDTH, HEIGHT);
+        fit_canvas(&element, WIDTH, HEIGHT);
         report(draw_factor_chart(element, kind.title(), &factors, &series, with_seed));
     });
     view! {
@@ -229,7 +218,7 @@ pub fn CompareChart(
         let Some(element) = canvas.get() else { return };
         let factors = spec.with(|s| s.factors.clone());
         let series = stats.with(|st| {
-            [("Mean Validation Accuracy", C0, StatKind::Mean), ("Final Validation Accuracy", C1, StatKind::Final), ("Max Validation Accuracy", C2, StatKind::Max)]
+            [("Mean Validation Accuracy", palette::BLUE, StatKind::Mean), ("Final Validation Accuracy", palette::ORANGE, StatKind::Final), ("Max Validation Accuracy", palette::GREEN, StatKind::Max)]
                 .into_iter()
                 .map(|(label, colour, kind)| Series {
                     label: label.into(),
@@ -240,8 +229,8 @@ pub fn CompareChart(
                 })
                 .collect::<Vec<_>>()
         });
-        super::charts::fit_canvas(&element, WIDTH, HEIGHT);
-        report(draw_factor_chart(element, "Mean vs final vs max validation accuracy", &factors, &series, super::charts::seed_applies()));
+        fit_canvas(&element, WIDTH, HEIGHT);
+        report(draw_factor_chart(element, "Mean vs final vs max validation accuracy", &factors, &series, seed_applies()));
     });
     view! {
         <div class="chart-box">
@@ -322,8 +311,8 @@ fn draw_factor_chart(canvas: HtmlCanvasElement, title: &str, factors: &[f64], se
     let root = backend(canvas)?.into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
     let mut references = vec![
-        (LECUN_500_300_WEIGHT_DECAY_ACCURACY, LECUN_COLOUR, format!("LeCun: 500+300, weight decay ({LECUN_500_300_WEIGHT_DECAY_ACCURACY:.4})")),
-        (P2D_BEST_ACCURACY, SEED_COLOUR, format!("seed notebook's best ({P2D_BEST_ACCURACY:.4})")),
+        (LECUN_500_300_WEIGHT_DECAY_ACCURACY, palette::LECUN, format!("LeCun: 500+300, weight decay ({LECUN_500_300_WEIGHT_DECAY_ACCURACY:.4})")),
+        (P2D_BEST_ACCURACY, palette::SEED, format!("seed notebook's best ({P2D_BEST_ACCURACY:.4})")),
     ];
     if !with_references {
         references.clear();

@@ -7,7 +7,7 @@ use super::pad::DrawingPad;
 use super::denoise::DenoiseFigure;
 use super::inside::LookInside;
 use super::readings::{InputPreview, ReadingBars};
-use crate::ui::data_panel::DataState;
+use crate::ui::tabs::data::DataState;
 use crate::experiment::BackendChoice;
 use crate::ui::lab::Lab;
 

@@ -1,7 +1,7 @@
 //! P2D's sweep, run by the page: the networks of the sweep (factors x replicates) not yet
 //! finished wait in a queue; each is one `WorkerInput::Start` to a training worker. On the
 //! CPU backend several workers train in parallel (each wasm worker is single-threaded), on
-//! WebGPU one does. Every finished network is kept ([`super::kept`]), so a reload
+//! WebGPU one does. Every finished network is kept ([`crate::ui::kept`]), so a reload
 //! shows it at once and a restarted sweep goes on with the next unfinished one.
 //!
 //! [`Sweep`] is `Copy`: reactive state for the view, plus the controller (queue, worker
@@ -13,167 +13,20 @@ use std::collections::{HashMap, VecDeque};
 
 use leptos::prelude::*;
 
-use super::state::{BackendInfo, RunStatus, StepInfo};
-use super::kept::Kept;
-use super::worker_client::{CancelOutcome, WorkerClient, WorkerEvent};
+use super::plan::{MAX_WORKERS, PlannedNetwork, Session, SlotView, networks_of};
+use crate::ui::state::{BackendInfo, RunStatus};
+use crate::ui::kept::Kept;
+use crate::ui::worker_client::{CancelOutcome, WorkerClient, WorkerEvent};
 use crate::experiment::p2d::{self, FactorStats};
 use crate::experiment::schedule;
-use crate::experiment::{BackendChoice, EpochMetrics, ExperimentId, PageQuery, RunConfig, RunResult};
+use crate::experiment::{BackendChoice, ExperimentId, PageQuery, RunResult};
 use crate::data::DatasetId;
-use crate::experiment::record::{Outcome, record_key};
+use crate::experiment::record::Outcome;
 use crate::protocol::{WorkerInput, WorkerOutput};
 use crate::web;
 
-/// The most workers a sweep runs at once (the CPU choice is also capped by the cores).
-pub const MAX_WORKERS: usize = crate::experiment::config::MAX_SWEEP_WORKERS;
-
 /// Progress redraws per worker are throttled to this interval (epoch ends always show).
 const PROGRESS_INTERVAL_MS: f64 = 250.0;
-
-/// One network of the sweep, in the seed's order (factor-major).
-#[derive(Debug, Clone, PartialEq)]
-pub struct PlannedNetwork {
-    /// 0-based position in the sweep.
-    pub index: usize,
-    /// Networks in the sweep.
-    pub total: usize,
-    pub factor_index: usize,
-    pub factor: f64,
-    /// 0-based.
-    pub replicate: usize,
-    pub replicates: usize,
-    /// What the worker trains (its own derived seed, `l2 = factor`).
-    pub config: RunConfig,
-    /// Its storage key.
-    pub key: String,
-}
-
-impl PlannedNetwork {
-    /// `network 4 of 15: factor 1e-5, replicate 1`.
-    pub fn label(&self) -> String {
-        format!("network {} of {}: factor {}, replicate {}", self.index + 1, self.total, factor_label(self.factor), self.replicate + 1)
-    }
-}
-
-/// A regularization factor as the URL and the seed's plots write it: `1e-6`, `5e-4`.
-pub fn factor_label(factor: f64) -> String {
-    format!("{factor:e}")
-}
-
-/// The sweep's networks for a query.
-/// `dataset`: the loaded dataset (keys of kept networks are per dataset); `None` before it
-/// has loaded, when no key matches a kept network.
-pub fn networks_of(query: &PageQuery, dataset: Option<&DatasetId>) -> Vec<PlannedNetwork> {
-    let base = RunConfig { experiment: ExperimentId::P2d, ..query.config.clone() };
-    let networks = query.sweep.networks(&base);
-    let total = networks.len();
-    let replicates = query.sweep.replicates.max(1);
-    networks
-        .into_iter()
-        .enumerate()
-        .map(|(index, config)| PlannedNetwork {
-            index,
-            total,
-            factor_index: index / replicates,
-            factor: config.l2,
-            replicate: index % replicates,
-            replicates,
-            key: dataset.map_or_else(|| format!("unloaded/{index}"), |d| record_key(&config, d)),
-            config,
-        })
-        .collect()
-}
-
-/// What one worker is doing, for the view.
-#[derive(Debug, Clone, Copy)]
-pub struct SlotView {
-    /// The network it trains; `None` when idle.
-    pub network: RwSignal<Option<PlannedNetwork>>,
-    pub step: RwSignal<Option<StepInfo>>,
-    /// The running network's finished epochs.
-    pub history: RwSignal<Vec<EpochMetrics>>,
-    /// The worker's latest status text.
-    pub phase: RwSignal<Option<String>>,
-    /// When the running network was handed to the worker ([`web::now_ms`]).
-    pub started_ms: RwSignal<f64>,
-}
-
-impl SlotView {
-    fn new() -> Self {
-        Self { network: RwSignal::new(None), step: RwSignal::new(None), history: RwSignal::new(Vec::new()), phase: RwSignal::new(None), started_ms: RwSignal::new(0.0) }
-    }
-
-    fn clear(&self) {
-        self.network.set(None);
-        self.step.set(None);
-        self.history.set(Vec::new());
-        self.phase.set(None);
-    }
-
-    /// Epochs done of the running network, fractional within the running epoch.
-    pub fn epochs_done(&self) -> f64 {
-        let finished = self.history.with(Vec::len);
-        self.step.with(|s| schedule::epochs_done(finished, s.as_ref()))
-    }
-
-    /// Whether every epoch is done and the worker makes its final pass over the test
-    /// images (test figures and analysis) before it reports the result.
-    pub fn final_pass(&self) -> bool {
-        let epochs = self.network.with(|n| n.as_ref().map_or(usize::MAX, |n| n.config.epochs));
-        self.history.with(Vec::len) >= epochs
-    }
-
-    /// Whether the running epoch's steps are done and the worker is validating on the test
-    /// images (no progress reports come meanwhile).
-    pub fn validating(&self) -> bool {
-        let finished = self.history.with(Vec::len);
-        self.step.with(|s| s.as_ref().is_some_and(|s| s.epoch > finished && s.steps > 0 && s.step == s.steps))
-    }
-
-    /// Seconds per epoch (training and validation) of the running network: its finished
-    /// epochs' mean, else the running epoch's training pace plus `validation` seconds.
-    fn seconds_per_epoch(&self, validation: Option<f64>) -> Option<f64> {
-        let finished: Vec<f64> = self.history.with(|h| h.iter().map(|m| m.seconds).collect());
-        if !finished.is_empty() {
-            return Some(finished.iter().sum::<f64>() / finished.len() as f64);
-        }
-        let training = self.step.with(|s| {
-            s.as_ref()
-                .filter(|s| s.step > 0 && s.steps > 0)
-                .map(|s| s.elapsed_seconds * s.steps as f64 / s.step as f64)
-        })?;
-        Some(training + validation?)
-    }
-}
-
-/// Throughput of the current (or last) press of "Train sweep".
-#[derive(Debug, Clone, PartialEq)]
-pub struct Session {
-    pub started_ms: f64,
-    /// Networks finished since.
-    pub finished: usize,
-    pub last_finished_ms: f64,
-    /// Each finished network's own training seconds.
-    pub seconds: Vec<f64>,
-    /// Each finished network's wall-clock seconds on its worker, from the `Start` to its
-    /// result: training, validation, the final pass over the test set and messaging.
-    pub walls: Vec<f64>,
-    /// Workers used.
-    pub workers: usize,
-}
-
-impl Session {
-    /// Networks per minute of wall-clock time since the sweep was started (worker start-up
-    /// included), up to the last finished network.
-    pub fn per_minute(&self) -> Option<f64> {
-        let minutes = (self.last_finished_ms - self.started_ms) / 60_000.0;
-        (self.finished > 0 && minutes > 0.0).then(|| self.finished as f64 / minutes)
-    }
-
-    pub fn elapsed_seconds(&self) -> f64 {
-        (self.last_finished_ms - self.started_ms) / 1000.0
-    }
-}
 
 /// The controller: not reactive, page-local (worker clients hold `Rc`s).
 struct Ctl {

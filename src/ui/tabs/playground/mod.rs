@@ -19,9 +19,9 @@ pub mod readings;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::kept::Kept;
-use super::stored_cnn::StoredCnn;
-use super::worker_client::{WorkerClient, WorkerEvent};
+use crate::ui::kept::Kept;
+use crate::ui::tabs::cnn::stored_cnn::StoredCnn;
+use crate::ui::worker_client::{WorkerClient, WorkerEvent};
 use crate::data::DatasetId;
 use crate::experiment::{BackendChoice, ExperimentId};
 use crate::experiment::record::Outcome;

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use super::format;
-use super::state::{RunState, RunStatus};
+use crate::ui::state::{RunState, RunStatus};
 
 /// The live view of a run (also what stays on screen after it ends or fails).
 #[component]

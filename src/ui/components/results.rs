@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::export::{self, SaveDataCsv};
+use crate::ui::export::{self, SaveDataCsv};
 use super::format;
 use crate::experiment::RunResult;
 use crate::experiment::seed;
@@ -17,7 +17,7 @@ pub fn Results(
     seed: &'static seed::Run,
 ) -> impl IntoView {
     let url = download_url(result);
-    let seed_applies = super::charts::seed_applies;
+    let seed_applies = crate::ui::seed_applies;
     move || {
         // Another dataset's run has no seed figure to stand beside.
         let seed_cell = move |text: String| if seed_applies() { text } else { "— (MNIST only)".to_string() };
@@ -92,7 +92,7 @@ pub fn Results(
 }
 
 /// An object URL of the result's JSON, replaced (and the old one revoked) per result.
-pub(super) fn download_url<T: serde::Serialize + Send + Sync + 'static>(result: Signal<Option<T>>) -> RwSignal<Option<String>> {
+pub(crate) fn download_url<T: serde::Serialize + Send + Sync + 'static>(result: Signal<Option<T>>) -> RwSignal<Option<String>> {
     let url = RwSignal::new(None::<String>);
     Effect::new(move |previous: Option<Option<String>>| {
         if let Some(Some(old)) = previous {

@@ -4,14 +4,14 @@
 use leptos::prelude::*;
 
 use super::format;
-use super::run_controller::RunController;
-use super::state::RunStatus;
+use crate::ui::run_controller::RunController;
+use crate::ui::state::RunStatus;
 use crate::experiment::{BackendChoice, PageQuery};
 use crate::web;
 
 /// Applies `key=raw` to the query with the URL's own parser and range checks; on success
 /// updates the query and the address bar, else returns the reason.
-pub(super) fn commit(query: RwSignal<PageQuery>, key: &str, raw: &str) -> Result<(), String> {
+pub(crate) fn commit(query: RwSignal<PageQuery>, key: &str, raw: &str) -> Result<(), String> {
     let current = query.get_untracked();
     let mut pairs = current.to_pairs();
     match pairs.iter_mut().find(|(k, _)| k == key) {
@@ -223,7 +223,7 @@ pub fn RunControls(
 
 /// A number input committed on change; a refused value keeps the field's text and says why.
 #[component]
-pub(super) fn NumberField(
+pub(crate) fn NumberField(
     /// URL key of the value (also the input's name).
     key: &'static str,
     /// Visible label.
@@ -275,7 +275,7 @@ pub(super) fn NumberField(
 
 /// The backend choice: auto (WebGPU, else CPU), WebGPU only, or CPU.
 #[component]
-pub(super) fn BackendSelect(
+pub(crate) fn BackendSelect(
     /// The page's query, whose `backend` this edits.
     query: RwSignal<PageQuery>,
     /// Disables the select (while a run is going).

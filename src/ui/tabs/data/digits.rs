@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
-use super::data_panel::Sample;
+use super::Sample;
 use crate::data::CLASSES;
 use crate::data::mnist::{self, COLS as COLS_PER_IMAGE, ROWS as ROWS_PER_IMAGE};
 
@@ -45,10 +45,10 @@ pub fn DigitGrid(
                 <span class="mono" data-testid="sample-labels">{labels}</span>
                 {move || {
                     // An uploaded dataset's named classes: the key to the numbers above.
-                    let names = use_context::<super::lab::Lab>().map(|lab| lab.class_names()).filter(|n| !n.is_digits());
+                    let names = use_context::<crate::ui::lab::Lab>().map(|lab| lab.class_names()).filter(|n| !n.is_digits());
                     names.map(|names| view! { <span class="small" data-testid="class-names">{format!(" (labels: {})", (0..crate::data::CLASSES).map(|c| format!("{c} {}", names.name(c))).collect::<Vec<_>>().join(", "))}</span> })
                 }}
-                " " <super::export::SavePng canvas=canvas name="p1-digits" label="the digits" />
+                " " <crate::ui::export::SavePng canvas=canvas name="p1-digits" label="the digits" />
             </figcaption>
         </figure>
     }

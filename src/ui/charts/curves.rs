@@ -5,18 +5,15 @@
 
 use leptos::html::Canvas;
 use leptos::prelude::*;
-
-use super::export::SavePng;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 
+use super::{fit_canvas, palette, report, series_text};
 use crate::experiment::EpochMetrics;
 use crate::experiment::seed::Curves;
-
-/// matplotlib's first two colours, as in the seed's plot.
-const TRAIN_COLOUR: RGBColor = RGBColor(31, 119, 180);
-const VAL_COLOUR: RGBColor = RGBColor(255, 127, 14);
+use crate::ui::export::SavePng;
+use crate::ui::seed_applies;
 
 const WIDTH: u32 = 640;
 const HEIGHT: u32 = 380;
@@ -33,12 +30,6 @@ struct ChartSpec<'a> {
     epochs: usize,
     /// Accuracy charts end at 1; loss charts start at 0.
     accuracy: bool,
-}
-
-/// Whether the seed notebook's figures belong beside the runs shown: only on MNIST (tracked;
-/// see [`super::SeedApplies`]).
-pub fn seed_applies() -> bool {
-    use_context::<super::SeedApplies>().is_none_or(|s| s.0.get())
 }
 
 /// Training and validation accuracy per epoch, ours and the seed's (P2C's plot).
@@ -126,31 +117,6 @@ pub fn LossChart(
     }
 }
 
-/// Sizes `canvas` for the CSS width it is shown at (at most `width`, keeping the aspect
-/// ratio), so its text is drawn at its CSS size: a chart drawn 640 px wide and shown 340 px
-/// wide on a phone would shrink 13 px labels to 7 px. Tracks the page's width, so the
-/// caller's effect redraws on resize.
-pub fn fit_canvas(canvas: &HtmlCanvasElement, width: u32, height: u32) {
-    if let Some(viewport) = use_context::<super::ViewportWidth>() {
-        viewport.0.track();
-    }
-    let shown = canvas.client_width();
-    let w = if shown > 0 { (shown as u32).clamp(200, width) } else { width };
-    let h = (f64::from(height) * f64::from(w) / f64::from(width)).round().max(f64::from(height) * 0.6) as u32;
-    if canvas.width() != w {
-        canvas.set_width(w);
-    }
-    if canvas.height() != h {
-        canvas.set_height(h);
-    }
-}
-
-/// A chart's numbers as text (its `aria-label`): `name: v1, v2, …` with 4 decimals.
-pub fn series_text(name: &str, values: &[f64]) -> String {
-    let numbers: Vec<String> = values.iter().filter(|v| v.is_finite()).map(|v| format!("{v:.4}")).collect();
-    if numbers.is_empty() { format!("{name}: none yet") } else { format!("{name}: {}", numbers.join(", ")) }
-}
-
 fn describe(spec: &ChartSpec) -> String {
     let last = |v: &[f64]| v.iter().rev().find(|v| v.is_finite()).map_or("—".to_string(), |v| format!("{v:.4}"));
     format!(
@@ -162,12 +128,6 @@ fn describe(spec: &ChartSpec) -> String {
         last(spec.seed_train),
         last(spec.seed_val)
     )
-}
-
-fn report(result: Result<(), String>) {
-    if let Err(e) = result {
-        web_sys::console::error_1(&format!("cannot draw the chart: {e}").into());
-    }
 }
 
 /// `(epoch, value)` pairs; epochs without a value (NaN: missing from a seed log) are left out.
@@ -216,7 +176,7 @@ fn draw(canvas: HtmlCanvasElement, spec: &ChartSpec) -> Result<(), String> {
         .draw()
         .map_err(|x| e(&x))?;
 
-    for (values, colour, label) in [(spec.seed_train, TRAIN_COLOUR, "Train (seed notebook)"), (spec.seed_val, VAL_COLOUR, "Validation (seed notebook)")] {
+    for (values, colour, label) in [(spec.seed_train, palette::TRAIN, "Train (seed notebook)"), (spec.seed_val, palette::VALIDATION, "Validation (seed notebook)")] {
         let style = colour.mix(0.45).stroke_width(2);
         chart
             .draw_series(DashedLineSeries::new(points(values), 6, 4, style))
@@ -227,7 +187,7 @@ fn draw(canvas: HtmlCanvasElement, spec: &ChartSpec) -> Result<(), String> {
                 EmptyElement::at((x, y)) + PathElement::new(vec![(0, 0), (8, 0)], style) + PathElement::new(vec![(12, 0), (20, 0)], style)
             });
     }
-    for (values, colour, label) in [(&spec.ours_train, TRAIN_COLOUR, "Train (this run)"), (&spec.ours_val, VAL_COLOUR, "Validation (this run)")] {
+    for (values, colour, label) in [(&spec.ours_train, palette::TRAIN, "Train (this run)"), (&spec.ours_val, palette::VALIDATION, "Validation (this run)")] {
         let data = points(values);
         let style = colour.stroke_width(2);
         chart

@@ -7,8 +7,8 @@
 use leptos::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use super::data_panel::DataState;
-use super::lab::Lab;
+use super::DataState;
+use crate::ui::lab::Lab;
 use crate::data::class_names::{self, ClassNames, ClassNamesError};
 use crate::data::uploaded;
 use crate::experiment::PageQuery;
@@ -154,7 +154,7 @@ pub fn DatasetBanner() -> impl IntoView {
         <Show when=not_mnist>
             <p class="banner" data-testid="own-dataset-shown">
                 {move || format!("Training on {}, not MNIST: the seed notebook's figures do not apply, so the results tables and training curves leave them out. ", lab.dataset().map(|d| d.name).unwrap_or_default())}
-                <button class="link" on:click=move |_| super::use_builtin_data()>"Use the built-in MNIST again"</button>
+                <button class="link" on:click=move |_| crate::ui::use_builtin_data()>"Use the built-in MNIST again"</button>
             </p>
         </Show>
     }

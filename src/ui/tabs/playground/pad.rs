@@ -10,7 +10,7 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 use crate::data::drawn_digit;
 use crate::data::mnist::{COLS, ROWS};
-use crate::ui::data_panel::Sample;
+use crate::ui::tabs::data::Sample;
 
 /// The pad's size in canvas pixels (ten per MNIST pixel), and the pen's width: about as
 /// thick, relative to the digit, as MNIST's strokes.

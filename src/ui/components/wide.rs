@@ -18,6 +18,6 @@ pub fn Wide(
     view! {
         <p class="scroll-hint" aria-hidden="true">"← the table scrolls sideways →"</p>
         <div class="scroll-x" tabindex="0" role="region" aria-label=label node_ref=region>{children()}</div>
-        {csv.map(|name| view! { <p class="exports"><super::export::SaveCsv container=region name=name label=label /></p> })}
+        {csv.map(|name| view! { <p class="exports"><crate::ui::export::SaveCsv container=region name=name label=label /></p> })}
     }
 }

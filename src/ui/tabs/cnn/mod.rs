@@ -1,22 +1,34 @@
 //! Problem 3's tab: the seed's CNN, trained in its own worker like P2's network, with its
-//! controls, progress, log, charts and results, then what the trained network does (its
-//! filters, confusion matrix and mistakes, from [`p3_analysis`](super::p3_analysis)) and the
-//! comparison with the two MLPs that answer 3B discusses.
+//! controls, progress, log, charts and results, then what the trained network does — its
+//! [`filters`], [`confusion`] matrix and [`mistakes`] — and its [`comparison`] with the two
+//! MLPs that the seed's [`answers`] 3A and 3B discuss. [`stored_cnn`]: the trained CNN kept
+//! in the browser (P4 and the playground use it too).
+
+pub mod answers;
+pub mod comparison;
+pub mod confusion;
+pub mod filters;
+pub mod mistakes;
+pub mod stored_cnn;
 
 use leptos::prelude::*;
 
-use super::controls::RunControls;
-use super::model_table::ModelSummaryTable;
-use super::p3_analysis::{Answer3A, Answer3B, ConfusionMatrix, FilterGrid, MistakeGrid, ModelComparison, Timings};
-use super::charts::{AccuracyChart, LossChart};
-use super::kept_view::{KeptNote, ResumeOffer};
-use super::results::Results;
-use super::progress::{EpochLog, RunProgress};
-use super::state::RunState;
-use super::sweep::Sweep;
-use super::stored_cnn::{StoredCnn, StoredCnnCard};
-use super::run_controller::RunController;
-use super::worker_client::WorkerEvent;
+use answers::{Answer3A, Answer3B};
+use comparison::{ModelComparison, Timings};
+use confusion::ConfusionMatrix;
+use filters::FilterGrid;
+use mistakes::MistakeGrid;
+use stored_cnn::{StoredCnn, StoredCnnCard};
+use crate::ui::charts::{AccuracyChart, LossChart};
+use crate::ui::components::controls::RunControls;
+use crate::ui::components::model_table::ModelSummaryTable;
+use crate::ui::components::progress::{EpochLog, RunProgress};
+use crate::ui::components::results::Results;
+use crate::ui::kept_view::{KeptNote, ResumeOffer};
+use crate::ui::run_controller::RunController;
+use crate::ui::state::RunState;
+use crate::ui::tabs::sweep::Sweep;
+use crate::ui::worker_client::WorkerEvent;
 use crate::experiment::seed;
 use crate::experiment::{PageQuery, RunResult};
 use crate::model::summary::cnn_summary;

@@ -1,10 +1,19 @@
-//! Problem 1's data: the dataset download with a progress bar per file, and what the page
-//! keeps of it (counts and a few samples; the worker reads the full set from the cache).
+//! Problem 1's tab and its data: the dataset download with a progress bar per file, and
+//! what the page keeps of it (counts and a few samples; the worker reads the full set from
+//! the cache); [`own_dataset`] (another dataset in MNIST's format), the sample [`digits`]
+//! and their preprocessing, the seed's answer 1.
+
+pub mod digits;
+pub mod own_dataset;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::format;
+use digits::{DigitGrid, Preprocessing};
+use crate::ui::components::format;
+use crate::ui::components::seed_answer::SeedAnswer;
+use crate::ui::kept_view::KeptPanel;
+use crate::ui::lab::Lab;
 use crate::data::{ClassNames, DatasetId, Mnist, MnistFile};
 use crate::web::{self, dataset::{DownloadProgress, Source}};
 
@@ -233,5 +242,59 @@ fn FileRow(
             <td class="bar"><progress aria-label=format!("{name} download") max=max value=value></progress></td>
             <td class="bytes">{text}</td>
         </tr>
+    }
+}
+
+/// Problem 1's tab: the download, sample digits, the seed's preprocessing, its answer.
+#[component]
+pub fn DataTab(data_url: String, files: RwSignal<FileProgress>) -> impl IntoView {
+    let lab = expect_context::<Lab>();
+    let samples_view = move || {
+        lab.data.with(|d| match d {
+            DataState::Ready(summary) => {
+                let first = summary.samples.first().cloned();
+                Some(view! {
+                    <div class="two-col even">
+                        <div>
+                            <h3>"Sample training digits"</h3>
+                            <DigitGrid samples=summary.samples.clone() />
+                        </div>
+                        <div>
+                            <h3>"Preprocessing of the first digit"</h3>
+                            {first.map(|sample| view! { <Preprocessing sample=sample /> })}
+                        </div>
+                    </div>
+                })
+            }
+            _ => None,
+        })
+    };
+    view! {
+        <h2>"Problem 1 — the data and its preprocessing"</h2>
+        <DataPanel base=data_url files=files />
+        <own_dataset::OwnDataset />
+        <KeptPanel />
+        {samples_view}
+        <Answer1 />
+    }
+}
+
+/// Problem 1: why and how the data is preprocessed.
+#[component]
+pub fn Answer1() -> impl IntoView {
+    view! {
+        <SeedAnswer title="Answer 1 — preprocessing">
+            <p>
+                "Normalising matters: the input features should be on the same order of magnitude "
+                "to make training easier. The images are converted to floating point and min-max "
+                "scaled, " <code>"X' = (X − X_min) / (X_max − X_min)"</code> "; for pixels "
+                <code>"X_min = 0"</code> " and " <code>"X_max = 255"</code> ", so the data is divided by 255 "
+                "and lies between 0 and 1."
+            </p>
+            <p>
+                <code>"keras.utils.to_categorical()"</code> " turns each integer class label (0–9) into a "
+                "one-hot vector (a binary class matrix indicating its label)."
+            </p>
+        </SeedAnswer>
     }
 }

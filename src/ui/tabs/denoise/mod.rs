@@ -1,25 +1,33 @@
 //! Problem 4's tab: salt-and-pepper noise and the denoising autoencoder, trained in a
 //! worker of its own. When no trained CNN is kept in the browser, Train first trains P3's
-//! CNN (for 4C and 4D) in the same worker, then the autoencoder. The finished run's 4B grid,
-//! 4C table and 4D digits are drawn by [`p4_figures`](super::p4_figures); re-noising other
-//! digits and sampling or interpolating new ones ask the worker, which keeps the models.
+//! CNN (for 4C and 4D) in the same worker, then the autoencoder. The finished run's 4B grid
+//! ([`figures`], with 4A's diagram), 4C table and chart ([`denoising`]) and 4D digits
+//! ([`generated`]) are drawn beside the seed's [`answers`]; re-noising other digits and
+//! sampling or interpolating new ones ask the worker, which keeps the models.
+
+pub mod answers;
+pub mod denoising;
+pub mod figures;
+pub mod generated;
 
 use std::time::Duration;
 
 use leptos::prelude::*;
 
-use super::answers::{Answer4A, Answer4B, Answer4C, Answer4D};
-use super::charts::LossChart;
-use super::controls::RunControls;
-use super::model_table::ModelSummaryTable;
-use super::p4_figures::{AutoencoderDiagram, DenoiseChart, DenoiseTable, GeneratedDigits, NoiseGridView, P4Results};
-use super::kept_view::{KeptNote, ResumeOffer};
-use super::progress::{EpochLog, RunProgress};
-use super::state::RunState;
-use super::stored_cnn::{StoredCnn, StoredCnnCard};
-use super::run_controller::RunController;
-use super::worker_client::WorkerEvent;
-use super::controls::commit;
+use answers::{Answer4A, Answer4B, Answer4C, Answer4D};
+use crate::ui::charts::LossChart;
+use crate::ui::components::controls::RunControls;
+use crate::ui::components::model_table::ModelSummaryTable;
+use denoising::{DenoiseChart, DenoiseTable};
+use figures::{AutoencoderDiagram, NoiseGridView, P4Results};
+use generated::GeneratedDigits;
+use crate::ui::kept_view::{KeptNote, ResumeOffer};
+use crate::ui::components::progress::{EpochLog, RunProgress};
+use crate::ui::state::RunState;
+use crate::ui::tabs::cnn::stored_cnn::{StoredCnn, StoredCnnCard};
+use crate::ui::run_controller::RunController;
+use crate::ui::worker_client::WorkerEvent;
+use crate::ui::components::controls::commit;
 use crate::experiment::p4::{self, Generated, Generation, LossEpoch, NoiseGrid, P4Result};
 use crate::experiment::PageQuery;
 use crate::model::summary::autoencoder_summary;

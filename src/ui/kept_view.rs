@@ -112,9 +112,9 @@ fn SaveModel(
 /// One line of what a kept run is.
 fn describe(record: &RunRecord) -> (String, String) {
     let c = record.config();
-    let mut setup = format!("{} × batch {}, lr {}, {} training images", format::epochs(c.epochs), c.batch_size, c.lr, format::thousands(c.train_size));
-    if c.l2 != 0.0 {
-        setup.push_str(&format!(", l2 {:e}", c.l2));
+    let mut setup = format!("{} × batch {}, lr {}, {} training images", format::epochs(c.schedule.epochs), c.schedule.batch_size, c.optimizer.lr(), format::thousands(c.data.train_size));
+    if c.model.l2() != 0.0 {
+        setup.push_str(&format!(", l2 {:e}", c.model.l2()));
     }
     let figure = match &record.outcome {
         Outcome::Classifier(r) => format!("test accuracy {:.4}", r.test_accuracy),
@@ -399,7 +399,7 @@ pub fn ResumeOffer(
         let done = meta.history.len();
         let text = format!(
             "An interrupted run of this setup finished epoch {done} of {} ({}): it can go on from there and ends as an uninterrupted run would.",
-            meta.config.epochs,
+            meta.config.schedule.epochs,
             when(meta.saved_at_ms)
         );
         Some(view! {

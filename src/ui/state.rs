@@ -320,7 +320,7 @@ impl RunState {
 
     /// Fraction of the whole run done, from the step reports and finished epochs.
     pub fn fraction_done(&self) -> f64 {
-        let epochs = self.config.with(|c| c.as_ref().map_or(0, |c| c.epochs));
+        let epochs = self.config.with(|c| c.as_ref().map_or(0, |c| c.schedule.epochs));
         if epochs == 0 {
             return 0.0;
         }
@@ -335,7 +335,7 @@ impl RunState {
 
     /// Seconds left (see [`schedule::run_seconds_left`]).
     pub fn eta_seconds(&self) -> Option<f64> {
-        let epochs = self.config.with(|c| c.as_ref().map(|c| c.epochs))?;
+        let epochs = self.config.with(|c| c.as_ref().map(|c| c.schedule.epochs))?;
         let step = self.step.get()?;
         let finished: Vec<f64> = self.history.with(|h| h.iter().map(|m| m.seconds).collect());
         schedule::run_seconds_left(epochs, &finished, &step)

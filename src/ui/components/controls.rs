@@ -200,12 +200,12 @@ pub fn RunControls(
             <details class="settings" open>
                 <summary>"Settings"</summary>
                 <div class="fields">
-                    {field("epochs", "Epochs", "1–200", |q| q.config.epochs.to_string())}
-                    {field("batch_size", "Batch size", batch_hint(query.with_untracked(|q| q.config.experiment)), |q| q.config.batch_size.to_string())}
-                    {field("lr", "Learning rate", "0 < lr ≤ 10", |q| q.config.lr.to_string())}
-                    {field("seed", "Seed", "any whole number", |q| q.config.seed.to_string())}
-                    {field("train_size", "Training images", "1–60000", |q| q.config.train_size.to_string())}
-                    {field("test_size", "Test images", "1–10000", |q| q.config.test_size.to_string())}
+                    {field("epochs", "Epochs", "1–200", |q| q.config.schedule.epochs.to_string())}
+                    {field("batch_size", "Batch size", batch_hint(query.with_untracked(|q| q.config.experiment)), |q| q.config.schedule.batch_size.to_string())}
+                    {field("lr", "Learning rate", "0 < lr ≤ 10", |q| q.config.optimizer.lr().to_string())}
+                    {field("seed", "Seed", "any whole number", |q| q.config.schedule.seed.to_string())}
+                    {field("train_size", "Training images", "1–60000", |q| q.config.data.train_size.to_string())}
+                    {field("test_size", "Test images", "1–10000", |q| q.config.data.test_size.to_string())}
                     <BackendSelect query=query disabled=running />
                     {children.map(|c| c())}
                 </div>
@@ -213,7 +213,7 @@ pub fn RunControls(
                     {move || query.with(|q| format!(
                         "{} steps per epoch; validation on {} test images after every epoch.",
                         format::thousands(q.config.steps_per_epoch()),
-                        if q.config.test_size == crate::experiment::config::TEST_IMAGES { "all 10,000".to_string() } else { format!("the first {}", format::thousands(q.config.test_size)) }
+                        if q.config.data.test_size == crate::experiment::config::TEST_IMAGES { "all 10,000".to_string() } else { format!("the first {}", format::thousands(q.config.data.test_size)) }
                     ))}
                 </p>
             </details>

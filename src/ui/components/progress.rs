@@ -11,7 +11,7 @@ pub fn RunProgress(
     /// The run to show.
     run: RunState,
 ) -> impl IntoView {
-    let epochs = move || run.config.with(|c| c.as_ref().map_or(0, |c| c.epochs));
+    let epochs = move || run.config.with(|c| c.as_ref().map_or(0, |c| c.schedule.epochs));
     let has_run = move || run.config.with(Option::is_some);
     let step_text = move || {
         if let (Some((done, total)), Some(epoch)) = (run.validating.get(), run.step.with(|s| s.as_ref().map(|s| s.epoch))) {
@@ -84,7 +84,7 @@ pub fn EpochLog(
     run: RunState,
 ) -> impl IntoView {
     let lines = |config: &crate::experiment::RunConfig, history: &[crate::experiment::EpochMetrics]| {
-        history.iter().map(|m| m.keras_lines(config.epochs, config.steps_per_epoch())).collect::<Vec<_>>().join("\n")
+        history.iter().map(|m| m.keras_lines(config.schedule.epochs, config.steps_per_epoch())).collect::<Vec<_>>().join("\n")
     };
     let text = move || {
         let Some(config) = run.config.get() else { return String::new() };

@@ -32,7 +32,7 @@ pub fn Results(
                     _ => "p2-history",
                 };
                 let history_csv = Callback::new(move |_| result.with_untracked(|r| r.as_ref().map(|r| export::rows_csv(&r.history))));
-                let file_name = format!("mnist-lab-{}-seed{}-{}epochs.json", r.config.experiment.as_str(), r.config.seed, r.history.len());
+                let file_name = format!("mnist-lab-{}-seed{}-{}epochs.json", r.config.experiment.as_str(), r.config.schedule.seed, r.history.len());
                 view! {
                     <div class="scroll-x">
                     <table class="compare results">
@@ -52,12 +52,12 @@ pub fn Results(
                             </tr>
                             <tr>
                                 <th>"Epochs × batch size, lr"</th>
-                                <td class="num">{format!("{} × {}, {}", r.history.len(), r.config.batch_size, r.config.lr)}</td>
+                                <td class="num">{format!("{} × {}, {}", r.history.len(), r.config.schedule.batch_size, r.config.optimizer.lr())}</td>
                                 <td class="num">{format!("{} × 128, 0.1", seed.epochs)}</td>
                             </tr>
                             <tr>
                                 <th>"Training images"</th>
-                                <td class="num">{format::thousands(r.config.train_size)}</td>
+                                <td class="num">{format::thousands(r.config.data.train_size)}</td>
                                 <td class="num">"60,000"</td>
                             </tr>
                             <tr>

@@ -29,7 +29,7 @@ pub fn P2Panel(
 ) -> impl IntoView {
     let (query, run) = (ctl.query, ctl.run);
     let chart_epochs = Signal::derive(move || {
-        run.config.with(|c| c.as_ref().map(|c| c.epochs)).unwrap_or_else(|| query.with(|q| q.config.epochs))
+        run.config.with(|c| c.as_ref().map(|c| c.schedule.epochs)).unwrap_or_else(|| query.with(|q| q.config.schedule.epochs))
     });
     view! {
         <h2>"Problem 2 — a multi-layer perceptron"</h2>

@@ -25,7 +25,7 @@ pub fn Answer3A(
                     r.test_accuracy,
                     r.test_loss,
                     format::epochs(r.history.len()),
-                    format::thousands(r.config.train_size),
+                    format::thousands(r.config.data.train_size),
                 );
                 if seed_applies() {
                     format!("{ours}; the seed's {:.4} came after 40 epochs on 60,000.", seed::P3_TEST_ACCURACY)

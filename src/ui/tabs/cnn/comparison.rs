@@ -51,7 +51,7 @@ impl Timing {
             seconds_per_epoch: seconds.iter().sum::<f64>() / seconds.len() as f64,
             epochs: seconds.len(),
             networks: 1,
-            train_size: run.config.with(|c| c.as_ref().map(|c| c.train_size)),
+            train_size: run.config.with(|c| c.as_ref().map(|c| c.data.train_size)),
             backend: run.backend.with(|b| b.as_ref().map(|b| b.name.clone())),
             running: run.is_running(),
         })
@@ -64,7 +64,7 @@ impl Timing {
         for r in results.into_iter().filter(|r| !r.history.is_empty()) {
             networks += 1;
             seconds.extend(r.history.iter().map(|m| m.seconds));
-            sizes.push(r.config.train_size);
+            sizes.push(r.config.data.train_size);
             backends.push(r.backend.clone());
         }
         if seconds.is_empty() {

@@ -103,7 +103,7 @@ pub fn P3Panel(
     let run = p3.run;
     let query = p3.query;
     let chart_epochs = Signal::derive(move || {
-        run.config.with(|c| c.as_ref().map(|c| c.epochs)).unwrap_or_else(|| query.with(|q| q.config.epochs))
+        run.config.with(|c| c.as_ref().map(|c| c.schedule.epochs)).unwrap_or_else(|| query.with(|q| q.config.schedule.epochs))
     });
     let timings = Signal::derive(move || Timings::read(&run, &p2_run, &sweep));
     let result: Signal<Option<RunResult>> = run.result.into();

@@ -63,7 +63,7 @@ pub fn DenoiseTable(
                             <tbody>{rows}</tbody>
                         </table></Wide>
                         <p data-testid="crossing">{crossing}{seed_crossing}</p>
-                        <p class="muted small">{format!("CNN: {}. Accuracy on the first {} test digits.", r.cnn.clone().unwrap_or_default(), format::thousands(r.config.test_size))}</p>
+                        <p class="muted small">{format!("CNN: {}. Accuracy on the first {} test digits.", r.cnn.clone().unwrap_or_default(), format::thousands(r.config.data.test_size))}</p>
                     </div>
                 }
                 .into_any()

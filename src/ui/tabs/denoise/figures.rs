@@ -77,7 +77,7 @@ pub fn P4Results(
                 let per_epoch = r.history.iter().map(|e| e.seconds).sum::<f64>() / r.history.len().max(1) as f64;
                 // The seed's loss is MNIST's: beside another dataset's run it compares nothing.
                 let seed_cell = |text: String| if seed_applies() { text } else { "— (MNIST only)".to_string() };
-                let file_name = format!("mnist-lab-p4-seed{}.json", r.config.seed);
+                let file_name = format!("mnist-lab-p4-seed{}.json", r.config.schedule.seed);
                 view! {
                     <div class="results">
                         <table class="figures-table">
@@ -86,7 +86,7 @@ pub fn P4Results(
                                 <tr><td>"val_loss (last epoch)"</td><td data-testid="val-loss">{format!("{:.4}", r.val_loss)}</td><td>{seed_cell(format!("{:.4}", seed::P4_VAL_LOSS))}</td></tr>
                                 <tr><td>"epochs"</td><td>{r.history.len()}</td><td>{seed::P4_EPOCHS}</td></tr>
                                 <tr><td>"time per epoch"</td><td>{format!("{} ({})", format::duration(per_epoch), r.backend)}</td><td>{format!("{:.0}–{:.0} s", seed::P4_SECONDS_PER_EPOCH.0, seed::P4_SECONDS_PER_EPOCH.1)}</td></tr>
-                                <tr><td>"training digits"</td><td>{format::thousands(r.config.train_size)}</td><td>"60,000"</td></tr>
+                                <tr><td>"training digits"</td><td>{format::thousands(r.config.data.train_size)}</td><td>"60,000"</td></tr>
                             </tbody>
                         </table>
                         {move || url.get().map(|href| view! { <p><a class="button" href=href download=file_name.clone() data-testid="download-results">"Download results (JSON)"</a></p> })}
@@ -171,7 +171,7 @@ pub fn NoiseGridView(p4: P4Run) -> impl IntoView {
         Ok(digits) => {
             input_error.set(None);
             draws.update_value(|d| *d += 1);
-            let seed = p4.query.with_untracked(|q| q.config.seed).wrapping_add(draws.get_value());
+            let seed = p4.query.with_untracked(|q| q.config.schedule.seed).wrapping_add(draws.get_value());
             p4.request(WorkerInput::NoiseGrid { digits, seed });
         }
     };

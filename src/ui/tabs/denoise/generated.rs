@@ -55,7 +55,7 @@ pub fn GeneratedDigits(p4: P4Run) -> impl IntoView {
     let can_ask = move || p4.out.result.with(Option::is_some) && !p4.run.is_running() && !p4.out.pending.get();
     let resample = move || {
         draws.update_value(|d| *d += 1);
-        let seed = p4.query.with_untracked(|q| q.config.seed).wrapping_add(1000 + draws.get_value());
+        let seed = p4.query.with_untracked(|q| q.config.schedule.seed).wrapping_add(1000 + draws.get_value());
         p4.request(WorkerInput::Sample { count: SAMPLES, seed });
     };
     let interpolate = move || match (from.get_untracked().trim().parse::<usize>(), to.get_untracked().trim().parse::<usize>()) {

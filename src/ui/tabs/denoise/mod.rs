@@ -226,7 +226,7 @@ fn CnnChoiceFields(p4: P4Run) -> impl IntoView {
     let has_kept = move || p4.stored.info.with(Option::is_some);
     let choice = move || p4.effective_choice();
     let epochs_error = RwSignal::new(None::<String>);
-    let epochs = move || p4.query.with(|q| q.cnn_epochs.unwrap_or(crate::experiment::RunConfig::p3().epochs)).to_string();
+    let epochs = move || p4.query.with(|q| q.cnn_epochs.unwrap_or(crate::experiment::RunConfig::p3().schedule.epochs)).to_string();
     view! {
         <fieldset class="field cnn-choice" data-testid="cnn-choice">
             <legend class="label">"CNN for 4C and 4D"</legend>
@@ -289,7 +289,7 @@ pub fn P4Panel(
     let ae_history = Signal::derive(move || {
         if run.config.with(|c| c.as_ref().is_none_or(|c| c.experiment == crate::experiment::ExperimentId::P4)) { run.history.get() } else { Vec::new() }
     });
-    let chart_epochs = Signal::derive(move || query.with(|q| q.config.epochs));
+    let chart_epochs = Signal::derive(move || query.with(|q| q.config.schedule.epochs));
     let result: Signal<Option<P4Result>> = p4.out.result.into();
     view! {
         <h2>"Problem 4 — noise, and an autoencoder that removes it"</h2>

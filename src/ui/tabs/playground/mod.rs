@@ -138,7 +138,7 @@ impl Playground {
                     .filter_map(|r| classifier(r).map(|result| (r.key(), result)))
                     .max_by(|a, b| a.1.test_accuracy.total_cmp(&b.1.test_accuracy));
                 if let Some((key, result)) = best {
-                    wanted.kept.push((key, format!("P2D · best network (l2 {})", result.config.l2)));
+                    wanted.kept.push((key, format!("P2D · best network (l2 {})", result.config.model.l2())));
                 }
                 let p4 = with_model().filter(|r| r.experiment() == ExperimentId::P4).max_by(|a, b| a.saved_at_ms.total_cmp(&b.saved_at_ms));
                 wanted.denoiser = p4.map(|r| (r.key(), "P4 · denoising autoencoder".to_string()));

@@ -212,7 +212,7 @@ impl Sweep {
         if total == 0 {
             return 0.0;
         }
-        let epochs = self.query.with(|q| q.config.epochs).max(1) as f64;
+        let epochs = self.query.with(|q| q.config.schedule.epochs).max(1) as f64;
         let running: f64 = self.slots.iter().filter(|s| s.network.with(Option::is_some)).map(|s| s.epochs_done() / epochs).sum();
         ((self.finished_count() as f64 + running) / total as f64).clamp(0.0, 1.0)
     }
@@ -244,7 +244,7 @@ impl Sweep {
             })
             .collect();
         schedule::seconds_left(&schedule::Progress {
-            epochs: self.query.with(|q| q.config.epochs),
+            epochs: self.query.with(|q| q.config.schedule.epochs),
             running,
             queued: self.queued.get(),
             workers: self.workers.get(),

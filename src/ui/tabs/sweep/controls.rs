@@ -83,11 +83,11 @@ pub(super) fn SweepControls(
                 on_cancel=on_cancel
             />
             <div class="fields">
-                {field("epochs", "Epochs per network", "1–200 (seed: 40)", |q| q.config.epochs.to_string(), "decimal")}
-                {field("batch_size", "Batch size", "1–8192", |q| q.config.batch_size.to_string(), "decimal")}
-                {field("lr", "Learning rate (SGD)", "0 < lr ≤ 10", |q| q.config.lr.to_string(), "decimal")}
-                {field("seed", "Seed", "each network's seed derives from it", |q| q.config.seed.to_string(), "decimal")}
-                {field("train_size", "Training images", "1–60000", |q| q.config.train_size.to_string(), "decimal")}
+                {field("epochs", "Epochs per network", "1–200 (seed: 40)", |q| q.config.schedule.epochs.to_string(), "decimal")}
+                {field("batch_size", "Batch size", "1–8192", |q| q.config.schedule.batch_size.to_string(), "decimal")}
+                {field("lr", "Learning rate (SGD)", "0 < lr ≤ 10", |q| q.config.optimizer.lr().to_string(), "decimal")}
+                {field("seed", "Seed", "each network's seed derives from it", |q| q.config.schedule.seed.to_string(), "decimal")}
+                {field("train_size", "Training images", "1–60000", |q| q.config.data.train_size.to_string(), "decimal")}
                 {field("factors", "L2 factors", "comma-separated, each in (0, 1]", |q| q.sweep.factors_string(), "text")}
                 {field("replicates", "Replicates per factor", "1–10 (seed: 3)", |q| q.sweep.replicates.to_string(), "decimal")}
                 <BackendSelect query=query disabled=running />
@@ -112,7 +112,7 @@ pub(super) fn SweepControls(
                 {move || query.with(|q| format!(
                     "{} networks ({} factors × {} replicates) × {} × {} steps; validation on all 10,000 test images after every epoch.",
                     q.sweep.len(), q.sweep.factors.len(), q.sweep.replicates,
-                    format::epochs(q.config.epochs), format::thousands(q.config.steps_per_epoch())
+                    format::epochs(q.config.schedule.epochs), format::thousands(q.config.steps_per_epoch())
                 ))}
             </p>
             {move || {
@@ -159,7 +159,7 @@ pub(super) fn SweepControls(
 #[component]
 pub(super) fn SweepProgress(sweep: Sweep) -> impl IntoView {
     let total = move || sweep.plan.with(Vec::len);
-    let epochs = move || sweep.query.with(|q| q.config.epochs);
+    let epochs = move || sweep.query.with(|q| q.config.schedule.epochs);
     let backend = move || {
         sweep.backend.get().map(|b| (b.name, b.fallback_reason)).or_else(|| {
             // Nothing trained in this visit: the backend that trained the stored networks.

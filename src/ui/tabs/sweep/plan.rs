@@ -59,7 +59,7 @@ pub fn networks_of(query: &PageQuery, dataset: Option<&DatasetId>) -> Vec<Planne
             index,
             total,
             factor_index: index / replicates,
-            factor: config.l2,
+            factor: config.model.l2(),
             replicate: index % replicates,
             replicates,
             key: dataset.map_or_else(|| format!("unloaded/{index}"), |d| record_key(&config, d)),
@@ -103,7 +103,7 @@ impl SlotView {
     /// Whether every epoch is done and the worker makes its final pass over the test
     /// images (test figures and analysis) before it reports the result.
     pub fn final_pass(&self) -> bool {
-        let epochs = self.network.with(|n| n.as_ref().map_or(usize::MAX, |n| n.config.epochs));
+        let epochs = self.network.with(|n| n.as_ref().map_or(usize::MAX, |n| n.config.schedule.epochs));
         self.history.with(Vec::len) >= epochs
     }
 
@@ -161,5 +161,5 @@ impl Session {
 
 /// Epochs of the network a worker trains (0 when idle).
 pub(super) fn network_epochs(network: &Option<PlannedNetwork>) -> usize {
-    network.as_ref().map_or(0, |n| n.config.epochs)
+    network.as_ref().map_or(0, |n| n.config.schedule.epochs)
 }

@@ -60,7 +60,7 @@ pub(super) fn NetworkCell(sweep: Sweep, network: PlannedNetwork) -> impl IntoVie
         <button type="button" class="net-cell" title=title
             class:done=move || done.with(Option::is_some) class:running=running class:selected=selected
             on:click=move |_| sweep.selected.set(Some(key.clone()))>
-            <NetworkCurve key=network.key.clone() number=number epochs=network.config.epochs sweep=sweep />
+            <NetworkCurve key=network.key.clone() number=number epochs=network.config.schedule.epochs sweep=sweep />
             <span class="net-caption">
                 <span>{format!("#{number} · replicate {}", network.replicate + 1)}</span>
                 <span class="net-state">{state}</span>
@@ -91,7 +91,7 @@ pub(super) fn NetworkLog(sweep: Sweep) -> impl IntoView {
     };
     let log = move || {
         let Some(n) = network.get() else { return String::new() };
-        let (epochs, steps) = (n.config.epochs, n.config.steps_per_epoch());
+        let (epochs, steps) = (n.config.schedule.epochs, n.config.steps_per_epoch());
         let (h, _) = history();
         let mut lines = vec![format!("Model with regularization factor:{}, and it is the {} networks for {}", factor_label(n.factor), n.replicate + 1, factor_label(n.factor))];
         lines.extend(h.iter().map(|m| m.keras_lines(epochs, steps)));

@@ -12,7 +12,9 @@ pub mod answers;
 pub mod charts;
 pub mod controller;
 pub mod controls;
+mod events;
 pub mod plan;
+mod queries;
 pub mod results;
 
 use leptos::prelude::*;

@@ -9,7 +9,7 @@ use crate::data::DatasetId;
 use crate::experiment::record::record_key;
 use crate::experiment::schedule;
 use crate::experiment::{EpochMetrics, ExperimentId, PageQuery, RunConfig};
-use crate::ui::state::StepInfo;
+use crate::ui::state::{RunState, StepInfo};
 
 /// The most workers a sweep runs at once (the CPU choice is also capped by the cores).
 pub const MAX_WORKERS: usize = crate::experiment::config::MAX_SWEEP_WORKERS;
@@ -68,11 +68,18 @@ pub fn networks_of(query: &PageQuery, dataset: Option<&DatasetId>) -> Vec<Planne
         .collect()
 }
 
-/// What one worker is doing, for the view.
+/// One worker of the sweep: the network it trains and the run its [`RunController`]
+/// shows. `step`, `history` and `phase` are the run's own signals, named here for the view.
+///
+/// [`RunController`]: crate::ui::run_controller::RunController
 #[derive(Debug, Clone, Copy)]
 pub struct SlotView {
     /// The network it trains; `None` when idle.
     pub network: RwSignal<Option<PlannedNetwork>>,
+    /// The setup the slot's controller starts: the network's config on the sweep's backend.
+    pub query: RwSignal<PageQuery>,
+    /// That network's run, as its controller keeps it.
+    pub run: RunState,
     pub step: RwSignal<Option<StepInfo>>,
     /// The running network's finished epochs.
     pub history: RwSignal<Vec<EpochMetrics>>,
@@ -84,14 +91,13 @@ pub struct SlotView {
 
 impl SlotView {
     pub(super) fn new() -> Self {
-        Self { network: RwSignal::new(None), step: RwSignal::new(None), history: RwSignal::new(Vec::new()), phase: RwSignal::new(None), started_ms: RwSignal::new(0.0) }
+        let run = RunState::new();
+        Self { network: RwSignal::new(None), query: RwSignal::new(PageQuery::default()), run, step: run.step, history: run.history, phase: run.phase, started_ms: RwSignal::new(0.0) }
     }
 
     pub(super) fn clear(&self) {
         self.network.set(None);
-        self.step.set(None);
-        self.history.set(Vec::new());
-        self.phase.set(None);
+        self.run.clear();
     }
 
     /// Epochs done of the running network, fractional within the running epoch.

@@ -16,6 +16,9 @@ WASM_BINDGEN_VERSION=0.2.130
 # rustup on these machines.
 FUZZ_TOOLCHAIN=nightly-2026-05-19
 CARGO_FUZZ_VERSION=0.13.1
+# The threaded CPU worker (.ci/build-threads): wasm threads need std rebuilt with atomics
+# (build-std), which only a nightly does; the same pinned one.
+THREADS_TOOLCHAIN="$FUZZ_TOOLCHAIN"
 
 step() { printf '\n== %s ==\n' "$*"; }
 
@@ -37,6 +40,13 @@ ensure_fuzz_tools() {
   rustup toolchain list | grep -q "^$FUZZ_TOOLCHAIN" || rustup toolchain install "$FUZZ_TOOLCHAIN" --profile minimal
   mkdir -p "$TOOLS"
   has_version cargo-fuzz "cargo-fuzz $CARGO_FUZZ_VERSION" || cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked --root "$TOOLS"
+}
+
+ensure_threads_toolchain() {
+  rustup toolchain list | grep -q "^$THREADS_TOOLCHAIN" || rustup toolchain install "$THREADS_TOOLCHAIN" --profile minimal
+  # build-std compiles std for wasm32 from its source (no wasm32 rust-std is needed).
+  rustup component list --toolchain "$THREADS_TOOLCHAIN" --installed | grep -q '^rust-src' \
+    || rustup component add rust-src --toolchain "$THREADS_TOOLCHAIN"
 }
 
 ensure_browser() {

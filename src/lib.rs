@@ -5,7 +5,8 @@
 //! - [`protocol`]: the typed messages between the page and the training worker.
 //! - `web` (feature `web`): browser edges shared by the page and the worker (dataset fetch
 //!   and cache).
-//! - `worker` (feature `worker`) and `ui` (feature `ui`): the two thin wasm binaries' code.
+//! - `worker` (features `worker`, and `worker-threads` for the threaded CPU worker) and `ui`
+//!   (feature `ui`): the thin wasm binaries' code.
 #[cfg(feature = "ml")]
 pub use burn;
 
@@ -18,7 +19,7 @@ pub mod train;
 
 #[cfg(feature = "web")]
 pub mod web;
-#[cfg(feature = "worker")]
+#[cfg(any(feature = "worker", feature = "worker-threads"))]
 pub mod worker;
 #[cfg(feature = "ui")]
 pub mod ui;

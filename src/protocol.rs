@@ -10,7 +10,7 @@ use crate::experiment::{BackendChoice, EpochMetrics, RunConfig, RunResult};
 /// The protocol's version: the worker says it in `Ready`, and a page that speaks another
 /// (a cached worker file from an older deploy) refuses it with a message instead of
 /// misreading its messages. Bump it with any change to these types.
-pub const PROTOCOL_VERSION: u32 = 6;
+pub const PROTOCOL_VERSION: u32 = 7;
 
 /// Page -> worker: one request, numbered by the page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -154,8 +154,9 @@ pub enum WorkerOutput {
     Stage { index: usize, count: usize, name: String, config: RunConfig },
     /// The run is held after a `Pause` (`true`) or goes on after a `Resume` (`false`).
     Paused(bool),
-    /// The backend chosen, and why, if it is not the one asked for.
-    Backend { name: String, fallback_reason: Option<String> },
+    /// The backend chosen, and why, if it is not the one asked for; `threads`: the CPU
+    /// backend's threads (the threaded worker's pool, else 1).
+    Backend { name: String, fallback_reason: Option<String>, threads: usize },
     /// Progress within an epoch (running averages so far).
     Progress(StepProgress),
     /// The end-of-epoch validation has gone through `done` of `total` test images.

@@ -72,7 +72,7 @@ const QUICK_TEST: usize = 2_000;
 pub fn plan(preset: ReportPreset, backend: BackendChoice, data: Option<String>) -> Vec<ReportPart> {
     let part = |config: RunConfig, sweep: SweepSpec| ReportPart {
         experiment: config.experiment,
-        query: PageQuery { config, backend, autostart: false, data: data.clone(), sweep, cnn_epochs: None, keep_cnn: false, workers: None, report: None },
+        query: PageQuery { config, backend, autostart: false, data: data.clone(), sweep, cnn_epochs: None, keep_cnn: false, threads: None, workers: None, report: None },
     };
     match preset {
         ReportPreset::Full => [RunConfig::p2(), RunConfig::p2d(), RunConfig::p3(), RunConfig::p4()]

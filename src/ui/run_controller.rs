@@ -34,7 +34,7 @@ impl RunController {
     /// worker slots exist before their workers do).
     pub fn with_state(query: RwSignal<PageQuery>, run: RunState, data_url: String, on_event: impl Fn(RunController, WorkerEvent) + 'static) -> Self {
         let this = Self { query, run, client: StoredValue::new_local(None), data_url: StoredValue::new(data_url), on_checkpoint: StoredValue::new(None) };
-        let client = WorkerClient::new(move |event| match event {
+        let client = WorkerClient::threading(move |event| match event {
             WorkerEvent::Output(WorkerOutput::Checkpoint(checkpoint)) => {
                 if this.run.is_running_untracked() && let Some(keep) = this.on_checkpoint.get_value() {
                     keep.run(checkpoint);
@@ -78,6 +78,7 @@ impl RunController {
             self.run.history.set(checkpoint.history.clone());
             self.run.phase.set(Some(format!("resuming after epoch {}…", checkpoint.history.len())));
         }
+        self.client.with_value(|c| c.as_ref().map(|c| c.want_threads(query.threads)));
         let input = WorkerInput::Start { config: query.config, backend: query.backend, data_url: self.data_url.get_value(), cnn, replace_kept_cnn, resume };
         if let Err(e) = self.with_client(|c| c.start(input)) {
             self.run.fail(e);

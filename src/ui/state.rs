@@ -39,6 +39,9 @@ pub type StepInfo = crate::experiment::result::StepProgress;
 pub struct BackendInfo {
     pub name: String,
     pub fallback_reason: Option<String>,
+    /// The CPU backend's threads in the worker (1 unless it is the threaded one; 0 for a
+    /// kept run, where it is not known).
+    pub threads: usize,
 }
 
 /// An earlier network of a run of several (P4's CNN before its autoencoder), kept on
@@ -160,7 +163,7 @@ impl RunState {
         self.earlier.set(Vec::new());
         self.config.set(Some(config));
         self.history.set(history);
-        self.backend.set(Some(BackendInfo { name: backend.to_string(), fallback_reason: None }));
+        self.backend.set(Some(BackendInfo { name: backend.to_string(), fallback_reason: None, threads: 0 }));
         self.phase.set(Some("kept in this browser (not trained in this visit)".into()));
         self.status.set(RunStatus::Done);
     }
@@ -217,7 +220,7 @@ impl RunState {
                 }
             }
             WorkerOutput::Status(text) => self.phase.set(Some(text)),
-            WorkerOutput::Backend { name, fallback_reason } => self.backend.set(Some(BackendInfo { name, fallback_reason })),
+            WorkerOutput::Backend { name, fallback_reason, threads } => self.backend.set(Some(BackendInfo { name, fallback_reason, threads })),
             // The worker reports by wall time (`experiment::run::REPORT_EVERY`), so every
             // report is shown.
             WorkerOutput::Progress(progress) => {
@@ -277,7 +280,7 @@ impl RunState {
                     self.history.set(result.history.clone());
                 }
                 if self.backend.with_untracked(Option::is_none) {
-                    self.backend.set(Some(BackendInfo { name: result.backend.clone(), fallback_reason: None }));
+                    self.backend.set(Some(BackendInfo { name: result.backend.clone(), fallback_reason: None, threads: 0 }));
                 }
                 self.result.set(Some(result));
                 self.phase.set(Some("finished".into()));

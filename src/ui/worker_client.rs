@@ -16,8 +16,48 @@ use web_sys::{ErrorEvent, Event, MessageEvent, Worker};
 use crate::protocol::{PROTOCOL_VERSION, Reply, Request, WorkerInput, WorkerOutput};
 use crate::web::messages;
 
-/// The classic-script loader Trunk generates for the worker binary.
+/// The classic-script loader of the single-thread worker (WebGPU and the CPU backend).
 pub const WORKER_SCRIPT: &str = "./worker_loader.js";
+/// The module loader of the threaded CPU worker (`.ci/build-threads`), `?threads=N`.
+pub const THREADED_WORKER_SCRIPT: &str = "./worker_mt_loader.js";
+/// Most threads the page asks for (the pool's workers each hold a copy of the module).
+pub const MAX_THREADS: usize = crate::experiment::config::MAX_THREADS;
+
+thread_local! {
+    /// Why the threaded worker failed to start in this page, if it did: later runs use the
+    /// single-thread one.
+    static THREADS_BROKEN: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// How many threads a CPU run gets in this page: `Ok(n)` with `n >= 2` where the threaded
+/// worker can run (the page is cross-origin isolated, SharedArrayBuffer exists, more than
+/// one core), else `Err(why one thread)`. `wanted`: the `threads=` key, else the cores.
+pub fn cpu_threads(wanted: Option<usize>) -> Result<usize, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let isolated = js_sys::Reflect::get(&window, &"crossOriginIsolated".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false);
+    if !isolated {
+        return Err("the page is not cross-origin isolated".into());
+    }
+    let shared = js_sys::Reflect::get(&js_sys::global(), &"SharedArrayBuffer".into()).ok().is_some_and(|v| v.is_function());
+    if !shared {
+        return Err("this browser has no SharedArrayBuffer".into());
+    }
+    if let Some(why) = THREADS_BROKEN.with(|b| b.borrow().clone()) {
+        return Err(why);
+    }
+    let threads = wanted.unwrap_or_else(|| window.navigator().hardware_concurrency() as usize).clamp(1, MAX_THREADS);
+    if threads < 2 {
+        return Err(if wanted.is_some() { "threads=1 asks for one".into() } else { "the browser reports one core".into() });
+    }
+    Ok(threads)
+}
+
+/// Which worker a client runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WorkerKind {
+    Single,
+    Threaded(usize),
+}
 
 /// What the client reports to the page.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,6 +88,11 @@ type Handler = Rc<dyn Fn(WorkerEvent)>;
 pub struct WorkerClient {
     inner: Rc<RefCell<Inner>>,
     handler: Handler,
+    /// Whether a CPU run may go to the threaded worker (single-run tabs); a sweep's slots
+    /// and the playground stay on the single-thread one.
+    may_thread: bool,
+    /// The page's `threads=` (`None`: every core).
+    wanted_threads: Rc<std::cell::Cell<Option<usize>>>,
 }
 
 #[derive(Default)]
@@ -74,6 +119,7 @@ enum LiveState {
 /// A spawned worker with the closures JS calls. Dropping it detaches and terminates it.
 struct Live {
     worker: Worker,
+    kind: WorkerKind,
     generation: u64,
     state: LiveState,
     /// A `Start` (with its id) waiting for `Ready`.
@@ -116,6 +162,13 @@ fn post(worker: &Worker, id: u64, input: &WorkerInput) -> Result<(), String> {
         .map_err(|e| format!("cannot post to the worker: {}", js_text(&e)))
 }
 
+/// Whether the page's browser exposes WebGPU at all (the worker may still fall back).
+pub fn page_has_webgpu() -> bool {
+    web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w.navigator(), &"gpu".into()).ok())
+        .is_some_and(|gpu| !gpu.is_undefined() && !gpu.is_null())
+}
+
 fn js_text(value: &wasm_bindgen::JsValue) -> String {
     value
         .dyn_ref::<js_sys::Error>()
@@ -128,17 +181,58 @@ impl WorkerClient {
     /// A client that reports every worker event to `handler`. Spawns nothing yet.
     /// `handler` is never called while the client is borrowed, so it may call the client.
     pub fn new(handler: impl Fn(WorkerEvent) + 'static) -> Self {
-        Self { inner: Rc::new(RefCell::new(Inner::default())), handler: Rc::new(handler) }
+        Self { inner: Rc::new(RefCell::new(Inner::default())), handler: Rc::new(handler), may_thread: false, wanted_threads: Rc::default() }
+    }
+
+    /// As [`Self::new`], for a tab's single run: a CPU run goes to the threaded worker
+    /// where the page allows it ([`cpu_threads`]).
+    pub fn threading(handler: impl Fn(WorkerEvent) + 'static) -> Self {
+        Self { may_thread: true, ..Self::new(handler) }
+    }
+
+    /// The worker a request should go to: the threaded one for a CPU run where allowed
+    /// (`auto` counts as CPU when the page has no WebGPU), else the single-thread one; a
+    /// request that is not a run goes to the live worker, whichever it is.
+    fn kind_for(&self, input: &WorkerInput) -> Option<WorkerKind> {
+        let WorkerInput::Start { backend, .. } = input else { return None };
+        let cpu = match backend {
+            crate::experiment::BackendChoice::Cpu => true,
+            crate::experiment::BackendChoice::Webgpu => false,
+            crate::experiment::BackendChoice::Auto => !page_has_webgpu(),
+        };
+        Some(match (self.may_thread && cpu).then(|| cpu_threads(self.wanted_threads.get())) {
+            Some(Ok(n)) => WorkerKind::Threaded(n),
+            _ => WorkerKind::Single,
+        })
+    }
+
+    /// The threads a CPU run asks for (the page's `threads=`; `None`: every core).
+    pub fn want_threads(&self, threads: Option<usize>) {
+        self.wanted_threads.set(threads);
     }
 
     /// Spawns the worker unless a live (not crashed) one exists.
     pub fn ensure_live(&self) -> Result<(), String> {
-        let needs_spawn = self.inner.borrow().live.as_ref().is_none_or(|l| l.state == LiveState::Crashed);
+        self.ensure_kind(None)
+    }
+
+    /// Spawns a worker of `kind` (when given) unless a live one of that kind exists; a live
+    /// one of the other kind is replaced.
+    fn ensure_kind(&self, kind: Option<WorkerKind>) -> Result<(), String> {
+        let needs_spawn = self.inner.borrow().live.as_ref().is_none_or(|l| l.state == LiveState::Crashed || kind.is_some_and(|k| k != l.kind));
         if !needs_spawn {
             return Ok(());
         }
-        let worker = Worker::new(WORKER_SCRIPT)
-            .map_err(|e| format!("cannot start the training worker: {}", js_text(&e)))?;
+        let kind = kind.unwrap_or(WorkerKind::Single);
+        let worker = match kind {
+            WorkerKind::Single => Worker::new(WORKER_SCRIPT),
+            WorkerKind::Threaded(threads) => {
+                let options = web_sys::WorkerOptions::new();
+                options.set_type(web_sys::WorkerType::Module);
+                Worker::new_with_options(&format!("{THREADED_WORKER_SCRIPT}?threads={threads}"), &options)
+            }
+        }
+        .map_err(|e| format!("cannot start the training worker: {}", js_text(&e)))?;
         let generation = {
             let mut inner = self.inner.borrow_mut();
             inner.generation += 1;
@@ -149,7 +243,7 @@ impl WorkerClient {
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         let timeout = self.ready_timeout(generation);
-        let live = Live { worker, generation, state: LiveState::Starting, queued: None, _on_message: on_message, _on_error: on_error, _ready_timeout: Some(timeout) };
+        let live = Live { worker, kind, generation, state: LiveState::Starting, queued: None, _on_message: on_message, _on_error: on_error, _ready_timeout: Some(timeout) };
         let old = self.inner.borrow_mut().live.replace(live);
         // The old worker's closures may be on the JS stack right now (a handler that
         // restarts from inside a callback); free them after the current task.
@@ -172,7 +266,7 @@ impl WorkerClient {
     /// Asks the worker to train (or to serve a request): posted now if it is ready, else
     /// when it says `Ready`.
     pub fn start(&self, input: WorkerInput) -> Result<(), String> {
-        self.ensure_live()?;
+        self.ensure_kind(self.kind_for(&input))?;
         let id = self.next_id(&input);
         let ready_worker = {
             let mut inner = self.inner.borrow_mut();
@@ -324,19 +418,31 @@ impl WorkerClient {
                     &format!("training worker crashed: {message} ({}:{}:{})", e.filename(), e.lineno(), e.colno()).into(),
                 );
             }
-            let worker = {
+            let (worker, retry) = {
                 let mut inner = inner.borrow_mut();
                 match inner.live.as_mut() {
                     Some(live) if live.generation == generation => {
+                        // The threaded worker never came up (its files missing, a browser
+                        // without nested module workers): this page uses the single-thread
+                        // one from now on, and the queued run goes there.
+                        let retry = (matches!(live.kind, WorkerKind::Threaded(_)) && live.state == LiveState::Starting).then(|| live.queued.take()).flatten();
                         live.state = LiveState::Crashed;
                         live.queued = None;
-                        Some(live.worker.clone())
+                        (Some(live.worker.clone()), retry)
                     }
-                    _ => None,
+                    _ => (None, None),
                 }
             };
             if let Some(worker) = worker {
                 worker.terminate();
+                if let Some((_, input)) = retry {
+                    THREADS_BROKEN.with(|b| *b.borrow_mut() = Some(format!("the threaded worker could not start ({message})")));
+                    let client = WorkerClient { inner: inner.clone(), handler: handler.clone(), may_thread: false, wanted_threads: Rc::default() };
+                    if let Err(e) = client.start(input) {
+                        handler(WorkerEvent::Failed(e));
+                    }
+                    return;
+                }
                 handler(WorkerEvent::Crashed(message));
             }
         })

@@ -1,5 +1,8 @@
 //! Choosing and initialising the backend in the worker: WebGPU through burn's wgpu
 //! runtime when the browser has an adapter, else burn's CPU backend (burn-flex, SIMD128).
+//! The threaded CPU worker (feature `worker-threads`) has no WebGPU: it is started only to
+//! train on the CPU backend, on every core.
+#![cfg_attr(not(feature = "webgpu"), allow(dead_code, unused_imports))]
 
 use burn::tensor::{Device, Tensor, TensorData};
 use js_sys::{Array, Function, Object, Promise, Reflect};
@@ -59,6 +62,20 @@ fn watch_for_loss(gpu_device: &JsValue) {
 
 pub const CPU_NAME: &str = "cpu";
 
+/// Threads the CPU backend trains on: the rayon pool's in the threaded worker, else 1.
+pub fn cpu_threads() -> usize {
+    #[cfg(feature = "worker-threads")]
+    return burn_flex_threads();
+    #[cfg(not(feature = "worker-threads"))]
+    1
+}
+
+#[cfg(feature = "worker-threads")]
+fn burn_flex_threads() -> usize {
+    // burn-flex runs its kernels on rayon's global pool, which wasm-bindgen-rayon built.
+    rayon::current_num_threads()
+}
+
 pub async fn select(choice: BackendChoice) -> Result<Chosen, String> {
     let cpu = || Chosen { device: Device::flex(), name: CPU_NAME.into(), fallback_reason: None };
     match choice {
@@ -74,30 +91,35 @@ pub async fn select(choice: BackendChoice) -> Result<Chosen, String> {
 /// The worker's WebGPU device, initialised on first use and checked against the CPU
 /// backend on a small matmul before any training trusts it.
 pub async fn webgpu() -> Result<Gpu, String> {
-    if let Some(why) = device_lost() {
-        return Err(format!("this worker's WebGPU device was lost ({why})"));
+    #[cfg(not(feature = "webgpu"))]
+    return Err("this is the threaded CPU worker, built without WebGPU".into());
+    #[cfg(feature = "webgpu")]
+    {
+        if let Some(why) = device_lost() {
+            return Err(format!("this worker's WebGPU device was lost ({why})"));
+        }
+        if let Some(ready) = WEBGPU.with(|w| w.borrow().clone()) {
+            return Ok(ready);
+        }
+        let gpu = Reflect::get(&js_sys::global(), &"navigator".into())
+            .and_then(|n| Reflect::get(&n, &"gpu".into()))
+            .unwrap_or(JsValue::UNDEFINED);
+        if gpu.is_undefined() || gpu.is_null() {
+            return Err("this browser has no WebGPU (navigator.gpu is missing)".into());
+        }
+        enable_subgroups_on_request_device(&gpu);
+        let (device, setup) = Device::wgpu_options()
+            .init_with_setup_async()
+            .await
+            .map_err(|e| format!("no usable WebGPU adapter: {e}"))?;
+        let gpu_device: JsValue = setup.device.as_webgpu().map(|d| AsRef::<JsValue>::as_ref(d).clone()).unwrap_or(JsValue::UNDEFINED);
+        let name = format!("webgpu ({})", adapter_label(&gpu_device, &setup.adapter.get_info().name));
+        self_check(&device).await?;
+        watch_for_loss(&gpu_device);
+        let gpu = Gpu { device, name };
+        WEBGPU.with(|w| *w.borrow_mut() = Some(gpu.clone()));
+        Ok(gpu)
     }
-    if let Some(ready) = WEBGPU.with(|w| w.borrow().clone()) {
-        return Ok(ready);
-    }
-    let gpu = Reflect::get(&js_sys::global(), &"navigator".into())
-        .and_then(|n| Reflect::get(&n, &"gpu".into()))
-        .unwrap_or(JsValue::UNDEFINED);
-    if gpu.is_undefined() || gpu.is_null() {
-        return Err("this browser has no WebGPU (navigator.gpu is missing)".into());
-    }
-    enable_subgroups_on_request_device(&gpu);
-    let (device, setup) = Device::wgpu_options()
-        .init_with_setup_async()
-        .await
-        .map_err(|e| format!("no usable WebGPU adapter: {e}"))?;
-    let gpu_device: JsValue = setup.device.as_webgpu().map(|d| AsRef::<JsValue>::as_ref(d).clone()).unwrap_or(JsValue::UNDEFINED);
-    let name = format!("webgpu ({})", adapter_label(&gpu_device, &setup.adapter.get_info().name));
-    self_check(&device).await?;
-    watch_for_loss(&gpu_device);
-    let gpu = Gpu { device, name };
-    WEBGPU.with(|w| *w.borrow_mut() = Some(gpu.clone()));
-    Ok(gpu)
 }
 
 /// burn's matmul kernels (cubecl 0.11) read subgroup builtins and so begin with

@@ -201,7 +201,7 @@ async fn run(worker: &Worker, config: &RunConfig, backend: BackendChoice, data_u
         Ok(chosen) => chosen,
         Err(e) => return WorkerOutput::Error(e),
     };
-    post(&WorkerOutput::Backend { name: chosen.name.clone(), fallback_reason: chosen.fallback_reason.clone() });
+    post(&WorkerOutput::Backend { name: chosen.name.clone(), fallback_reason: chosen.fallback_reason.clone(), threads: backend::cpu_threads() });
     post(&WorkerOutput::Status(format!("training on {}", chosen.name)));
     // P2, P3 and P4 keep a checkpoint at every epoch's end; P2D's networks are short and
     // kept whole. P4's checkpoint holds Adam's state, which burn reads synchronously: on the

@@ -65,19 +65,28 @@ const TYPES = {
   '.css': 'text/css', '.gz': 'application/octet-stream', '.json': 'application/json',
 };
 
-/** The Content Security Policy `trunk serve` sends (Trunk.toml's `[serve.headers]`): this
- * server sends it too, as a static host should (README, "Static hosting"). */
-export const CSP_HEADER = (() => {
+/** The headers `trunk serve` sends (Trunk.toml's `[serve.headers]`: the Content Security
+ * Policy and the cross-origin isolation pair): this server sends them too, as a static host
+ * should (README, "Static hosting"). */
+export const SERVE_HEADERS = (() => {
   const here = path.dirname(new URL(import.meta.url).pathname);
   const toml = fs.readFileSync(path.join(here, '../../Trunk.toml'), 'utf8');
-  const line = /^"Content-Security-Policy" = "(.*)"$/m.exec(toml);
-  assert.ok(line, 'Trunk.toml has no Content-Security-Policy header');
-  return line[1];
+  const section = /^\[serve\.headers\]\n((?:"[^"]+" = "[^\n]*"\n|#[^\n]*\n)*)/m.exec(toml);
+  assert.ok(section, 'Trunk.toml has no [serve.headers]');
+  const headers = {};
+  for (const [, name, value] of section[1].matchAll(/^"([^"]+)" = "(.*)"$/mg)) headers[name.toLowerCase()] = value;
+  assert.ok(headers['content-security-policy'], 'Trunk.toml has no Content-Security-Policy header');
+  return headers;
 })();
+export const CSP_HEADER = SERVE_HEADERS['content-security-policy'];
+/** The headers that make the page cross-origin isolated (threads for the CPU backend). */
+export const ISOLATION_HEADERS = ['cross-origin-opener-policy', 'cross-origin-embedder-policy'];
 
 /** Serves `root`; `/broken/<file>` answers with corrupt bytes, `/huge/<file>` announces a
- * 4 GB body. Resolves to {url, close}. */
-export function serve(root) {
+ * 4 GB body. Resolves to {url, close}. `isolated: false` leaves out the cross-origin
+ * isolation headers (a static host that cannot set them). */
+export function serve(root, { isolated = true } = {}) {
+  const headers = Object.fromEntries(Object.entries(SERVE_HEADERS).filter(([name]) => isolated || !ISOLATION_HEADERS.includes(name)));
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
     if (url.pathname.startsWith('/broken/')) {
@@ -103,7 +112,7 @@ export function serve(root) {
     const body = fs.readFileSync(target);
     res.writeHead(200, {
       'content-type': TYPES[path.extname(target)] ?? 'application/octet-stream', 'content-length': body.length,
-      'content-security-policy': CSP_HEADER,
+      ...headers,
     });
     res.end(body);
   });

@@ -89,6 +89,8 @@ pub fn max_batch_size(experiment: ExperimentId) -> usize {
     let per_example = crate::model::summary::for_experiment(experiment).training_bytes_per_example().max(1);
     (ACTIVATION_BUDGET / per_example).clamp(1, MAX_BATCH_SIZE)
 }
+/// Most threads the page gives the CPU backend (`threads=`).
+pub const MAX_THREADS: usize = 16;
 /// Most P2D networks trained at once, one worker each.
 pub const MAX_SWEEP_WORKERS: usize = 4;
 pub const TEST_IMAGES: usize = 10_000;

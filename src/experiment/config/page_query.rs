@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::run_config::{invalid_experiment, parse_num};
-use super::{BackendChoice, ExperimentId, MAX_SWEEP_WORKERS, RunConfig};
+use super::{BackendChoice, ExperimentId, MAX_SWEEP_WORKERS, MAX_THREADS, RunConfig};
 use crate::experiment::p2d::SweepSpec;
 
 /// Everything a page URL can say.
@@ -31,11 +31,15 @@ pub struct PageQuery {
     /// `report=full|quick`: run the whole report (P2 → P2D → P3 → P4) from this page.
     #[serde(default)]
     pub report: Option<crate::experiment::report::ReportPreset>,
+    /// `threads=`: threads for the CPU backend where the page can run them (default: every
+    /// core the browser reports).
+    #[serde(default)]
+    pub threads: Option<usize>,
 }
 
 impl Default for PageQuery {
     fn default() -> Self {
-        Self { config: RunConfig::p2(), backend: BackendChoice::Auto, autostart: false, data: None, sweep: SweepSpec::default(), cnn_epochs: None, keep_cnn: false, workers: None, report: None }
+        Self { config: RunConfig::p2(), backend: BackendChoice::Auto, autostart: false, data: None, sweep: SweepSpec::default(), cnn_epochs: None, keep_cnn: false, workers: None, report: None, threads: None }
     }
 }
 
@@ -119,6 +123,9 @@ impl PageQuery {
                 (None, "workers") => parse_num(key, value, "whole number").and_then(|v: usize| {
                     if (1..=MAX_SWEEP_WORKERS).contains(&v) { query.workers = Some(v); Ok(()) } else { Err(ParamError::OutOfRange { key: key.clone(), value: value.clone(), range: format!("1 to {MAX_SWEEP_WORKERS}") }) }
                 }),
+                (None, "threads") => parse_num(key, value, "whole number").and_then(|v: usize| {
+                    if (1..=MAX_THREADS).contains(&v) { query.threads = Some(v); Ok(()) } else { Err(ParamError::OutOfRange { key: key.clone(), value: value.clone(), range: format!("1 to {MAX_THREADS}") }) }
+                }),
                 (None, "report") => crate::experiment::report::ReportPreset::parse(value)
                     .map(|preset| query.report = Some(preset))
                     .ok_or_else(|| ParamError::Invalid { key: key.clone(), value: value.clone(), expected: "report (full or quick)".into() }),
@@ -188,6 +195,9 @@ impl PageQuery {
         }
         if let (ExperimentId::P2d, Some(workers)) = (c.experiment, self.workers) {
             pairs.push(("workers".into(), workers.to_string()));
+        }
+        if let Some(threads) = self.threads {
+            pairs.push(("threads".into(), threads.to_string()));
         }
         if let Some(report) = self.report {
             pairs.push(("report".into(), report.as_str().into()));

@@ -119,6 +119,14 @@ fn workers_and_report_keys() {
     assert_eq!(errors.len(), 1, "{errors:?}");
     let (_, errors) = PageQuery::parse([("workers", "2")]);
     assert_eq!(errors.len(), 1, "workers belongs to p2d: {errors:?}");
+    let (q, errors) = PageQuery::parse([("experiment", "p3"), ("threads", "8")]);
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(q.threads, Some(8));
+    assert!(q.to_query_string().contains("threads=8"));
+    for bad in ["0", "17", "many"] {
+        let (q, errors) = PageQuery::parse([("threads", bad)]);
+        assert_eq!((q.threads, errors.len()), (None, 1), "{bad}");
+    }
     let (_, errors) = PageQuery::parse([("report", "everything")]);
     assert_eq!(errors.len(), 1, "{errors:?}");
 }
@@ -167,9 +175,9 @@ mod codec {
             prop_oneof![Just(BackendChoice::Auto), Just(BackendChoice::Webgpu), Just(BackendChoice::Cpu)],
             (any::<bool>(), proptest::option::of("[a-z]{1,8}(/[a-z0-9._-]{1,8}){0,2}"), proptest::option::of(prop_oneof![Just(ReportPreset::Full), Just(ReportPreset::Quick)])),
             (proptest::sample::subsequence(FACTORS.to_vec(), 1..=FACTORS.len()), 1usize..=10, proptest::option::of(1usize..=MAX_SWEEP_WORKERS)),
-            (proptest::option::of(1usize..=200), any::<bool>()),
+            (proptest::option::of(1usize..=200), any::<bool>(), proptest::option::of(1usize..=MAX_THREADS)),
         )
-            .prop_map(|(experiment, (epochs, batch_size, lr_millis, seed, train_size, test_size), backend, (autostart, data, report), (factors, replicates, workers), (cnn_epochs, keep_cnn))| {
+            .prop_map(|(experiment, (epochs, batch_size, lr_millis, seed, train_size, test_size), backend, (autostart, data, report), (factors, replicates, workers), (cnn_epochs, keep_cnn, threads))| {
                 let batch_size = batch_size.min(max_batch_size(experiment));
                 let config = RunConfig::for_experiment(experiment).with_epochs(epochs).with_batch_size(batch_size).with_lr(f64::from(lr_millis) / 10_000.0).with_seed(seed).with_train_size(train_size).with_test_size(test_size);
                 let p2d = experiment == ExperimentId::P2d;
@@ -184,6 +192,7 @@ mod codec {
                     keep_cnn: keep_cnn && p4,
                     workers: workers.filter(|_| p2d),
                     report,
+                    threads,
                 }
             })
     }

@@ -41,7 +41,10 @@ pub fn RunProgress(
                         let reason = b.fallback_reason.map(|r| view! {
                             <span class="warning" data-testid="backend-fallback">" (fallback: " {r} ")"</span>
                         });
-                        view! { " · backend: " <strong data-testid="backend">{b.name}</strong> {reason} }
+                        let threads = (b.name == "cpu" && b.threads > 0).then(|| view! {
+                            " " <span data-testid="cpu-threads">{cpu_threads_text(b.threads)}</span>
+                        });
+                        view! { " · backend: " <strong data-testid="backend">{b.name}</strong> {threads} {reason} }
                     })}
                 </p>
                 <div class="bars">
@@ -104,5 +107,17 @@ pub fn EpochLog(
             <h3>"Epoch log"</h3>
             <pre class="epoch-log" data-testid="epoch-log" tabindex="0" aria-label="Epoch log">{text}</pre>
         </Show>
+    }
+}
+
+/// "(8 threads)", or "(1 thread: the page is not cross-origin isolated)": what the CPU
+/// backend runs on, and why only one thread where that is so.
+pub fn cpu_threads_text(threads: usize) -> String {
+    if threads > 1 {
+        return format!("({threads} threads)");
+    }
+    match crate::ui::worker_client::cpu_threads(None) {
+        Err(why) => format!("(1 thread: {why})"),
+        Ok(_) => "(1 thread)".into(),
     }
 }

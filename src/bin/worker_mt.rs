@@ -1,0 +1,22 @@
+//! The threaded CPU worker: the training worker with burn's CPU backend on a rayon pool of
+//! Web Workers sharing its memory. Built by `.ci/build-threads` (nightly, build-std,
+//! `+atomics,+bulk-memory`) for wasm-bindgen's `web` target, and started by
+//! `web/worker_mt_loader.js` only in a cross-origin isolated page.
+//!
+//! Nothing runs at instantiation: every thread of the pool instantiates this module too, so
+//! the loader calls [`init_threads`] and then [`start_worker`] on the worker's own thread.
+use wasm_bindgen::prelude::wasm_bindgen;
+
+fn main() {}
+
+/// Starts `threads` pool threads (a promise that settles when they are ready).
+#[wasm_bindgen]
+pub fn init_threads(threads: usize) -> js_sys::Promise {
+    wasm_bindgen_rayon::init_thread_pool(threads)
+}
+
+/// Runs the worker's message loop (after [`init_threads`]).
+#[wasm_bindgen]
+pub fn start_worker() {
+    mnist_lab::worker::start();
+}

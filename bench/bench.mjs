@@ -21,6 +21,8 @@ const ROOT = path.resolve(BENCH, '..');
 const COLUMNS = {
   native: { kind: 'native' },
   'page-cpu': { kind: 'page', backend: 'cpu' },
+  // The app cross-origin isolated: the threaded CPU worker, one thread per core.
+  'page-cpu-mt': { kind: 'page', backend: 'cpu', isolated: true, threads: os.availableParallelism() },
   'page-webgpu': { kind: 'page', backend: 'webgpu', gpu: true },
   'tfjs-wasm': { kind: 'tfjs', backend: 'wasm' },
   // Cross-origin isolated and asking for one thread per core; the row names how many TF.js used.
@@ -223,7 +225,7 @@ async function main() {
           let outcome;
           if (spec.kind === 'native') outcome = await runNative(nativeBin, mnist, asked, options.timeoutMs);
           else if (spec.kind === 'torch') outcome = await runTorch(python, mnist, { ...asked, threads: spec.threads }, options.timeoutMs);
-          else if (spec.kind === 'page') outcome = await runPage(profiles[column], server.url, { ...asked, backend: spec.backend }, options.timeoutMs);
+          else if (spec.kind === 'page') outcome = await runPage(profiles[column], spec.isolated ? `${server.url}/isolated` : server.url, { ...asked, backend: spec.backend, threads: spec.threads }, options.timeoutMs);
           else outcome = await runTfjs(profiles[column], server.url, { ...asked, backend: spec.backend, isolated: spec.isolated, threads: spec.threads }, options.timeoutMs);
           Object.assign(run, outcome, { wallSeconds: (Date.now() - started) / 1000 });
           runs.push(run);

@@ -31,6 +31,29 @@ policy.httpEquiv = 'Content-Security-Policy';
 policy.content = `connect-src ${connectSources()}`;
 document.head.append(policy);
 
+// Cross-origin isolation (threads for the CPU backend) on hosts that cannot send COOP and
+// COEP: web/isolation_sw.js adds them. The first visit registers it and reloads once (the
+// flag stops a loop where the worker cannot help); without it the page runs on one thread.
+const ISOLATION_KEY = 'mnist-lab.isolation-reload';
+async function isolate() {
+  if (self.crossOriginIsolated || !('serviceWorker' in navigator) || !window.isSecureContext) return false;
+  try {
+    await navigator.serviceWorker.register('./isolation_sw.js');
+    if (sessionStorage.getItem(ISOLATION_KEY)) return false;
+    await navigator.serviceWorker.ready;
+    sessionStorage.setItem(ISOLATION_KEY, '1');
+    location.reload();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+if (await isolate()) {
+  // Reloading: the page starts again, isolated.
+  await new Promise(() => {});
+}
+
 const tag = document.querySelector('script[data-app-js]');
 const { default: init } = await import(tag.dataset.appJs);
 await init({ module_or_path: tag.dataset.appWasm });

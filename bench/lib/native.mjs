@@ -49,7 +49,7 @@ export function runNative(binary, dataDir, { model, epochs, trainSize, seed }, t
           // The runner's JSON has no training/validation split of an epoch.
           epochs: run.history.map((m) => ({ epoch: m.epoch, seconds: m.seconds, trainSeconds: null })),
           backend: run.backend ?? null,
-          trainSize: run.config?.train_size ?? null,
+          trainSize: run.config?.train_size != null ? Number(run.config.train_size) : null,
           source: Array.isArray(result.networks) ? 'native JSON networks[0].history' : 'native JSON history',
         });
       } catch (e) {

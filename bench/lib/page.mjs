@@ -58,8 +58,9 @@ function hook(p2dPrefix) {
 }
 
 /** The page's URL for one run; P4's hyper-parameters are left to the page's defaults. */
-export function pageUrl(base, { model, backend, epochs, trainSize, seed }) {
+export function pageUrl(base, { model, backend, epochs, trainSize, seed, threads }) {
   const q = new URLSearchParams({ experiment: model, epochs: String(epochs), train_size: String(trainSize), seed: String(seed), backend });
+  if (threads) q.set('threads', String(threads));
   if (model === 'p2' || model === 'p2d' || model === 'p3') {
     q.set('batch_size', '128');
     q.set('lr', '0.1');
@@ -148,7 +149,7 @@ async function readResult(p2dPrefix) {
   return {
     source,
     backend: result.backend,
-    trainSize: result.config?.train_size,
+    trainSize: Number(result.config?.train_size),
     history: result.history.map((m) => ({ epoch: m.epoch, seconds: m.seconds })),
   };
 }

@@ -32,6 +32,8 @@ function resolveFile(roots, pathname) {
     }],
     ['/bench/mnist/', roots.mnist, (rest) => rest],
     ['/bench/', roots.tfjsPage, (rest) => rest],
+    // The app again, cross-origin isolated (below): the threaded CPU worker's column.
+    ['/isolated/', roots.dist, (rest) => rest],
     ['/', roots.dist, (rest) => rest],
   ];
   for (const [prefix, root, map] of routes) {
@@ -55,7 +57,7 @@ export function serve({ dist, tfjsPage, tensorflow, mnist }) {
     if (!file || !fs.existsSync(file)) { res.writeHead(404).end('not found'); return; }
     const body = fs.readFileSync(file);
     const headers = { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'content-length': body.length };
-    if (url.pathname.startsWith('/bench/') && url.searchParams.get('isolated') === '1') {
+    if ((url.pathname.startsWith('/bench/') && url.searchParams.get('isolated') === '1') || url.pathname.startsWith('/isolated/')) {
       headers['cross-origin-opener-policy'] = 'same-origin';
       headers['cross-origin-embedder-policy'] = 'require-corp';
     }

@@ -28,6 +28,7 @@ pub mod kept_view;
 pub mod lab;
 pub mod report;
 pub mod run_controller;
+pub mod threads;
 pub mod state;
 pub mod tabs;
 pub mod worker_client;

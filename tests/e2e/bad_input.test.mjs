@@ -48,6 +48,7 @@ async function waitFor(testId, pattern, timeout = 60_000) {
  * finish and the run kept at the start must still be kept. */
 // MATRIX_FROM=<row name's start>: skip the rows before it (while working on one row).
 let skipping = Boolean(process.env.MATRIX_FROM);
+const started = Date.now();
 async function row(input, provoke) {
   if (skipping && !input.startsWith(process.env.MATRIX_FROM)) return;
   skipping = false;
@@ -61,6 +62,7 @@ async function row(input, provoke) {
     kept = (await keptKeys()).includes(keptKey);
   } finally {
     matrix.push({ input, message: (message ?? '(none)').slice(0, 110), usable, kept });
+    console.log(`row "${input}": ${usable ? 'usable' : 'NOT usable'}, ${kept ? 'kept' : 'NOT kept'} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
   }
   assert.ok(message, `${input}: a message`);
   assert.ok(usable, `${input}: a P2 run afterwards finishes`);
@@ -218,7 +220,8 @@ test('the bad-input matrix', { timeout: 1_500_000 }, async () => {
   await row('the worker killed mid-run', async () => {
     await page.goto(`${url}/?experiment=p2&epochs=3&train_size=6000&test_size=500&seed=14&backend=cpu&autostart=1`);
     await page.waitForFunction(() => /Epoch 1\/3/.test(document.querySelector('[data-testid="epoch-log"]')?.textContent ?? ''), null, { timeout: 170_000, polling: 100 });
-    const worker = page.workers().at(-1);
+    // The training worker, not one of its pool threads (blob: URLs) when it is the threaded one.
+    const worker = page.workers().filter((w) => /worker(_mt)?_loader\.js/.test(w.url())).at(-1);
     await worker.evaluate(() => setTimeout(() => { throw new Error('killed by the test'); }, 0));
     const status = await waitFor('run-status', /^error: worker crashed/, 30_000);
     await page.getByTestId('resume-offer').waitFor({ timeout: 30_000 });

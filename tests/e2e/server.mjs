@@ -10,7 +10,7 @@ import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 /** Debian's headless Chromium with WebGPU (SwiftShader), a fresh profile, no network chatter. */
-export async function launch(viewport) {
+export async function launch(viewport, options = {}) {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'mnist-lab-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
@@ -18,6 +18,7 @@ export async function launch(viewport) {
     args: ['--no-sandbox', '--enable-unsafe-webgpu', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--disable-quic'],
     ...(viewport ? { viewport } : {}),
+    ...options,
   });
   const page = context.pages()[0] ?? await context.newPage();
   return { context, page };

@@ -10,9 +10,9 @@ const RUN = '?experiment=p2&epochs=2&batch_size=64&train_size=3000&test_size=100
 const opened = [];
 after(async () => { for (const close of opened) await close(); });
 
-async function trainOn(isolated, extra = '') {
+async function trainOn(isolated, extra = '', { serviceWorkers = 'allow' } = {}) {
   const server = await serve(distDir(), { isolated });
-  const { context, page } = await launch();
+  const { context, page } = await launch(undefined, { serviceWorkers });
   opened.push(async () => { await context.close(); server.close(); });
   page.on('console', (m) => { if (m.type() === 'error') console.log(`[page] ${m.text()}`); });
   const workers = [];
@@ -37,7 +37,8 @@ test('an isolated page trains on the threaded CPU worker; a page without the hea
   // The pool's threads are Web Workers too (wasm-bindgen-rayon's helpers, started from blob: URLs).
   assert.ok(threaded.workers.filter((u) => u.startsWith('blob:')).length >= 2, `pool workers: ${threaded.workers}`);
 
-  const single = await trainOn(false);
+  // A host without the headers, in a browser that runs no service worker.
+  const single = await trainOn(false, '', { serviceWorkers: 'block' });
   assert.ok(!single.isolated);
   assert.equal(single.threads, '(1 thread: the page is not cross-origin isolated)');
   assert.ok(!single.workers.some((u) => u.includes('worker_mt')), `no threaded worker: ${single.workers}`);
@@ -47,4 +48,11 @@ test('an isolated page trains on the threaded CPU worker; a page without the hea
   assert.ok(threaded.accuracy > 0.8 && single.accuracy > 0.8, 'both learn');
   assert.ok(Math.abs(threaded.accuracy - single.accuracy) <= 0.005, `accuracy ${threaded.accuracy} vs ${single.accuracy}`);
   assert.ok(Math.abs(threaded.loss - single.loss) <= 0.01, `loss ${threaded.loss} vs ${single.loss}`);
+});
+
+test('on a host that cannot send the headers, the service worker isolates the page (one reload) and the run has its threads', { timeout: 300_000 }, async () => {
+  const run = await trainOn(false, '&threads=2');
+  assert.ok(run.isolated, 'isolated through web/isolation_sw.js');
+  assert.equal(run.threads, '(2 threads)');
+  assert.ok(run.accuracy > 0.8, `accuracy ${run.accuracy}`);
 });

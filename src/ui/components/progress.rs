@@ -116,7 +116,7 @@ pub fn cpu_threads_text(threads: usize) -> String {
     if threads > 1 {
         return format!("({threads} threads)");
     }
-    match crate::ui::worker_client::cpu_threads(None) {
+    match crate::ui::threads::cpu_threads(None) {
         Err(why) => format!("(1 thread: {why})"),
         Ok(_) => "(1 thread)".into(),
     }

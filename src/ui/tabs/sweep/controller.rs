@@ -21,6 +21,7 @@ use crate::experiment::schedule;
 use crate::experiment::{BackendChoice, ExperimentId, PageQuery, RunResult};
 use crate::ui::kept::Kept;
 use crate::ui::run_controller::RunController;
+use crate::ui::threads::page_has_webgpu;
 use crate::ui::state::{BackendInfo, RunStatus};
 use crate::web;
 
@@ -87,12 +88,6 @@ pub fn cores() -> usize {
     web_sys::window().map_or(1, |w| w.navigator().hardware_concurrency() as usize).max(1)
 }
 
-/// Whether the page's browser exposes WebGPU at all (the worker may still fall back).
-fn page_has_webgpu() -> bool {
-    web_sys::window()
-        .and_then(|w| js_sys::Reflect::get(&w.navigator(), &"gpu".into()).ok())
-        .is_some_and(|gpu| !gpu.is_undefined() && !gpu.is_null())
-}
 
 impl Sweep {
     pub fn new(query: RwSignal<PageQuery>, data_url: String, kept: Kept, dataset: Signal<Option<DatasetId>>) -> Self {

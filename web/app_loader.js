@@ -37,10 +37,12 @@ document.head.append(policy);
 const ISOLATION_KEY = 'mnist-lab.isolation-reload';
 async function isolate() {
   if (self.crossOriginIsolated || !('serviceWorker' in navigator) || !window.isSecureContext) return false;
+  // A browser that blocks service workers may never settle these: the page starts anyway.
+  const within = (promise) => Promise.race([promise, new Promise((_, fail) => setTimeout(() => fail(new Error('timeout')), 3000))]);
   try {
-    await navigator.serviceWorker.register('./isolation_sw.js');
+    await within(navigator.serviceWorker.register('./isolation_sw.js'));
     if (sessionStorage.getItem(ISOLATION_KEY)) return false;
-    await navigator.serviceWorker.ready;
+    await within(navigator.serviceWorker.ready);
     sessionStorage.setItem(ISOLATION_KEY, '1');
     location.reload();
     return true;

@@ -71,7 +71,9 @@ test('P2 trains on the CPU backend and on WebGPU under the policy: zero violatio
     assert.equal(await finished(page, 380_000), 'done', backend);
     results[backend] = { backend: await page.getByTestId('backend').textContent(), accuracy: Number(await page.getByTestId('test-accuracy').textContent()) };
     assert.deepEqual(await documentViolations(), [], `${backend}: the document's violations`);
-    for (const worker of page.workers()) {
+    // The training workers (a threaded worker's pool threads, blob: URLs, block in their
+    // pool and answer no evaluation).
+    for (const worker of page.workers().filter((w) => /worker(_mt)?_loader\.js/.test(w.url()))) {
       const seen = await worker.evaluate(() => self.__violations ?? []);
       assert.deepEqual(seen, [], `${backend}: a worker's violations`);
     }
@@ -86,7 +88,7 @@ test('P2 trains on the CPU backend and on WebGPU under the policy: zero violatio
   // The worker runs under the policy too (its files carry the header): a script from
   // anywhere but the page's origin is refused there. (DevTools evaluation itself is not held
   // to the policy's eval rule, so that cannot be probed from here.)
-  const worker = page.workers()[0];
+  const worker = page.workers().find((w) => w.url().includes('/worker_loader.js'));
   assert.ok(worker, 'a training worker is running');
   const foreignScript = await worker.evaluate(() => { try { importScripts('data:text/javascript,self.__foreign=1'); return 'loaded'; } catch (e) { return e.name; } });
   assert.equal(foreignScript, 'NetworkError');

@@ -218,8 +218,8 @@ test('the bad-input matrix', { timeout: 1_500_000 }, async () => {
   });
 
   await row('the worker killed mid-run', async () => {
-    await page.goto(`${url}/?experiment=p2&epochs=3&train_size=6000&test_size=500&seed=14&backend=cpu&autostart=1`);
-    await page.waitForFunction(() => /Epoch 1\/3/.test(document.querySelector('[data-testid="epoch-log"]')?.textContent ?? ''), null, { timeout: 170_000, polling: 100 });
+    await page.goto(`${url}/?experiment=p2&epochs=30&train_size=6000&test_size=500&seed=14&backend=cpu&autostart=1`);
+    await page.waitForFunction(() => /Epoch 1\/30/.test(document.querySelector('[data-testid="epoch-log"]')?.textContent ?? ''), null, { timeout: 170_000, polling: 100 });
     // The training worker, not one of its pool threads (blob: URLs) when it is the threaded one.
     const worker = page.workers().filter((w) => /worker(_mt)?_loader\.js/.test(w.url())).at(-1);
     await worker.evaluate(() => setTimeout(() => { throw new Error('killed by the test'); }, 0));

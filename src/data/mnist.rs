@@ -15,7 +15,7 @@ pub const PIXELS: usize = ROWS * COLS;
 pub const CLASSES: usize = 10;
 
 /// One of the four files of the dataset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum MnistFile {
     TrainImages,
     TrainLabels,

@@ -6,8 +6,10 @@ pub mod drawn_digit;
 pub mod idx;
 pub mod mnist;
 pub mod noise;
+pub mod summary;
 pub mod uploaded;
 
 pub use class_names::ClassNames;
 pub use dataset_id::DatasetId;
+pub use summary::{DataSummary, Sample};
 pub use mnist::{CLASSES, DataError, Mnist, MnistFile, MnistSplit, PIXELS};

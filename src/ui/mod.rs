@@ -101,11 +101,12 @@ pub fn App() -> impl IntoView {
     // Nor does a link with refused values: it would train on something other than it says.
     let autostart = initial.autostart && foreign.is_none() && param_errors.is_empty();
     let autostart_report = initial.report.filter(|_| autostart);
+    let same_origin = foreign.is_none();
     let load = {
         let data_url = data_url.clone();
         move || {
             // The shown tab's worker starts once the kept runs are known (`install_keeping`).
-            tabs::data::start_loading(data_url, files, lab.data, move || {
+            tabs::data::start_loading(data_url, same_origin, files, lab.data, move || {
                 if let Some(preset) = autostart_report {
                     lab.report.start(lab, preset);
                 } else if autostart && let Tab::Experiment(id) = lab.active.get_untracked() {

@@ -118,9 +118,11 @@ impl RunController {
         }
     }
 
-    /// Starts the worker now, so Train answers at once.
+    /// Starts the worker the next run goes to now, so Train answers at once.
     pub fn warm_up(&self) {
-        if let Err(e) = self.with_client(WorkerClient::ensure_live) {
+        let query = self.query.get_untracked();
+        self.client.with_value(|c| c.as_ref().map(|c| c.want_threads(query.threads)));
+        if let Err(e) = self.with_client(|c| c.warm_up_for(query.backend)) {
             self.run.fail(e);
         }
     }

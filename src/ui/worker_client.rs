@@ -157,15 +157,19 @@ impl WorkerClient {
     /// request that is not a run goes to the live worker, whichever it is.
     fn kind_for(&self, input: &WorkerInput) -> Option<WorkerKind> {
         let WorkerInput::Start { backend, .. } = input else { return None };
+        Some(self.kind_for_backend(*backend))
+    }
+
+    fn kind_for_backend(&self, backend: crate::experiment::BackendChoice) -> WorkerKind {
         let cpu = match backend {
             crate::experiment::BackendChoice::Cpu => true,
             crate::experiment::BackendChoice::Webgpu => false,
             crate::experiment::BackendChoice::Auto => !page_has_webgpu(),
         };
-        Some(match (self.may_thread && cpu).then(|| cpu_threads(self.wanted_threads.get())) {
+        match (self.may_thread && cpu).then(|| cpu_threads(self.wanted_threads.get())) {
             Some(Ok(n)) => WorkerKind::Threaded(n),
             _ => WorkerKind::Single,
-        })
+        }
     }
 
     /// The threads a CPU run asks for (the page's `threads=`; `None`: every core).
@@ -176,6 +180,12 @@ impl WorkerClient {
     /// Spawns the worker unless a live (not crashed) one exists.
     pub fn ensure_live(&self) -> Result<(), String> {
         self.ensure_kind(None)
+    }
+
+    /// Spawns the worker a run on `backend` would go to (unless it is live), so that the
+    /// page fetches and compiles only the worker it trains on.
+    pub fn warm_up_for(&self, backend: crate::experiment::BackendChoice) -> Result<(), String> {
+        self.ensure_kind(Some(self.kind_for_backend(backend)))
     }
 
     /// Spawns a worker of `kind` (when given) unless a live one of that kind exists; a live
@@ -387,18 +397,21 @@ impl WorkerClient {
                         // The threaded worker never came up (its files missing, a browser
                         // without nested module workers): this page uses the single-thread
                         // one from now on, and the queued run goes there.
-                        let retry = (matches!(live.kind, WorkerKind::Threaded(_)) && live.state == LiveState::Starting).then(|| live.queued.take()).flatten();
+                        let threads_failed = matches!(live.kind, WorkerKind::Threaded(_)) && live.state == LiveState::Starting;
+                        let retry = threads_failed.then(|| live.queued.take()).flatten();
                         live.state = LiveState::Crashed;
                         live.queued = None;
-                        (Some(live.worker.clone()), retry)
+                        (Some(live.worker.clone()), threads_failed.then_some(retry))
                     }
                     _ => (None, None),
                 }
             };
             if let Some(worker) = worker {
                 worker.terminate();
-                if let Some((_, input)) = retry {
+                if let Some(retry) = retry {
                     THREADS_BROKEN.with(|b| *b.borrow_mut() = Some(format!("the threaded worker could not start ({message})")));
+                    // A warm-up's worker has no run waiting: the next run goes to the other.
+                    let Some((_, input)) = retry else { return };
                     let client = WorkerClient { inner: inner.clone(), handler: handler.clone(), may_thread: false, wanted_threads: Rc::default() };
                     if let Err(e) = client.start(input) {
                         handler(WorkerEvent::Failed(e));

@@ -5,6 +5,7 @@
 //! progress bar its bytes; gloo-net's fetch only hands back whole bodies.
 
 use js_sys::{Reflect, Uint8Array};
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -36,20 +37,39 @@ pub enum LoadError {
 }
 
 /// Where a file's bytes came from, for the page to show.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Source {
     Network,
     Cache,
 }
 
 /// Download progress of one file.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DownloadProgress {
     pub file: MnistFile,
     pub loaded: u64,
     pub total: Option<u64>,
     pub source: Source,
     pub done: bool,
+}
+
+/// The page's one request to the dataset worker (`web/dataset_worker.rs`): load the four
+/// files under `base`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DatasetRequest {
+    pub base: String,
+}
+
+/// The dataset worker's messages to the page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum DatasetReply {
+    /// The worker's wasm is running: the page posts its request now (earlier messages
+    /// would be lost).
+    Ready,
+    Progress(DownloadProgress),
+    /// The dataset loaded, checked, parsed and cached: what the page keeps of it.
+    Loaded(crate::data::DataSummary),
+    Failed(String),
 }
 
 pub(crate) fn js_error(value: JsValue) -> String {

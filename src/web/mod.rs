@@ -3,6 +3,8 @@
 //! No burn here.
 
 pub mod dataset;
+#[cfg(feature = "dataset-worker")]
+pub mod dataset_worker;
 pub mod messages;
 pub mod model_store;
 pub mod results_store;

@@ -331,3 +331,25 @@ test('data= from another origin fetches nothing and trains nothing until the vis
     other.close();
   }
 });
+
+test('the dataset loads in its own worker, which ends once the page has its summary', { timeout: 120_000 }, async () => {
+  const started = [];
+  const closed = [];
+  const onWorker = (w) => { started.push(w.url()); w.on('close', () => closed.push(w.url())); };
+  page.on('worker', onWorker);
+  try {
+    await page.goto(`${url}/?experiment=p2`);
+    await dataReady();
+    const dataset = started.filter((u) => /dataset_worker_loader\.js$/.test(u));
+    assert.equal(dataset.length, 1, JSON.stringify(started));
+    assert.equal(await text('train-count'), '60,000');
+    assert.equal(await text('test-count'), '10,000');
+    // The page kept MNIST's first training digits: the very first is a 5.
+    await showTab('p1');
+    assert.match(await page.getByTestId('sample-labels').textContent(), /^5\b/);
+    for (let i = 0; i < 50 && !closed.includes(dataset[0]); i++) await page.waitForTimeout(100);
+    assert.ok(closed.includes(dataset[0]), 'the dataset worker is terminated once it has answered');
+  } finally {
+    page.off('worker', onWorker);
+  }
+});

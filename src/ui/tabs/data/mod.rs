@@ -3,8 +3,12 @@
 //! the cache); [`own_dataset`] (another dataset in MNIST's format), the sample [`digits`]
 //! and their preprocessing, the seed's answer 1.
 
+mod dataset_worker;
 pub mod digits;
 pub mod own_dataset;
+
+use std::cell::RefCell;
+use std::rc::Rc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -14,48 +18,10 @@ use crate::ui::components::format;
 use crate::ui::components::seed_answer::SeedAnswer;
 use crate::ui::kept_view::KeptPanel;
 use crate::ui::lab::Lab;
-use crate::data::{ClassNames, DatasetId, Mnist, MnistFile};
+use crate::data::{DatasetId, MnistFile};
 use crate::web::{self, dataset::{DownloadProgress, Source}};
 
-/// How many training digits the page keeps to show.
-pub const SAMPLES: usize = 16;
-/// Test digits the page keeps (78 KB), for the playground.
-pub const TEST_SAMPLES: usize = 100;
-
-/// One training digit.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Sample {
-    /// 784 `u8` pixels, row-major, 0 = background.
-    pub pixels: Vec<u8>,
-    pub label: u8,
-}
-
-/// What the page keeps of the loaded dataset.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DataSummary {
-    pub train: usize,
-    pub test: usize,
-    /// The first [`SAMPLES`] training digits.
-    pub samples: Vec<Sample>,
-    /// The first [`TEST_SAMPLES`] test digits (the playground's "random test digit").
-    pub test_samples: Vec<Sample>,
-    /// Which dataset it is: results are kept and looked up per dataset.
-    pub id: DatasetId,
-    /// Its classes' names (MNIST's digits unless the visitor named an uploaded set's).
-    pub classes: ClassNames,
-}
-
-impl DataSummary {
-    fn of(mnist: &Mnist, id: DatasetId) -> Self {
-        let samples = (0..SAMPLES.min(mnist.train.len()))
-            .map(|i| Sample { pixels: mnist.train.image(i).to_vec(), label: mnist.train.labels[i] })
-            .collect();
-        let test_samples = (0..TEST_SAMPLES.min(mnist.test.len()))
-            .map(|i| Sample { pixels: mnist.test.image(i).to_vec(), label: mnist.test.labels[i] })
-            .collect();
-        Self { train: mnist.train.len(), test: mnist.test.len(), samples, test_samples, id, classes: ClassNames::digits() }
-    }
-}
+pub use crate::data::summary::{DataSummary, Sample, SAMPLES, TEST_SAMPLES};
 
 /// The dataset's state as tests read it from `data-testid="data-status"`.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,29 +60,56 @@ pub type FileProgress = [Option<DownloadProgress>; 4];
 const FILE_PROGRESS_INTERVAL_MS: f64 = 100.0;
 
 /// Starts loading the dataset from `base` in the background, reporting into `files` and
-/// `state`; `on_ready` runs once it has loaded. The full dataset is dropped afterwards.
-pub fn start_loading(base: String, files: RwSignal<FileProgress>, state: RwSignal<DataState>, on_ready: impl FnOnce() + 'static) {
-    spawn_local(async move {
-        let mut last_shown = [f64::NEG_INFINITY; 4];
-        let result = web::dataset::load_mnist(&base, |progress| {
-            let Some(index) = MnistFile::ALL.iter().position(|f| *f == progress.file) else { return };
-            let now = web::now_ms();
-            if progress.done || now - last_shown[index] >= FILE_PROGRESS_INTERVAL_MS {
-                last_shown[index] = now;
-                files.update(|f| f[index] = Some(progress.clone()));
+/// `state`; `on_ready` runs once it has loaded. The dataset worker does the work (the page
+/// keeps only the summary); where it cannot start, the page loads the dataset itself.
+///
+/// `same_origin`: `base` is this site's. Another origin's data (which the visitor agreed
+/// to) loads on the page, whose policy alone allows that origin: workers run under the
+/// header's policy, which never names another site.
+pub fn start_loading(base: String, same_origin: bool, files: RwSignal<FileProgress>, state: RwSignal<DataState>, on_ready: impl FnOnce() + 'static) {
+    let on_ready: Rc<RefCell<Option<Box<dyn FnOnce()>>>> = Rc::new(RefCell::new(Some(Box::new(on_ready))));
+    let names_base = base.clone();
+    let loaded = move |summary: Result<DataSummary, String>| {
+        let on_ready = on_ready.clone();
+        let base = names_base.clone();
+        spawn_local(async move {
+            match summary {
+                Ok(summary) => {
+                    let classes = web::dataset::class_names(&base).await;
+                    state.set(DataState::Ready(DataSummary { classes, ..summary }));
+                    if let Some(on_ready) = on_ready.borrow_mut().take() {
+                        on_ready();
+                    }
+                }
+                Err(e) => state.set(DataState::Error(e)),
             }
-        })
-        .await;
-        match result {
-            Ok((mnist, id)) => {
-                let classes = web::dataset::class_names(&base).await;
-                state.set(DataState::Ready(DataSummary { classes, ..DataSummary::of(&mnist, id) }));
-                drop(mnist);
-                on_ready();
-            }
-            Err(e) => state.set(DataState::Error(e.to_string())),
+        });
+    };
+    let throttle = Rc::new(RefCell::new([f64::NEG_INFINITY; 4]));
+    let on_progress = move |progress: &DownloadProgress| {
+        let Some(index) = MnistFile::ALL.iter().position(|f| *f == progress.file) else { return };
+        let now = web::now_ms();
+        let mut last = throttle.borrow_mut();
+        if progress.done || now - last[index] >= FILE_PROGRESS_INTERVAL_MS {
+            last[index] = now;
+            files.update(|f| f[index] = Some(progress.clone()));
         }
-    });
+    };
+    let on_page = {
+        let (base, on_progress, loaded) = (base.clone(), on_progress.clone(), loaded.clone());
+        move || {
+            spawn_local(async move {
+                let result = web::dataset::load_mnist(&base, |p| on_progress(p)).await;
+                loaded(result.map(|(mnist, id)| DataSummary::of(&mnist, id)).map_err(|e| e.to_string()));
+            });
+        }
+    };
+    if same_origin {
+        // No worker (its files missing, or a browser that refuses it): the page's own thread.
+        dataset_worker::load(base, on_progress, loaded, on_page);
+    } else {
+        on_page();
+    }
 }
 
 /// The dataset's one-line status for the lab bar (always on screen): loading with one

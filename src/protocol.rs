@@ -5,12 +5,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::experiment::p4::{Generated, NoiseGrid, P4Result};
 use crate::experiment::result::{Checkpoint, Insight, StepProgress};
+use crate::experiment::probe::ProbeOutcome;
 use crate::experiment::{BackendChoice, EpochMetrics, RunConfig, RunResult};
 
 /// The protocol's version: the worker says it in `Ready`, and a page that speaks another
 /// (a cached worker file from an older deploy) refuses it with a message instead of
 /// misreading its messages. Bump it with any change to these types.
-pub const PROTOCOL_VERSION: u32 = 7;
+pub const PROTOCOL_VERSION: u32 = 8;
 
 /// Page -> worker: one request, numbered by the page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -49,6 +50,9 @@ pub enum WorkerInput {
         #[serde(default)]
         resume: Option<Checkpoint>,
     },
+    /// `auto`'s measurement: a few training steps of `config`'s model on `backend` (`Cpu` or
+    /// `Webgpu`), answered by `Probed`. Trains nothing that is kept.
+    Probe { config: RunConfig, backend: BackendChoice, data_url: String },
     /// Keep the CNN this worker holds after `CnnHeld`, in place of the kept one.
     KeepHeldCnn,
     /// Stop after the current step; what finished is kept and reported.
@@ -157,6 +161,8 @@ pub enum WorkerOutput {
     /// The backend chosen, and why, if it is not the one asked for; `threads`: the CPU
     /// backend's threads (the threaded worker's pool, else 1).
     Backend { name: String, fallback_reason: Option<String>, threads: usize },
+    /// A `Probe`'s outcome on the backend named `name` ("cpu (2 threads)", "webgpu (…)").
+    Probed { name: String, outcome: ProbeOutcome },
     /// Progress within an epoch (running averages so far).
     Progress(StepProgress),
     /// The end-of-epoch validation has gone through `done` of `total` test images.

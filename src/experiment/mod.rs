@@ -3,6 +3,7 @@
 pub mod config;
 pub mod p2d;
 pub mod p4;
+pub mod probe;
 pub mod record;
 pub mod report;
 pub mod schedule;

@@ -230,8 +230,9 @@ impl Kept {
         });
     }
 
-    /// Forgets every run, of every dataset.
+    /// Forgets every run, of every dataset (and `auto`'s measured backends).
     pub fn forget_all(&self) {
+        super::backend_choice::forget_all();
         self.records.set(BTreeMap::new());
         self.checkpoints.set(BTreeMap::new());
         self.models.set(BTreeSet::new());

@@ -31,6 +31,7 @@ pub mod run_controller;
 pub mod threads;
 pub mod state;
 pub mod tabs;
+pub mod backend_choice;
 pub mod worker_client;
 
 use leptos::prelude::*;

@@ -2,11 +2,15 @@
 //! query, the run's state, and the worker that trains it — start, pause, resume, cancel.
 //! Each tab adds only what its experiment has besides (P3's kept CNN, P4's figures).
 
+use futures_channel::oneshot;
 use leptos::prelude::*;
 
+use super::backend_choice;
 use super::state::RunState;
+use super::threads::page_has_webgpu;
 use super::worker_client::{CancelOutcome, WorkerClient, WorkerEvent};
-use crate::experiment::PageQuery;
+use crate::experiment::probe::ProbeOutcome;
+use crate::experiment::{BackendChoice, PageQuery, RunConfig};
 use crate::experiment::result::Checkpoint;
 use crate::protocol::{CnnStage, WorkerInput, WorkerOutput};
 
@@ -21,6 +25,8 @@ pub struct RunController {
     data_url: StoredValue<String>,
     /// Where the run's checkpoints go (set by the lab, which keeps them).
     on_checkpoint: StoredValue<Option<Callback<Checkpoint>>>,
+    /// Where the CPU probe's answer goes while `auto` measures (see [`backend_choice`]).
+    probe_reply: StoredValue<Option<oneshot::Sender<(String, ProbeOutcome)>>, LocalStorage>,
 }
 
 impl RunController {
@@ -33,14 +39,28 @@ impl RunController {
     /// As [`Self::new`], showing the run in `run` (signals a view already holds: a sweep's
     /// worker slots exist before their workers do).
     pub fn with_state(query: RwSignal<PageQuery>, run: RunState, data_url: String, on_event: impl Fn(RunController, WorkerEvent) + 'static) -> Self {
-        let this = Self { query, run, client: StoredValue::new_local(None), data_url: StoredValue::new(data_url), on_checkpoint: StoredValue::new(None) };
+        let this = Self {
+            query,
+            run,
+            client: StoredValue::new_local(None),
+            data_url: StoredValue::new(data_url),
+            on_checkpoint: StoredValue::new(None),
+            probe_reply: StoredValue::new_local(None),
+        };
         let client = WorkerClient::threading(move |event| match event {
             WorkerEvent::Output(WorkerOutput::Checkpoint(checkpoint)) => {
                 if this.run.is_running_untracked() && let Some(keep) = this.on_checkpoint.get_value() {
                     keep.run(checkpoint);
                 }
             }
-            event => on_event(this, event),
+            WorkerEvent::Output(WorkerOutput::Probed { name, outcome }) => this.answer_probe(name, outcome),
+            event => {
+                // A worker that dies while it probes answers the probe too.
+                if let WorkerEvent::Crashed(reason) | WorkerEvent::Failed(reason) = &event {
+                    this.answer_probe("cpu".into(), ProbeOutcome::Failed { reason: reason.clone() });
+                }
+                on_event(this, event)
+            }
         });
         this.client.set_value(Some(client));
         this
@@ -79,9 +99,49 @@ impl RunController {
             self.run.phase.set(Some(format!("resuming after epoch {}…", checkpoint.history.len())));
         }
         self.client.with_value(|c| c.as_ref().map(|c| c.want_threads(query.threads)));
-        let input = WorkerInput::Start { config: query.config, backend: query.backend, data_url: self.data_url.get_value(), cnn, replace_kept_cnn, resume };
+        if query.backend == BackendChoice::Auto && page_has_webgpu() {
+            // `auto` on a page with WebGPU: measure (or recall) which backend is faster first.
+            let this = *self;
+            leptos::task::spawn_local(async move {
+                let data_url = this.data_url.get_value();
+                let probe_cpu = || this.probe_cpu(&query.config, &data_url);
+                let decided = backend_choice::decide(&query.config, &data_url, probe_cpu).await;
+                // Cancelled (or failed) while it measured: nothing more to start.
+                if !this.run.is_running_untracked() {
+                    return;
+                }
+                let backend = decided.as_ref().map_or(BackendChoice::Cpu, |(choice, _)| *choice);
+                this.run.backend_choice.set(decided.map(|(_, line)| line));
+                this.post_start(&query, backend, cnn, replace_kept_cnn, resume);
+            });
+            return;
+        }
+        self.post_start(&query, query.backend, cnn, replace_kept_cnn, resume);
+    }
+
+    fn post_start(&self, query: &PageQuery, backend: BackendChoice, cnn: Option<CnnStage>, replace_kept_cnn: bool, resume: Option<Checkpoint>) {
+        let input = WorkerInput::Start { config: query.config.clone(), backend, data_url: self.data_url.get_value(), cnn, replace_kept_cnn, resume };
         if let Err(e) = self.with_client(|c| c.start(input)) {
             self.run.fail(e);
+        }
+    }
+
+    /// Times a few steps of `config` on the CPU backend, in the worker a CPU run goes to.
+    async fn probe_cpu(&self, config: &RunConfig, data_url: &str) -> (String, ProbeOutcome) {
+        let (sender, receiver) = oneshot::channel();
+        self.probe_reply.set_value(Some(sender));
+        self.run.phase.set(Some("auto: timing a few steps on each backend…".into()));
+        let input = WorkerInput::Probe { config: config.clone(), backend: BackendChoice::Cpu, data_url: data_url.into() };
+        if let Err(reason) = self.with_client(|c| c.start(input)) {
+            self.probe_reply.set_value(None);
+            return ("cpu".into(), ProbeOutcome::Failed { reason });
+        }
+        receiver.await.unwrap_or_else(|_| ("cpu".into(), ProbeOutcome::Failed { reason: "the probe was dropped".into() }))
+    }
+
+    fn answer_probe(&self, name: String, outcome: ProbeOutcome) {
+        if let Some(sender) = self.probe_reply.try_update_value(Option::take).flatten() {
+            let _ = sender.send((name, outcome));
         }
     }
 

@@ -68,6 +68,8 @@ pub struct RunState {
     /// The worker's latest `Status` text (loading data, compiling kernels...).
     pub phase: RwSignal<Option<String>>,
     pub backend: RwSignal<Option<BackendInfo>>,
+    /// How `auto` chose the backend (both probes' numbers), when it did.
+    pub backend_choice: RwSignal<Option<String>>,
     pub step: RwSignal<Option<StepInfo>>,
     pub history: RwSignal<Vec<EpochMetrics>>,
     pub result: RwSignal<Option<RunResult>>,
@@ -100,6 +102,7 @@ impl RunState {
             status: RwSignal::new(RunStatus::Idle),
             phase: RwSignal::new(None),
             backend: RwSignal::new(None),
+            backend_choice: RwSignal::new(None),
             step: RwSignal::new(None),
             history: RwSignal::new(Vec::new()),
             result: RwSignal::new(None),
@@ -135,6 +138,7 @@ impl RunState {
     pub fn begin(&self, config: RunConfig) {
         self.phase.set(Some("starting the training worker…".into()));
         self.backend.set(None);
+        self.backend_choice.set(None);
         self.step.set(None);
         self.history.set(Vec::new());
         self.result.set(None);
@@ -308,6 +312,8 @@ impl RunState {
             | WorkerOutput::ReadersLoaded { .. }
             | WorkerOutput::Read(_)
             | WorkerOutput::Insight(_) => {}
+            // The run controller takes probe answers (`backend_choice`).
+            WorkerOutput::Probed { .. } => {}
             // The client turns it into `WorkerEvent::Crashed` before it gets here.
             WorkerOutput::DeviceLost(_) => {}
         }

@@ -15,7 +15,7 @@ use web_sys::{ErrorEvent, Event, MessageEvent, Worker};
 
 use crate::protocol::{PROTOCOL_VERSION, Reply, Request, WorkerInput, WorkerOutput};
 use crate::web::messages;
-use super::threads::{THREADS_BROKEN, cpu_threads, page_has_webgpu};
+use super::threads::{THREADS_BROKEN, cpu_threads};
 
 /// The classic-script loader of the single-thread worker (WebGPU and the CPU backend).
 pub const WORKER_SCRIPT: &str = "./worker_loader.js";
@@ -156,7 +156,7 @@ impl WorkerClient {
     /// (`auto` counts as CPU when the page has no WebGPU), else the single-thread one; a
     /// request that is not a run goes to the live worker, whichever it is.
     fn kind_for(&self, input: &WorkerInput) -> Option<WorkerKind> {
-        let WorkerInput::Start { backend, .. } = input else { return None };
+        let (WorkerInput::Start { backend, .. } | WorkerInput::Probe { backend, .. }) = input else { return None };
         Some(self.kind_for_backend(*backend))
     }
 
@@ -164,7 +164,10 @@ impl WorkerClient {
         let cpu = match backend {
             crate::experiment::BackendChoice::Cpu => true,
             crate::experiment::BackendChoice::Webgpu => false,
-            crate::experiment::BackendChoice::Auto => !page_has_webgpu(),
+            // Only a warm-up asks for `auto` (a run has measured or recalled its backend
+            // by then, see `backend_choice`): the CPU backend's worker, which also times
+            // the first probe; a page without WebGPU trains there anyway.
+            crate::experiment::BackendChoice::Auto => true,
         };
         match (self.may_thread && cpu).then(|| cpu_threads(self.wanted_threads.get())) {
             Some(Ok(n)) => WorkerKind::Threaded(n),

@@ -25,6 +25,7 @@ use crate::protocol::{CnnStage, DenoisedDrawing, NamedWeights, PROTOCOL_VERSION,
 use crate::train::{StepProgress, TrainError, TrainObserver};
 use crate::web::{dataset, messages, now_ms};
 use crate::experiment::BackendChoice;
+use crate::experiment::probe::ProbeOutcome;
 
 fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
@@ -100,6 +101,19 @@ pub fn start() {
                     worker.running.set(false);
                     worker.paused.set(false);
                     post(&outcome);
+                });
+            }
+            Ok(WorkerInput::Probe { config, backend, data_url }) => {
+                if worker.running.replace(true) {
+                    post_reply(id, &WorkerOutput::Error("a run is already in progress".into()));
+                    return;
+                }
+                worker.cancel.set(false);
+                let worker = worker.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let output = probe(&worker, &config, backend, &data_url).await;
+                    worker.running.set(false);
+                    post_reply(id, &output);
                 });
             }
             Ok(WorkerInput::Cancel) => {
@@ -262,6 +276,30 @@ async fn run(worker: &Worker, config: &RunConfig, backend: BackendChoice, data_u
         },
         Err(e) => WorkerOutput::Error(e.to_string()),
     }
+}
+
+/// `auto`'s probe on `backend`: a few steps of `config`'s model, timed.
+async fn probe(worker: &Worker, config: &RunConfig, backend: BackendChoice, data_url: &str) -> WorkerOutput {
+    let failed = |name: &str, reason: String| WorkerOutput::Probed { name: name.into(), outcome: ProbeOutcome::Failed { reason } };
+    let data = match load_data(worker, data_url).await {
+        Ok(data) => data,
+        Err(e) => return failed(backend.as_str(), e),
+    };
+    let chosen = match backend::select(backend).await {
+        Ok(chosen) => chosen,
+        Err(e) => return failed(backend.as_str(), e),
+    };
+    let name = match (chosen.name == backend::CPU_NAME, backend::cpu_threads()) {
+        (true, 1) => "cpu, 1 thread".to_string(),
+        (true, n) => format!("cpu, {n} threads"),
+        (false, _) => chosen.name.clone(),
+    };
+    post(&WorkerOutput::Status(format!("auto: timing a few steps on {name}")));
+    let outcome = match crate::experiment::probe::probe(config, &data, &chosen.device, &chosen.name, &|| worker.cancel.get()).await {
+        Ok(ms_per_step) => ProbeOutcome::Measured { ms_per_step },
+        Err(e) => ProbeOutcome::Failed { reason: e.to_string() },
+    };
+    WorkerOutput::Probed { name, outcome }
 }
 
 /// Whether a WebGPU run failed because its device was lost: the device's `lost` promise

@@ -47,6 +47,7 @@ pub fn RunProgress(
                         view! { " · backend: " <strong data-testid="backend">{b.name}</strong> {threads} {reason} }
                     })}
                 </p>
+                {move || run.backend_choice.get().map(|line| view! { <p class="small muted" data-testid="backend-choice">{line}</p> })}
                 <div class="bars">
                     <label>
                         <span class="label" data-testid="step-text">{step_text}</span>

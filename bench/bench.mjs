@@ -57,7 +57,7 @@ const DEFAULT_SKIP = ['page-webgpu:p3', 'tfjs-webgl:p3', 'tfjs-webgpu:p3', 'page
 const USAGE = `usage: node bench/bench.mjs [--epochs 1] [--repeats 3] [--train-size 60000]
     [--models p2,p2d,p3,p4] [--columns ${DEFAULT_COLUMNS}]
     [--size MODEL=N]...  [--measure-size COLUMN[:MODEL]=N]...  [--warmup-epoch auto|0|1]
-    [--skip COLUMN:MODEL|none]...  [--timeout-min 60] [--out bench/results]
+    [--skip COLUMN:MODEL|none]...  [--threads 1,2] [--timeout-min 60] [--out bench/results]
        node bench/bench.mjs --rerender bench/results/latest.json   (the Markdown again, no runs)
 columns: ${Object.keys(COLUMNS).join(', ')}
 env: BENCH_DIST (default dist/), BENCH_NATIVE_BIN (default $CARGO_TARGET_DIR/release/mnist-lab),
@@ -101,6 +101,8 @@ function parseOptions(argv) {
       'warmup-epoch': { type: 'string', default: 'auto' },
       skip: { type: 'string', multiple: true, default: [] },
       'timeout-min': { type: 'string', default: '60' },
+      // Thread scaling: one `page-cpu-mt-Nt` column per count (the isolated page, threads=N).
+      threads: { type: 'string' },
       out: { type: 'string', default: path.join(BENCH, 'results') },
       // Re-renders the Markdown of an earlier run's JSON (no measuring).
       rerender: { type: 'string' },
@@ -110,6 +112,12 @@ function parseOptions(argv) {
   if (values.help) usage();
   const models = values.models.split(',').filter(Boolean);
   const columns = values.columns.split(',').filter(Boolean);
+  for (const n of (values.threads ?? '').split(',').filter(Boolean)) {
+    const threads = positiveInt('--threads', n);
+    const name = `page-cpu-mt-${threads}t`;
+    COLUMNS[name] = { kind: 'page', backend: 'cpu', isolated: true, threads };
+    if (!columns.includes(name)) columns.push(name);
+  }
   for (const m of models) if (!MODELS.includes(m)) usage(`unknown model '${m}' (${MODELS.join(', ')})`);
   for (const c of columns) if (!COLUMNS[c]) usage(`unknown column '${c}' (${Object.keys(COLUMNS).join(', ')})`);
   if (!['auto', '0', '1'].includes(values['warmup-epoch'])) usage('--warmup-epoch is auto, 0 or 1');

@@ -15,13 +15,14 @@ openApp((app) => ({ url, page } = app));
 const text = (id) => page.getByTestId(id).textContent();
 const RUN = 'experiment=p2&epochs=2&train_size=2000&seed=5&backend=cpu';
 
-/** Counts every Worker the page constructs, from before its first script. */
+/** Counts the training workers the page constructs, from before its first script. */
 async function countWorkers() {
   await page.addInitScript(() => {
     const Original = window.Worker;
     window.__workers = 0;
     window.Worker = class extends Original {
-      constructor(...args) { super(...args); window.__workers += 1; }
+      // Training workers only: the dataset worker loads MNIST on every visit.
+      constructor(...args) { super(...args); if (!/dataset_worker_loader\.js/.test(String(args[0]))) window.__workers += 1; }
     };
   });
 }

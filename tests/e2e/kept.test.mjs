@@ -16,8 +16,8 @@ const text = (id) => page.getByTestId(id).textContent();
 const RUN = 'experiment=p2&epochs=2&train_size=2000&seed=5&backend=cpu';
 
 /** Counts the training workers the page constructs, from before its first script. */
-async function countWorkers() {
-  await page.addInitScript(() => {
+async function countWorkers(target = page) {
+  await target.addInitScript(() => {
     const Original = window.Worker;
     window.__workers = 0;
     window.Worker = class extends Original {
@@ -99,11 +99,7 @@ test('a reload after P2 shows the same history and figures, with no worker start
   console.log(`shared link of a 2-epoch P2 run: ${link.length} characters`);
   const other = await launch();
   try {
-    await other.page.addInitScript(() => {
-      const Original = window.Worker;
-      window.__workers = 0;
-      window.Worker = class extends Original { constructor(...a) { super(...a); window.__workers += 1; } };
-    });
+    await countWorkers(other.page);
     await other.page.goto(link);
     await other.page.waitForFunction(() => /^Shared by a link/.test(document.querySelector('[data-testid="kept-state"]')?.textContent ?? ''), null, { timeout: 60_000 });
     assert.equal(await other.page.getByTestId('test-accuracy').textContent(), trained.accuracy);

@@ -120,7 +120,10 @@ async fn probe_webgpu(config: &RunConfig, data_url: &str, budget_ms: f64) -> Pro
 /// a new measurement. `probe_cpu` times the CPU backend in the run's own worker.
 /// Returns the backend and the line to show; `None` when the page has no WebGPU adapter
 /// (the CPU backend trains, as `auto` always did there).
-pub async fn decide<F>(config: &RunConfig, data_url: &str, probe_cpu: impl FnOnce() -> F) -> Option<(BackendChoice, String)>
+///
+/// `wanted` says whether the run still wants to start (it was not cancelled meanwhile): a
+/// probe of a cancelled run stops after the CPU's and keeps nothing.
+pub async fn decide<F>(config: &RunConfig, data_url: &str, probe_cpu: impl FnOnce() -> F, wanted: impl Fn() -> bool) -> Option<(BackendChoice, String)>
 where
     F: std::future::Future<Output = (String, ProbeOutcome)>,
 {
@@ -130,6 +133,9 @@ where
     }
     let started = crate::web::now_ms();
     let (cpu_name, cpu) = probe_cpu().await;
+    if !wanted() {
+        return None;
+    }
     let spent = crate::web::now_ms() - started;
     let budget = if software { (SOFTWARE_BUDGET_MS - spent).max(MIN_GPU_BUDGET_MS) } else { HARDWARE_GPU_BUDGET_MS };
     let gpu = probe_webgpu(config, data_url, budget).await;

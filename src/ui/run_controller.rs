@@ -27,6 +27,8 @@ pub struct RunController {
     on_checkpoint: StoredValue<Option<Callback<Checkpoint>>>,
     /// Where the CPU probe's answer goes while `auto` measures (see [`backend_choice`]).
     probe_reply: StoredValue<Option<oneshot::Sender<(String, ProbeOutcome)>>, LocalStorage>,
+    /// `auto` is measuring: nothing is training yet.
+    probing: StoredValue<bool>,
 }
 
 impl RunController {
@@ -46,6 +48,7 @@ impl RunController {
             data_url: StoredValue::new(data_url),
             on_checkpoint: StoredValue::new(None),
             probe_reply: StoredValue::new_local(None),
+            probing: StoredValue::new(false),
         };
         let client = WorkerClient::threading(move |event| match event {
             WorkerEvent::Output(WorkerOutput::Checkpoint(checkpoint)) => {
@@ -105,7 +108,9 @@ impl RunController {
             leptos::task::spawn_local(async move {
                 let data_url = this.data_url.get_value();
                 let probe_cpu = || this.probe_cpu(&query.config, &data_url);
-                let decided = backend_choice::decide(&query.config, &data_url, probe_cpu).await;
+                this.probing.set_value(true);
+                let decided = backend_choice::decide(&query.config, &data_url, probe_cpu, || this.run.is_running_untracked()).await;
+                this.probing.set_value(false);
                 // Cancelled (or failed) while it measured: nothing more to start.
                 if !this.run.is_running_untracked() {
                     return;
@@ -150,9 +155,10 @@ impl RunController {
         self.with_client(|c| c.start(input))
     }
 
-    /// Holds the run after the worker's current step.
+    /// Holds the run after the worker's current step (not while `auto` measures: the probe
+    /// takes a few seconds and trains nothing).
     pub fn pause(&self) {
-        if !self.run.is_running_untracked() || self.run.is_paused_untracked() {
+        if !self.run.is_running_untracked() || self.run.is_paused_untracked() || self.probing.get_value() {
             return;
         }
         match self.with_client(|c| c.send(&WorkerInput::Pause)) {
@@ -171,6 +177,12 @@ impl RunController {
 
     /// Stops the run after the worker's current step (a paused run stops at once).
     pub fn cancel(&self) {
+        if self.probing.get_value() {
+            // Nothing trains yet: the run ends now, and the probe stops without a decision.
+            let _ = self.with_client(WorkerClient::cancel);
+            self.run.cancelled_before_start();
+            return;
+        }
         match self.with_client(WorkerClient::cancel) {
             Ok(CancelOutcome::Posted) => self.run.phase.set(Some("cancelling after the current step…".into())),
             Ok(CancelOutcome::DroppedQueuedStart | CancelOutcome::Nothing) => self.run.cancelled_before_start(),

@@ -62,3 +62,19 @@ test('auto times both backends before the first run, trains on the faster and ke
   await runWatchingWorkers('experiment=p2&epochs=1&train_size=1000&test_size=500&seed=5&backend=cpu');
   assert.equal(await page.getByTestId('backend-choice').count(), 0);
 });
+
+test('a cancel while auto measures ends the run at once: nothing trains, nothing is kept', { timeout: 300_000 }, async () => {
+  await page.goto(`${url}/?experiment=p3&epochs=1&train_size=2000&test_size=500&seed=6`);
+  await page.evaluate(() => localStorage.removeItem('mnist-lab.backend-decisions'));
+  await page.waitForFunction(() => document.querySelector('[data-testid="data-status"]')?.textContent === 'ready', null, { timeout: 110_000 });
+  await page.getByTestId('train-button').click();
+  await page.waitForFunction(() => /^auto: timing/.test(document.querySelector('[data-testid="run-phase"]')?.textContent ?? ''), null, { timeout: 60_000, polling: 50 });
+  await page.getByTestId('cancel-button').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="run-status"]')?.textContent === 'idle', null, { timeout: 10_000, polling: 50 });
+  // Past the WebGPU probe's budget: still nothing trains.
+  await page.waitForTimeout(4000);
+  assert.equal(await text('run-status'), 'idle');
+  assert.equal(await page.getByTestId('epoch-log').textContent().catch(() => ''), '');
+  assert.deepEqual(await decisions(), {}, 'no decision from a cancelled probe');
+});
+

@@ -36,7 +36,8 @@ function hook(p2dPrefix) {
       const worker = ++bench.workers;
       this.addEventListener('message', (message) => {
         const t = performance.now();
-        const d = message.data;
+        // The worker replies `{id, output}` (src/protocol.rs `Reply`); older builds posted the output alone.
+        const d = message.data?.output ?? message.data;
         if (!d || typeof d !== 'object') return;
         if (d.Progress) {
           const { epoch, step, steps, elapsed_seconds } = d.Progress;

@@ -108,6 +108,7 @@ pub async fn webgpu() -> Result<Gpu, String> {
             return Err("this browser has no WebGPU (navigator.gpu is missing)".into());
         }
         enable_subgroups_on_request_device(&gpu);
+        configure_autotune();
         let (device, setup) = Device::wgpu_options()
             .init_with_setup_async()
             .await
@@ -120,6 +121,22 @@ pub async fn webgpu() -> Result<Gpu, String> {
         WEBGPU.with(|w| *w.borrow_mut() = Some(gpu.clone()));
         Ok(gpu)
     }
+}
+
+/// Autotune at cubecl's `Full` level, set before the runtime first reads its configuration
+/// (in a browser nothing else sets it: there is no `cubecl.toml` to read). Below `Full`,
+/// the tuned operations (matmul, reduction, their fused forms; burn-backend's
+/// `with_roofline_bounds`) first probe the device's peak throughput and launch overhead to
+/// bound their candidates, a probe known to panic in wasm. At `Full` no bounds are
+/// registered, so no probe runs: every candidate is timed instead (3 warm-ups and 10 runs on
+/// wasm), once per shape per worker, which is most of the first steps' time (P2's first step:
+/// about 72 s on SwiftShader, against 9 s untuned). A configuration already set is kept.
+#[cfg(feature = "webgpu")]
+fn configure_autotune() {
+    use burn::cubecl::config::{CubeClRuntimeConfig, RuntimeConfig, autotune::AutotuneLevel};
+    let mut config = CubeClRuntimeConfig::default();
+    config.autotune.level = AutotuneLevel::Full;
+    let _ = CubeClRuntimeConfig::try_set(config);
 }
 
 /// burn's matmul kernels (cubecl 0.11) read subgroup builtins and so begin with
@@ -180,9 +197,48 @@ fn ask_for_subgroups(adapter: &JsValue) {
             required.push(&"subgroups".into());
         }
         let _ = Reflect::set(&copy, &"requiredFeatures".into(), &required);
-        request_device.call1(&receiver, &copy).unwrap_or_else(|error| Promise::reject(&error).into())
+        let device = request_device.call1(&receiver, &copy).unwrap_or_else(|error| Promise::reject(&error).into());
+        let relaxed = Closure::once_into_js(|device: JsValue| -> JsValue {
+            relax_subgroup_uniformity(&device);
+            device
+        });
+        match method(&device, "then").map(|then| then.call1(&device, &relaxed)) {
+            Some(Ok(chained)) => chained,
+            _ => device,
+        }
     });
     let _ = Reflect::set(adapter, &"requestDevice".into(), &wrapped.into_js_value());
+}
+
+/// Gives `device` (a `GPUDevice` with `subgroups`) a `createShaderModule` that turns off
+/// Chromium's `subgroup_uniformity` diagnostic in shaders that `enable subgroups;`. A matmul
+/// candidate that autotune tries on P2's shapes
+/// (`matmul_entry_lhs_f32_lhs_size_4_rhs_f32_rhs_size_4_acc_f32_acc_size_1_…`) calls
+/// `subgroupAdd` where Tint's uniformity analysis cannot prove the control flow
+/// subgroup-uniform, and Chromium rejects it ("'subgroupAdd' must only be called from
+/// subgroup uniform control flow"); the invalid pipeline then poisons cubecl's device and the
+/// worker panics. With the diagnostic off the shader compiles; whether its results hold is
+/// what the self-check and the page's tests against the CPU backend check.
+fn relax_subgroup_uniformity(device: &JsValue) {
+    const ENABLE: &str = "enable subgroups;";
+    let Some(create) = method(device, "createShaderModule") else { return };
+    let receiver = device.clone();
+    let wrapped = Closure::<dyn Fn(JsValue) -> Result<JsValue, JsValue>>::new(move |descriptor: JsValue| {
+        let code = Reflect::get(&descriptor, &"code".into()).ok().and_then(|c| c.as_string());
+        let descriptor = match code {
+            Some(code) if code.contains(ENABLE) && !code.contains("subgroup_uniformity") => {
+                let copy = Object::new();
+                let _ = Object::assign(&copy, descriptor.unchecked_ref());
+                let relaxed = code.replacen(ENABLE, "enable subgroups;\ndiagnostic(off, subgroup_uniformity);", 1);
+                let _ = Reflect::set(&copy, &"code".into(), &relaxed.into());
+                copy.into()
+            }
+            _ => descriptor,
+        };
+        create.call1(&receiver, &descriptor)
+    });
+    // One wrapper per device, for its lifetime.
+    let _ = Reflect::set(device, &"createShaderModule".into(), &wrapped.into_js_value());
 }
 
 /// `object[name]` if it is a function.

@@ -108,7 +108,6 @@ pub async fn webgpu() -> Result<Gpu, String> {
             return Err("this browser has no WebGPU (navigator.gpu is missing)".into());
         }
         enable_subgroups_on_request_device(&gpu);
-        configure_autotune();
         let (device, setup) = Device::wgpu_options()
             .init_with_setup_async()
             .await
@@ -121,22 +120,6 @@ pub async fn webgpu() -> Result<Gpu, String> {
         WEBGPU.with(|w| *w.borrow_mut() = Some(gpu.clone()));
         Ok(gpu)
     }
-}
-
-/// Autotune at cubecl's `Full` level, set before the runtime first reads its configuration
-/// (in a browser nothing else sets it: there is no `cubecl.toml` to read). Below `Full`,
-/// the tuned operations (matmul, reduction, their fused forms; burn-backend's
-/// `with_roofline_bounds`) first probe the device's peak throughput and launch overhead to
-/// bound their candidates, a probe known to panic in wasm. At `Full` no bounds are
-/// registered, so no probe runs: every candidate is timed instead (3 warm-ups and 10 runs on
-/// wasm), once per shape per worker, which is most of the first steps' time (P2's first step:
-/// about 72 s on SwiftShader, against 9 s untuned). A configuration already set is kept.
-#[cfg(feature = "webgpu")]
-fn configure_autotune() {
-    use burn::cubecl::config::{CubeClRuntimeConfig, RuntimeConfig, autotune::AutotuneLevel};
-    let mut config = CubeClRuntimeConfig::default();
-    config.autotune.level = AutotuneLevel::Full;
-    let _ = CubeClRuntimeConfig::try_set(config);
 }
 
 /// burn's matmul kernels (cubecl 0.11) read subgroup builtins and so begin with
@@ -211,8 +194,8 @@ fn ask_for_subgroups(adapter: &JsValue) {
 }
 
 /// Gives `device` (a `GPUDevice` with `subgroups`) a `createShaderModule` that turns off
-/// Chromium's `subgroup_uniformity` diagnostic in shaders that `enable subgroups;`. A matmul
-/// candidate that autotune tries on P2's shapes
+/// Chromium's `subgroup_uniformity` diagnostic in shaders that `enable subgroups;`. With
+/// burn's autotune on (not built now, Cargo.toml), a matmul candidate it tried on P2's shapes
 /// (`matmul_entry_lhs_f32_lhs_size_4_rhs_f32_rhs_size_4_acc_f32_acc_size_1_…`) calls
 /// `subgroupAdd` where Tint's uniformity analysis cannot prove the control flow
 /// subgroup-uniform, and Chromium rejects it ("'subgroupAdd' must only be called from

@@ -10,6 +10,7 @@
 // scaling a reduced run needs. The same hook times the first epoch's start and records the
 // main thread's long tasks.
 import { launch } from './server.mjs';
+import { watchWorkers, perStep } from './dispatches.mjs';
 
 /** Where P2D's finished networks live in localStorage (src/ui/sweep_store.rs PREFIX). */
 const P2D_PREFIX = 'mnist-lab/p2d/v1/';
@@ -36,7 +37,8 @@ function hook(p2dPrefix) {
       const worker = ++bench.workers;
       this.addEventListener('message', (message) => {
         const t = performance.now();
-        const d = message.data;
+        // The worker replies `{id, output}` (src/protocol.rs `Reply`); older builds posted the output alone.
+        const d = message.data?.output ?? message.data;
         if (!d || typeof d !== 'object') return;
         if (d.Progress) {
           const { epoch, step, steps, elapsed_seconds } = d.Progress;
@@ -100,6 +102,8 @@ export async function runPage(profile, baseUrl, options, timeoutMs) {
   });
   try {
     await context.addInitScript(hook, options.model === 'p2d' ? P2D_PREFIX : null);
+    // WebGPU runs: GPU dispatches per training step, counted in the workers.
+    const watch = options.backend === 'webgpu' ? watchWorkers(page) : null;
     await page.goto(pageUrl(baseUrl, options));
     await page.getByTestId('run-status').first().waitFor({ timeout: 120_000 });
     // An experiment this build does not know is named in the banner (and the page would
@@ -108,10 +112,22 @@ export async function runPage(profile, baseUrl, options, timeoutMs) {
     const unknownExperiment = refused.match(/'experiment=[^']*' is not a valid experiment( \([^)]*\))?/);
     if (unknownExperiment) return { status: 'not implemented', message: unknownExperiment[0] };
     if (refused) return { status: 'error', message: `the page refused the URL: ${refused.trim()}` };
-    await page.waitForFunction(() => {
+    const settled = page.waitForFunction(() => {
       const s = document.querySelector('[data-testid="run-status"]')?.textContent ?? '';
       return s === 'done' || s.startsWith('error');
     }, null, { timeout: timeoutMs, polling: 250 });
+    // The training worker's counters are read while it runs (it may be gone at the end).
+    let log = null;
+    if (watch) {
+      let over = false;
+      settled.finally(() => { over = true; }).catch(() => {});
+      while (!over) {
+        log = (await watch.read()) ?? log;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      log = (await watch.read()) ?? log;
+    }
+    await settled;
     const status = await page.getByTestId('run-status').first().textContent();
     if (status !== 'done') return { status: 'error', message: status };
     // The download link's object URL is made by an effect that may run just after the
@@ -121,7 +137,10 @@ export async function runPage(profile, baseUrl, options, timeoutMs) {
     }
     const result = await page.evaluate(readResult, P2D_PREFIX);
     const bench = await page.evaluate(() => window.__bench);
-    return { status: 'ok', ...measure(result, bench), consoleErrors };
+    // Per step over the last epoch, its first step left out (an epoch's first batch may
+    // compile shaders, and the warm-up epoch is excluded anyway).
+    const dispatches = log ? perStep(log, { epoch: Math.max(...log.snapshots.map((s) => s.epoch)), from: 1 }) : null;
+    return { status: 'ok', ...measure(result, bench), dispatches, consoleErrors };
   } catch (e) {
     return { status: 'error', message: String(e?.message ?? e).split('\n')[0], consoleErrors };
   } finally {

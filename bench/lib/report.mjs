@@ -91,6 +91,8 @@ function notes(row) {
   const first = row.ok[0];
   if (first) {
     if (first.run.backend) parts.push(first.run.backend);
+    const dispatches = row.ok.map((x) => x.run.dispatches?.dispatches).filter((v) => v != null);
+    if (dispatches.length) parts.push(`${median(dispatches).toFixed(0)} GPU dispatches/step`);
     const d = first.d;
     const splits = row.ok.filter((x) => x.d.train != null);
     const train = splits.length ? median(splits.map((x) => x.d.train)) : null;

@@ -180,48 +180,9 @@ fn ask_for_subgroups(adapter: &JsValue) {
             required.push(&"subgroups".into());
         }
         let _ = Reflect::set(&copy, &"requiredFeatures".into(), &required);
-        let device = request_device.call1(&receiver, &copy).unwrap_or_else(|error| Promise::reject(&error).into());
-        let relaxed = Closure::once_into_js(|device: JsValue| -> JsValue {
-            relax_subgroup_uniformity(&device);
-            device
-        });
-        match method(&device, "then").map(|then| then.call1(&device, &relaxed)) {
-            Some(Ok(chained)) => chained,
-            _ => device,
-        }
+        request_device.call1(&receiver, &copy).unwrap_or_else(|error| Promise::reject(&error).into())
     });
     let _ = Reflect::set(adapter, &"requestDevice".into(), &wrapped.into_js_value());
-}
-
-/// Gives `device` (a `GPUDevice` with `subgroups`) a `createShaderModule` that turns off
-/// Chromium's `subgroup_uniformity` diagnostic in shaders that `enable subgroups;`. With
-/// burn's autotune on (not built now, Cargo.toml), a matmul candidate it tried on P2's shapes
-/// (`matmul_entry_lhs_f32_lhs_size_4_rhs_f32_rhs_size_4_acc_f32_acc_size_1_…`) calls
-/// `subgroupAdd` where Tint's uniformity analysis cannot prove the control flow
-/// subgroup-uniform, and Chromium rejects it ("'subgroupAdd' must only be called from
-/// subgroup uniform control flow"); the invalid pipeline then poisons cubecl's device and the
-/// worker panics. With the diagnostic off the shader compiles; whether its results hold is
-/// what the self-check and the page's tests against the CPU backend check.
-fn relax_subgroup_uniformity(device: &JsValue) {
-    const ENABLE: &str = "enable subgroups;";
-    let Some(create) = method(device, "createShaderModule") else { return };
-    let receiver = device.clone();
-    let wrapped = Closure::<dyn Fn(JsValue) -> Result<JsValue, JsValue>>::new(move |descriptor: JsValue| {
-        let code = Reflect::get(&descriptor, &"code".into()).ok().and_then(|c| c.as_string());
-        let descriptor = match code {
-            Some(code) if code.contains(ENABLE) && !code.contains("subgroup_uniformity") => {
-                let copy = Object::new();
-                let _ = Object::assign(&copy, descriptor.unchecked_ref());
-                let relaxed = code.replacen(ENABLE, "enable subgroups;\ndiagnostic(off, subgroup_uniformity);", 1);
-                let _ = Reflect::set(&copy, &"code".into(), &relaxed.into());
-                copy.into()
-            }
-            _ => descriptor,
-        };
-        create.call1(&receiver, &descriptor)
-    });
-    // One wrapper per device, for its lifetime.
-    let _ = Reflect::set(device, &"createShaderModule".into(), &wrapped.into_js_value());
 }
 
 /// `object[name]` if it is a function.

@@ -304,7 +304,7 @@ pub(crate) fn BackendSelect(
                 on:change=move |ev| error.set(commit(query, "backend", &event_target_value(&ev)).err())>
                 {options}
             </select>
-            <span class="hint">{move || error.get().unwrap_or_else(|| "auto: WebGPU if the browser has it, else CPU".into())}</span>
+            <span class="hint">{move || error.get().unwrap_or_else(|| "auto: the faster for this model, measured".into())}</span>
         </label>
     }
 }

@@ -23,6 +23,18 @@ pub const MEASURED_SECONDS: f64 = 0.3;
 /// slow backend; on a fast one the measurement ends long before.
 const PROBE_BATCHES: usize = 64;
 
+/// The whole probe's budget where the adapter is a software one (SwiftShader, a fallback
+/// adapter): WebGPU gets what the CPU probe left of it, at least [`MIN_GPU_BUDGET_MS`].
+pub const SOFTWARE_BUDGET_MS: f64 = 3000.0;
+pub const MIN_GPU_BUDGET_MS: f64 = 1000.0;
+/// A GPU compiles its kernels during its first steps: it gets longer before it loses.
+pub const HARDWARE_GPU_BUDGET_MS: f64 = 10_000.0;
+
+/// Milliseconds WebGPU's probe may take, after the CPU's took `cpu_spent_ms`.
+pub fn gpu_budget_ms(software_adapter: bool, cpu_spent_ms: f64) -> f64 {
+    if software_adapter { (SOFTWARE_BUDGET_MS - cpu_spent_ms).max(MIN_GPU_BUDGET_MS) } else { HARDWARE_GPU_BUDGET_MS }
+}
+
 /// The config a probe trains: the run's own, for one short epoch on the first images.
 pub fn probe_config(config: &RunConfig) -> RunConfig {
     let batch = config.schedule.batch_size.max(1);
@@ -221,6 +233,13 @@ mod tests {
         assert!(clock.is_done());
         let ms = clock.ms_per_step().expect("measured");
         assert!((ms - 200.0 / 70.0).abs() < 1e-6, "{ms}");
+    }
+
+    #[test]
+    fn a_software_adapter_gets_what_the_cpu_probe_left_of_three_seconds() {
+        assert_eq!(gpu_budget_ms(true, 600.0), 2400.0);
+        assert_eq!(gpu_budget_ms(true, 2800.0), MIN_GPU_BUDGET_MS);
+        assert_eq!(gpu_budget_ms(false, 2800.0), HARDWARE_GPU_BUDGET_MS);
     }
 
     #[test]

@@ -15,17 +15,11 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use super::worker_client::{WorkerClient, WorkerEvent};
-use crate::experiment::probe::{BackendDecision, ProbeOutcome};
+use crate::experiment::probe::{BackendDecision, ProbeOutcome, gpu_budget_ms};
 use crate::experiment::{BackendChoice, ExperimentId, RunConfig};
 use crate::protocol::{WorkerInput, WorkerOutput};
 
 const STORAGE_KEY: &str = "mnist-lab.backend-decisions";
-/// The whole probe's budget where the adapter is a software one (SwiftShader, a fallback
-/// adapter): WebGPU gets what the CPU probe left of it, at least [`MIN_GPU_BUDGET_MS`].
-const SOFTWARE_BUDGET_MS: f64 = 3000.0;
-const MIN_GPU_BUDGET_MS: f64 = 1000.0;
-/// A GPU compiles its kernels during its first steps: it gets longer before it loses.
-const HARDWARE_GPU_BUDGET_MS: f64 = 10_000.0;
 
 /// The page's WebGPU adapter as the decision's key names it, and whether it is a software
 /// one; `None` when the page has no adapter.
@@ -137,7 +131,7 @@ where
         return None;
     }
     let spent = crate::web::now_ms() - started;
-    let budget = if software { (SOFTWARE_BUDGET_MS - spent).max(MIN_GPU_BUDGET_MS) } else { HARDWARE_GPU_BUDGET_MS };
+    let budget = gpu_budget_ms(software, spent);
     let gpu = probe_webgpu(config, data_url, budget).await;
     let decision = BackendDecision::new(config.experiment, adapter, cpu, cpu_name, gpu, crate::web::now_ms() - started);
     keep(&decision);

@@ -237,6 +237,11 @@ async function main() {
           else outcome = await runTfjs(profiles[column], server.url, { ...asked, backend: spec.backend, isolated: spec.isolated, threads: spec.threads }, options.timeoutMs);
           Object.assign(run, outcome, { wallSeconds: (Date.now() - started) / 1000 });
           runs.push(run);
+          // Every run so far, so a crash or a kill late in a long bench loses nothing measured.
+          fs.mkdirSync(options.out, { recursive: true });
+          fs.writeFileSync(path.join(options.out, 'partial.json'), JSON.stringify(runs, null, 1));
+          // A run that reports no epoch measured nothing: an error, not a zero.
+          if (run.status === 'ok' && !run.epochs?.length) Object.assign(run, { status: 'error', message: 'the run reported no epoch' });
           const d = derive(run);
           log(run.status === 'ok'
             ? `    ${d.measured.toFixed(2)} s/epoch measured${d.estimate != null && run.images !== run.targetImages ? `, ${d.estimate.toFixed(2)} s/epoch at ${targetImages} images` : ''}`

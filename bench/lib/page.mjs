@@ -12,11 +12,11 @@
 import { launch } from './server.mjs';
 import { watchWorkers, perStep } from './dispatches.mjs';
 
-/** Where P2D's finished networks live in localStorage (src/ui/sweep_store.rs PREFIX). */
-const P2D_PREFIX = 'mnist-lab/p2d/v1/';
+/** The page's IndexedDB database (src/web/results_store.rs `DB_NAME`): kept runs, weights, checkpoints. */
+const RESULTS_DB = 'mnist-lab';
 
 /** Runs in every document before the app's scripts. Keeps only times and small fields. */
-function hook(p2dPrefix) {
+function hook(resultsDb) {
   if (window !== window.top || window.__bench) return;
   const bench = window.__bench = { events: [], longtasks: [], workers: 0 };
   try {
@@ -26,10 +26,10 @@ function hook(p2dPrefix) {
   } catch (e) {
     bench.longtaskError = String(e);
   }
-  // A fresh sweep: P2D resumes from stored networks, which would skip the training.
-  if (p2dPrefix) {
-    for (const key of Object.keys(localStorage)) if (key.startsWith(p2dPrefix)) localStorage.removeItem(key);
-  }
+  // Every run starts with nothing kept: the page restores finished runs (a P2D sweep would
+  // resume with its network done and train nothing; P4 would reuse a kept CNN). The app's
+  // own open of the database is queued behind this delete, so it finds none.
+  try { indexedDB.deleteDatabase(resultsDb); } catch (e) { bench.idbError = String(e); }
   const NativeWorker = window.Worker;
   window.Worker = class extends NativeWorker {
     constructor(...args) {
@@ -101,7 +101,7 @@ export async function runPage(profile, baseUrl, options, timeoutMs) {
     if (m.type() === 'error' && !m.location()?.url?.endsWith('/favicon.ico')) consoleErrors.push(m.text());
   });
   try {
-    await context.addInitScript(hook, options.model === 'p2d' ? P2D_PREFIX : null);
+    await context.addInitScript(hook, RESULTS_DB);
     // WebGPU runs: GPU dispatches per training step, counted in the workers.
     const watch = options.backend === 'webgpu' ? watchWorkers(page) : null;
     await page.goto(pageUrl(baseUrl, options));
@@ -135,7 +135,7 @@ export async function runPage(profile, baseUrl, options, timeoutMs) {
     if (options.model !== 'p2d') {
       await page.locator('[data-testid="download-results"]').first().waitFor({ timeout: 10_000 }).catch(() => {});
     }
-    const result = await page.evaluate(readResult, P2D_PREFIX);
+    const result = await page.evaluate(readResult);
     const bench = await page.evaluate(() => window.__bench);
     // Per step over the last epoch, its first step left out (an epoch's first batch may
     // compile shaders, and the warm-up epoch is excluded anyway).
@@ -149,21 +149,12 @@ export async function runPage(profile, baseUrl, options, timeoutMs) {
 }
 
 /** In the page: the finished run's RunResult (P2/P3 download link, P2D localStorage). */
-async function readResult(p2dPrefix) {
+async function readResult() {
+  // P2D's tab has no per-network download: its epochs come from the worker's messages.
   const link = document.querySelector('[data-testid="download-results"]');
-  let result = null;
-  let source = null;
-  if (link?.href) {
-    result = await (await fetch(link.href)).json();
-    source = 'results JSON (download link)';
-  } else {
-    const keys = Object.keys(localStorage).filter((k) => k.startsWith(p2dPrefix));
-    if (keys.length === 1) {
-      result = JSON.parse(localStorage.getItem(keys[0]));
-      source = 'stored P2D network (localStorage)';
-    }
-  }
-  if (!result) return null;
+  if (!link?.href) return null;
+  const result = await (await fetch(link.href)).json();
+  const source = 'results JSON (download link)';
   // Only what the bench needs: P3's result carries its analysis (pixels of mistakes...).
   return {
     source,

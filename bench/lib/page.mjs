@@ -40,7 +40,8 @@ function hook(resultsDb) {
         // The worker replies `{id, output}` (src/protocol.rs `Reply`); older builds posted the output alone.
         const d = message.data?.output ?? message.data;
         if (!d || typeof d !== 'object') return;
-        if (d.Progress) {
+        // The dataset worker's `Progress` (bytes loaded) has no epoch: not training.
+        if (d.Progress && typeof d.Progress.epoch === 'number') {
           const { epoch, step, steps, elapsed_seconds } = d.Progress;
           bench.events.push({ t, worker, kind: 'progress', epoch, step, steps, elapsed: elapsed_seconds });
         } else if (d.EpochEnd) {

@@ -22,6 +22,10 @@ const BACKEND: &str = "cpu (flex, native)";
 #[derive(Parser)]
 #[command(about = "mnist-lab: the MNIST assignment's experiments, natively")]
 struct Cli {
+    /// Threads a training step's batch is split across (default: one per core; the
+    /// environment's RAYON_NUM_THREADS where set).
+    #[arg(long, global = true)]
+    threads: Option<usize>,
     #[command(subcommand)]
     command: Command,
 }
@@ -97,7 +101,16 @@ impl TrainObserver for Printer {
 }
 
 fn main() -> ExitCode {
-    match execute(Cli::parse()) {
+    let cli = Cli::parse();
+    let threads = cli
+        .threads
+        .or_else(|| std::env::var("RAYON_NUM_THREADS").ok().and_then(|v| v.parse().ok()))
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+    if let Err(e) = mnist_lab::train::parallel::start_pool(threads) {
+        eprintln!("error: cannot start {threads} threads: {e}");
+        return ExitCode::FAILURE;
+    }
+    match execute(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("error: {message}");

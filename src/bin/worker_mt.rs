@@ -9,10 +9,16 @@ use wasm_bindgen::prelude::wasm_bindgen;
 
 fn main() {}
 
-/// Starts `threads` pool threads (a promise that settles when they are ready).
+/// Trains on `threads` threads: this worker's own and a pool of `threads - 1` (a promise
+/// that settles when they are ready). With one thread there is no pool to start.
 #[wasm_bindgen]
 pub fn init_threads(threads: usize) -> js_sys::Promise {
-    wasm_bindgen_rayon::init_thread_pool(threads)
+    let threads = threads.max(1);
+    mnist_lab::train::parallel::set_threads(threads);
+    if threads == 1 {
+        return js_sys::Promise::resolve(&wasm_bindgen::JsValue::UNDEFINED);
+    }
+    wasm_bindgen_rayon::init_thread_pool(threads - 1)
 }
 
 /// Runs the worker's message loop (after [`init_threads`]).

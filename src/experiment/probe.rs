@@ -286,7 +286,6 @@ mod tests {
     #[cfg(feature = "ml")]
     #[test]
     fn a_probe_on_the_cpu_backend_times_steps_of_p2_and_p4() {
-        let _rng = crate::train::device_rng_lock();
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/mnist");
         let full = crate::data::Mnist::load_dir(&dir, false).expect("committed MNIST");
         let data = crate::data::Mnist { train: full.train.take(3000), test: full.test.take(300) };

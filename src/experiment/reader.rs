@@ -203,7 +203,6 @@ mod tests {
     /// ten probabilities summing to 1.
     #[test]
     fn a_trained_mlp_reads_test_digits() {
-        let _rng = crate::train::device_rng_lock();
         let data = committed_mnist();
         let config = RunConfig::p2().with_epochs(2).with_train_size(6000).with_test_size(200);
         let (result, bytes) = pollster::block_on(run_mlp_from(&config, &data, &Device::flex(), "cpu", &mut Silent, None)).expect("trains");

@@ -10,7 +10,7 @@ use rand::rngs::StdRng;
 
 use super::init::{dense, glorot_uniform};
 use crate::data::mnist::{COLS, ROWS};
-use crate::train::Classifier;
+use crate::train::{Classifier, StepNoise};
 
 /// Conv2D(32, 3x3, ReLU) → MaxPool(2) → Conv2D(64, 3x3, ReLU) → MaxPool(2) → Flatten →
 /// Dense 200 ReLU → Dense 128 ReLU → Dropout 0.5 → Dense 10 (softmax in the loss).
@@ -60,6 +60,17 @@ impl Cnn {
         relu(self.conv1.forward(input.reshape([batch, 1, ROWS, COLS])))
     }
 
+    /// The dense layers' output before dropout.
+    ///
+    /// # Shapes
+    /// - input: `[batch, 784]`
+    /// - output: `[batch, 128]`
+    fn hidden(&self, input: Tensor<2>) -> Tensor<2> {
+        let x = self.features(input).flatten::<2>(1, 3); // [batch, 1600]
+        let x = relu(self.fc1.forward(x));
+        relu(self.fc2.forward(x))
+    }
+
     /// The feature maps before the dense layers.
     ///
     /// # Shapes
@@ -78,10 +89,18 @@ impl Classifier for Cnn {
     /// - input: `[batch, 784]` pixels in [0, 1]
     /// - output: `[batch, 10]` logits
     fn logits(&self, input: Tensor<2>) -> Tensor<2> {
-        let x = self.features(input).flatten::<2>(1, 3); // [batch, 1600]
-        let x = relu(self.fc1.forward(x));
-        let x = relu(self.fc2.forward(x));
-        self.out.forward(self.dropout.forward(x))
+        self.out.forward(self.hidden(input))
+    }
+
+    /// As [`Self::logits`], with Keras' `Dropout(0.5)` before the output layer: each
+    /// example's mask is drawn from its own stream of `noise` (inverted dropout, kept units
+    /// scaled by 2), so the masks do not depend on how the step is split across threads.
+    fn training_logits(&self, input: Tensor<2>, noise: StepNoise) -> Tensor<2> {
+        let x = self.hidden(input); // [batch, 128]
+        let [batch, units] = x.dims();
+        let multipliers = noise.dropout_multipliers(batch, units, self.dropout.prob);
+        let mask = Tensor::<2>::from_data(TensorData::new(multipliers, [batch, units]), &x.device());
+        self.out.forward(x * mask)
     }
 
     async fn first_layer_filters(&self) -> Result<Vec<Vec<f32>>, crate::train::TrainError> {
@@ -114,23 +133,23 @@ mod tests {
         assert_eq!(model.logits(x).dims(), [3, 10]);
     }
 
-    /// Dropout is active while training (autodiff device) and off in evaluation: two
-    /// evaluations agree exactly, two training-mode passes do not.
+    /// Dropout acts in training passes only, drawn from the step's noise: the same noise
+    /// gives the same logits, another step's noise others, and evaluation none (two
+    /// evaluations agree, and equal a training pass whose mask keeps everything).
     #[test]
     fn dropout_only_while_training() {
-        let _rng = crate::train::device_rng_lock();
         let device = Device::flex().autodiff();
-        device.seed(7);
         let model = Cnn::new(&mut StdRng::seed_from_u64(1), &device);
         let x = Tensor::<2>::from_data(TensorData::new((0..4 * PIXELS).map(|i| (i % 17) as f32 / 17.0).collect::<Vec<_>>(), [4, PIXELS]), &device);
         let values = |t: Tensor<2>| t.inner().into_data().try_into_vec::<f32>().expect("f32");
-        let train_a = values(model.logits(x.clone()));
-        let train_b = values(model.logits(x.clone()));
-        assert_ne!(train_a, train_b, "dropout should make training passes differ");
+        let step = StepNoise::for_step(7, 1);
+        let train_a = values(model.training_logits(x.clone(), step));
+        assert_eq!(train_a, values(model.training_logits(x.clone(), step)));
+        assert_ne!(train_a, values(model.training_logits(x.clone(), StepNoise::for_step(7, 2))), "dropout should make steps differ");
         let eval_model = model.valid();
         let x_eval = x.inner();
         let eval_a = values(eval_model.logits(x_eval.clone()));
-        let eval_b = values(eval_model.logits(x_eval));
-        assert_eq!(eval_a, eval_b);
+        assert_eq!(eval_a, values(eval_model.logits(x_eval)));
+        assert_ne!(eval_a, train_a);
     }
 }

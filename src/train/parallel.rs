@@ -1,0 +1,196 @@
+//! Data-parallel steps on the CPU backend: a batch is split into contiguous shards, each
+//! shard's forward and backward pass runs on its own thread of the CPU backend's pool, and
+//! the shards' gradients are summed (in shard order) before the one optimizer step.
+//!
+//! Why here and not in burn-flex: burn-flex parallelises inside each operation (rayon over
+//! the batch, im2col tiles, large GEMMs). At this project's sizes that pays little (P3 went
+//! from 86 to 79 ms/step natively on 2 cores) and in wasm every such operation is handed from
+//! the worker's thread to the pool and back. A whole forward and backward pass per thread
+//! has one hand-off per step. burn-train's data-parallel learner does the same across
+//! devices, but it does not run in wasm.
+//!
+//! The step stays Keras' step: the loss is the batch's mean, so shard `s` of `n_s` examples
+//! out of `n` backpropagates `(n_s / n) · mean_s`, and the sum of the shards' gradients is
+//! the batch's gradient (up to the order of float additions). Stochastic layers draw per
+//! example ([`StepNoise`]), so a step draws the same dropout masks however it is split.
+
+use burn::tensor::Device;
+
+/// Smallest shard worth a thread: below this the hand-off costs more than the pass.
+pub const MIN_SHARD: usize = 16;
+
+/// The threads a step's shards run on, the calling thread included, once [`start_pool`]
+/// has said; 0 until then.
+#[cfg(feature = "cpu-threads")]
+static THREADS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Records that shards run on `threads` threads: the calling thread and a pool of
+/// `threads - 1` (rayon's global pool, which the caller builds: natively [`start_pool`],
+/// in the threaded worker wasm-bindgen-rayon's). The calling thread runs a shard itself
+/// rather than wait: on a machine with as many cores as threads, a pool of `threads`
+/// beside it would put one more busy thread on the cores than there are cores.
+#[cfg(feature = "cpu-threads")]
+pub fn set_threads(threads: usize) {
+    THREADS.store(threads.max(1), std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Natively: rayon's global pool with `threads - 1` threads, and [`set_threads`].
+#[cfg(all(feature = "cpu-threads", not(target_arch = "wasm32")))]
+pub fn start_pool(threads: usize) -> Result<(), String> {
+    let threads = threads.max(1);
+    rayon::ThreadPoolBuilder::new().num_threads((threads - 1).max(1)).build_global().map_err(|e| e.to_string())?;
+    set_threads(threads);
+    Ok(())
+}
+
+/// The threads the CPU backend can run a step's shards on: what [`set_threads`] recorded,
+/// else the global pool's size plus the calling thread (tests); 1 in a build without a
+/// pool (the single-thread and the WebGPU worker).
+pub fn available_threads() -> usize {
+    #[cfg(feature = "cpu-threads")]
+    return match THREADS.load(std::sync::atomic::Ordering::Relaxed) {
+        0 => rayon::current_num_threads() + 1,
+        n => n,
+    };
+    #[cfg(not(feature = "cpu-threads"))]
+    1
+}
+
+/// The threads a pass on `device` can use of `threads`: only the CPU backend splits its
+/// work (a GPU runs a whole batch as one chain of dispatches).
+pub fn threads_on(device: &Device, threads: usize) -> usize {
+    if device.clone().inner() == Device::flex() { threads.max(1) } else { 1 }
+}
+
+/// How many shards a step of `batch` examples on `device` splits into, for at most `threads`
+/// threads: no shard is smaller than [`MIN_SHARD`].
+pub fn shard_count(device: &Device, batch: usize, threads: usize) -> usize {
+    threads_on(device, threads).min(batch / MIN_SHARD).max(1)
+}
+
+/// `items` split into `shards` contiguous runs whose lengths differ by at most one, each with
+/// the position of its first item.
+pub fn split<T>(items: &[T], shards: usize) -> Vec<(usize, &[T])> {
+    let shards = shards.clamp(1, items.len().max(1));
+    let (base, extra) = (items.len() / shards, items.len() % shards);
+    let mut start = 0;
+    (0..shards)
+        .map(|s| {
+            let len = base + usize::from(s < extra);
+            let run = (start, &items[start..start + len]);
+            start += len;
+            run
+        })
+        .collect()
+}
+
+/// `job` applied to every input, the results in the inputs' order. Where the build has a
+/// pool, the first input runs on the calling thread and the others on the pool, all at
+/// once (so the caller passes at most [`available_threads`] inputs); else one after another.
+pub fn map<I: Send, T: Send>(inputs: Vec<I>, job: impl Fn(I) -> T + Sync + Send) -> Vec<T> {
+    #[cfg(feature = "cpu-threads")]
+    if inputs.len() > 1 {
+        let mut slots: Vec<Option<T>> = inputs.iter().map(|_| None).collect();
+        let mut inputs = inputs.into_iter();
+        let (first_slot, other_slots) = slots.split_first_mut().expect("more than one input");
+        let first = inputs.next().expect("more than one input");
+        let job = &job;
+        rayon::in_place_scope(|scope| {
+            for (slot, input) in other_slots.iter_mut().zip(inputs) {
+                scope.spawn(move |_| *slot = Some(job(input)));
+            }
+            *first_slot = Some(job(first));
+        });
+        return slots.into_iter().map(|slot| slot.expect("every job ran")).collect();
+    }
+    inputs.into_iter().map(job).collect()
+}
+
+/// The random draws of one training step, addressed per example: the example at position
+/// `first_example + i` of the batch draws from a stream seeded by `seed` and that position
+/// alone, so a shard draws what the same rows of the whole batch would.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StepNoise {
+    pub seed: u64,
+    pub first_example: usize,
+}
+
+impl StepNoise {
+    /// The draws of step `step` (1-based) of an epoch whose stream is `epoch_seed`.
+    pub fn for_step(epoch_seed: u64, step: usize) -> Self {
+        Self { seed: crate::experiment::p2d::mix_seed(epoch_seed ^ (step as u64).wrapping_mul(0xD1B5_4A32_D192_ED03)), first_example: 0 }
+    }
+
+    /// The same step's draws for the shard starting at `offset` within the batch.
+    pub fn shard(self, offset: usize) -> Self {
+        Self { first_example: self.first_example + offset, ..self }
+    }
+
+    /// The seed of example `i` of this shard's rows.
+    pub fn example_seed(&self, i: usize) -> u64 {
+        crate::experiment::p2d::mix_seed(self.seed ^ ((self.first_example + i) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+    }
+
+    /// Inverted-dropout multipliers for `rows` examples of `units` each (Keras' `Dropout(p)`
+    /// while training): 0 with probability `p`, else `1 / (1 - p)`; row-major `[rows, units]`.
+    pub fn dropout_multipliers(&self, rows: usize, units: usize, p: f64) -> Vec<f32> {
+        use rand::{RngExt, SeedableRng};
+        use rand::rngs::Xoshiro256PlusPlus;
+        let keep_scale = if p < 1.0 { (1.0 / (1.0 - p)) as f32 } else { 0.0 };
+        let mut out = Vec::with_capacity(rows * units);
+        for i in 0..rows {
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(self.example_seed(i));
+            out.extend((0..units).map(|_| if rng.random::<f64>() < p { 0.0 } else { keep_scale }));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_covers_every_item_once_in_even_runs() {
+        let items: Vec<usize> = (0..10).collect();
+        let runs = split(&items, 3);
+        assert_eq!(runs.iter().map(|(start, run)| (*start, run.len())).collect::<Vec<_>>(), vec![(0, 4), (4, 3), (7, 3)]);
+        assert_eq!(runs.iter().flat_map(|(_, run)| run.iter().copied()).collect::<Vec<_>>(), items);
+        assert_eq!(split(&items, 1), vec![(0, &items[..])]);
+        // Never more shards than items, never zero.
+        assert_eq!(split(&items[..2], 8).len(), 2);
+        assert_eq!(split(&items, 0).len(), 1);
+    }
+
+    #[test]
+    fn only_the_cpu_backend_splits_and_no_shard_is_tiny() {
+        let cpu = Device::flex();
+        assert_eq!(shard_count(&cpu, 128, 2), 2);
+        assert_eq!(shard_count(&cpu.clone().autodiff(), 128, 8), 8);
+        assert_eq!(shard_count(&cpu, 128, 16), 8, "128 / MIN_SHARD");
+        assert_eq!(shard_count(&cpu, 20, 4), 1);
+        assert_eq!(shard_count(&cpu, 128, 1), 1);
+    }
+
+    #[test]
+    fn map_keeps_the_inputs_order() {
+        let out = map((0..64).collect(), |i: u64| (0..10_000u64).fold(i, |a, b| a.wrapping_mul(31).wrapping_add(b)) % 1000 + i * 1000);
+        assert_eq!(out.iter().map(|v| v / 1000).collect::<Vec<_>>(), (0..64).collect::<Vec<_>>());
+    }
+
+    /// A shard draws exactly the rows the whole batch draws at its positions; other steps
+    /// draw otherwise; the multipliers are 0 or 1 / (1 - p), about a fraction p of zeros.
+    #[test]
+    fn dropout_draws_do_not_depend_on_the_split() {
+        let step = StepNoise::for_step(42, 3);
+        let whole = step.dropout_multipliers(8, 128, 0.5);
+        let mut halves = step.shard(0).dropout_multipliers(5, 128, 0.5);
+        halves.extend(step.shard(5).dropout_multipliers(3, 128, 0.5));
+        assert_eq!(whole, halves);
+        assert_ne!(whole, StepNoise::for_step(42, 4).dropout_multipliers(8, 128, 0.5));
+        assert!(whole.iter().all(|&m| m == 0.0 || m == 2.0));
+        let zeros = whole.iter().filter(|&&m| m == 0.0).count() as f64 / whole.len() as f64;
+        assert!((0.4..0.6).contains(&zeros), "{zeros}");
+        assert!(step.dropout_multipliers(2, 4, 0.0).iter().all(|&m| m == 1.0));
+    }
+}

@@ -183,6 +183,13 @@ pub struct Mnist {
 }
 
 impl Mnist {
+    /// The MNIST committed under `assets/mnist` (tests that train on real digits).
+    #[cfg(test)]
+    pub(crate) fn committed() -> Self {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/mnist");
+        Self::load_dir(&dir, false).expect("committed MNIST")
+    }
+
     /// Decodes the four decompressed IDX files.
     pub fn from_idx_files(train_images: &[u8], train_labels: &[u8], test_images: &[u8], test_labels: &[u8]) -> Result<Self, DataError> {
         Ok(Self {

@@ -193,17 +193,13 @@ mod tests {
     use crate::experiment::run::{export_trained, run_mlp_from};
     use crate::train::Silent;
 
-    fn committed_mnist() -> crate::data::Mnist {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/mnist");
-        crate::data::Mnist::load_dir(&dir, false).expect("committed MNIST")
-    }
 
     /// A P2 run's weights file, loaded as a reader, reads test digits as the run did: its
     /// top class is right about as often as the run's test accuracy, and every answer is
     /// ten probabilities summing to 1.
     #[test]
     fn a_trained_mlp_reads_test_digits() {
-        let data = committed_mnist();
+        let data = crate::data::Mnist::committed();
         let config = RunConfig::p2().with_epochs(2).with_train_size(6000).with_test_size(200);
         let (result, bytes) = pollster::block_on(run_mlp_from(&config, &data, &Device::flex(), "cpu", &mut Silent, None)).expect("trains");
         let reader = DigitReader::load(&bytes, &Device::flex()).expect("loads");

@@ -250,16 +250,12 @@ mod tests {
     use crate::data::MnistSplit;
     use crate::train::Silent;
 
-    fn committed_mnist() -> Mnist {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/mnist");
-        Mnist::load_dir(&dir, false).expect("committed MNIST")
-    }
 
     /// Training really learns: 5 epochs on 6,000 images reach > 88% on the 10,000 test
     /// images (seed 1 measured 89.5%), and the loss falls every epoch.
     #[test]
     fn p2_converges_on_a_subset() {
-        let data = committed_mnist();
+        let data = crate::data::Mnist::committed();
         let config = RunConfig::p2().with_epochs(5).with_train_size(6000);
         let result = pollster::block_on(run(&config, &data, &Device::flex(), "cpu", &mut Silent)).expect("runs");
         assert_eq!(result.history.len(), 5);
@@ -281,7 +277,7 @@ mod tests {
     /// (seed 1 measured 89.0%).
     #[test]
     fn p3_converges_on_a_subset() {
-        let data = committed_mnist();
+        let data = crate::data::Mnist::committed();
         let config = RunConfig::p3().with_epochs(2).with_train_size(6000);
         let result = pollster::block_on(run(&config, &data, &Device::flex(), "cpu", &mut Silent)).expect("runs");
         assert_eq!(result.model.total_params(), 366_034);
@@ -316,7 +312,7 @@ mod tests {
 
     #[test]
     fn paused_and_resumed_runs_end_as_uninterrupted_ones() {
-        let data = Mnist { train: committed_mnist().train.take(1000), test: MnistSplit { images: vec![], labels: vec![] } };
+        let data = Mnist { train: crate::data::Mnist::committed().train.take(1000), test: MnistSplit { images: vec![], labels: vec![] } };
         let data = Mnist { test: data.train.take(300), ..data };
         let config = RunConfig::p2().with_epochs(2).with_train_size(1000);
         let plain = pollster::block_on(run(&config, &data, &Device::flex(), "cpu", &mut Silent)).expect("runs");
@@ -330,7 +326,7 @@ mod tests {
     /// A divergent learning rate stops the run with where and what, and nothing is kept.
     #[test]
     fn divergence_is_named() {
-        let data = Mnist { train: committed_mnist().train.take(2000), test: MnistSplit { images: vec![], labels: vec![] } };
+        let data = Mnist { train: crate::data::Mnist::committed().train.take(2000), test: MnistSplit { images: vec![], labels: vec![] } };
         let data = Mnist { test: data.train.take(200), ..data };
         let config = RunConfig::p2d().with_epochs(3).with_train_size(2000).with_lr(10.0);
         let config = config.with_l2(1.0);
@@ -347,7 +343,7 @@ mod tests {
     /// Same seed, same numbers; another seed, other numbers.
     #[test]
     fn seeded_runs_repeat_exactly() {
-        let data = Mnist { train: committed_mnist().train.take(1000), test: MnistSplit { images: vec![], labels: vec![] } };
+        let data = Mnist { train: crate::data::Mnist::committed().train.take(1000), test: MnistSplit { images: vec![], labels: vec![] } };
         let data = Mnist { test: data.train.take(500), ..data };
         let config = RunConfig::p2().with_epochs(1).with_train_size(1000);
         let run_once = |seed| {
@@ -363,7 +359,7 @@ mod tests {
     /// so a large factor shows in the loss while accuracy still rises above chance.
     #[test]
     fn p2d_network_reports_loss_with_penalty() {
-        let data = committed_mnist();
+        let data = crate::data::Mnist::committed();
         let base = RunConfig::p2d().with_epochs(1).with_train_size(2000);
         let plain = pollster::block_on(run(&base, &data, &Device::flex(), "cpu", &mut Silent)).expect("runs");
         let heavy = base.with_l2(1e-2);
@@ -386,7 +382,7 @@ mod tests {
                 true
             }
         }
-        let data = committed_mnist();
+        let data = crate::data::Mnist::committed();
         let config = RunConfig::p2().with_epochs(1).with_train_size(256);
         let err = pollster::block_on(run(&config, &data, &Device::flex(), "cpu", &mut StopAtOnce)).unwrap_err();
         assert!(matches!(err, TrainError::Cancelled { completed: 0 }), "{err}");
@@ -414,7 +410,7 @@ mod tests {
     /// keeps no other state.
     #[test]
     fn a_run_resumed_from_a_checkpoint_ends_as_the_uninterrupted_one() {
-        let data = committed_mnist();
+        let data = crate::data::Mnist::committed();
         for config in [RunConfig::p2().with_epochs(3).with_train_size(1000).with_test_size(500), RunConfig::p3().with_epochs(3).with_train_size(600).with_test_size(300)] {
             let mut observer = FirstCheckpoint(None, Some(config.clone()));
             let whole = pollster::block_on(run(&config, &data, &Device::flex(), "cpu", &mut observer)).expect("runs");

@@ -496,10 +496,6 @@ mod data_parallel_tests {
     use rand::SeedableRng;
     use rand::rngs::StdRng;
 
-    fn committed_mnist() -> Mnist {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/mnist");
-        Mnist::load_dir(&dir, false).expect("committed MNIST")
-    }
 
     /// Every parameter's gradient, flattened, in the model's order.
     struct GradientValues<'a>(&'a GradientsParams, Vec<Vec<f32>>);
@@ -534,7 +530,7 @@ mod data_parallel_tests {
 
     #[test]
     fn a_split_step_has_the_whole_steps_gradients() {
-        let data = committed_mnist();
+        let data = crate::data::Mnist::committed();
         let train = data.train.take(2000);
         let device = Device::flex().autodiff();
         let cnn = Cnn::new(&mut StdRng::seed_from_u64(3), &device);
@@ -561,7 +557,7 @@ mod data_parallel_tests {
     /// one step: losses within 2%, accuracies within 2 points.
     #[test]
     fn two_threads_train_as_one() {
-        let data = committed_mnist();
+        let data = crate::data::Mnist::committed();
         let p3 = RunConfig::p3().with_epochs(2).with_train_size(1000).with_test_size(500);
         let cnn = |device: &Device| Cnn::new(&mut StdRng::seed_from_u64(3), device);
         let (one, two) = (history(cnn, &p3, 1, &data), history(cnn, &p3, 2, &data));

@@ -10,6 +10,8 @@ pub mod cnn;
 #[cfg(feature = "ml")]
 pub mod init;
 #[cfg(feature = "ml")]
+pub mod max_pool;
+#[cfg(feature = "ml")]
 pub mod mlp;
 
 pub use summary::{LayerSummary, ModelSummary};

@@ -15,10 +15,16 @@ import { watchWorkers, perStep } from './dispatches.mjs';
 /** The page's IndexedDB database (src/web/results_store.rs `DB_NAME`): kept runs, weights, checkpoints. */
 const RESULTS_DB = 'mnist-lab';
 
+/**
+ * The app's columns never run its isolation service worker: a column is cross-origin
+ * isolated by the server's headers (/isolated/) or not at all, as its name says.
+ */
+const APP_LAUNCH = { serviceWorkers: 'block' };
+
 /** Runs in every document before the app's scripts. Keeps only times and small fields. */
 function hook(resultsDb) {
   if (window !== window.top || window.__bench) return;
-  const bench = window.__bench = { events: [], longtasks: [], workers: 0 };
+  const bench = window.__bench = { events: [], longtasks: [], workers: 0, scripts: [] };
   try {
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) bench.longtasks.push({ start: e.startTime, duration: e.duration });
@@ -35,6 +41,8 @@ function hook(resultsDb) {
     constructor(...args) {
       super(...args);
       const worker = ++bench.workers;
+      // Which worker trains: worker_loader.js (one thread) or worker_mt_loader.js?threads=N.
+      bench.scripts[worker] = String(args[0]);
       this.addEventListener('message', (message) => {
         const t = performance.now();
         // The worker replies `{id, output}` (src/protocol.rs `Reply`); older builds posted the output alone.
@@ -84,7 +92,7 @@ export function pageUrl(base, { model, backend, epochs, trainSize, seed, threads
  * navigation to `data-status` reading `ready…`.
  */
 export async function prime(profile, baseUrl, timeoutMs) {
-  const { context, page } = await launch(profile);
+  const { context, page } = await launch(profile, APP_LAUNCH);
   try {
     await page.goto(`${baseUrl}/?experiment=p2`);
     await page.waitForFunction(() => document.querySelector('[data-testid="data-status"]')?.textContent?.startsWith('ready'), null, { timeout: timeoutMs, polling: 100 });
@@ -96,7 +104,7 @@ export async function prime(profile, baseUrl, timeoutMs) {
 
 /** One page run. Resolves to {status: 'ok', epochs, …} or {status, message}. */
 export async function runPage(profile, baseUrl, options, timeoutMs) {
-  const { context, page } = await launch(profile);
+  const { context, page } = await launch(profile, APP_LAUNCH);
   const consoleErrors = [];
   page.on('console', (m) => {
     if (m.type() === 'error' && !m.location()?.url?.endsWith('/favicon.ico')) consoleErrors.push(m.text());
@@ -137,11 +145,17 @@ export async function runPage(profile, baseUrl, options, timeoutMs) {
       await page.locator('[data-testid="download-results"]').first().waitFor({ timeout: 10_000 }).catch(() => {});
     }
     const result = await page.evaluate(readResult);
-    const bench = await page.evaluate(() => window.__bench);
+    const bench = await page.evaluate(() => ({ ...window.__bench, isolated: self.crossOriginIsolated }));
     // Per step over the last epoch, its first step left out (an epoch's first batch may
     // compile shaders, and the warm-up epoch is excluded anyway).
     const dispatches = log ? perStep(log, { epoch: Math.max(...log.snapshots.map((s) => s.epoch)), from: 1 }) : null;
-    return { status: 'ok', ...measure(result, bench), dispatches, consoleErrors };
+    const measured = measure(result, bench);
+    // A CPU column must have trained on the worker its name says (threads=N: the threaded one).
+    const threaded = /worker_mt_loader\.js/.test(measured.worker ?? '');
+    if (options.backend === 'cpu' && threaded !== (options.threads > 1)) {
+      return { status: 'error', message: `trained on ${measured.worker} (cross-origin isolated: ${bench.isolated}), not the ${options.threads > 1 ? 'threaded' : 'single-thread'} worker` };
+    }
+    return { status: 'ok', ...measured, dispatches, consoleErrors };
   } catch (e) {
     return { status: 'error', message: String(e?.message ?? e).split('\n')[0], consoleErrors };
   } finally {
@@ -192,8 +206,12 @@ function measure(result, bench) {
   const done = events.find((e) => e.kind === 'done');
   const span = firstEpochStart !== null && done ? [firstEpochStart * 1000, done.t] : null;
   const during = span ? bench.longtasks.filter((l) => l.start >= span[0] && l.start <= span[1]) : [];
+  // The worker script that sent the last training's progress.
+  const trainer = trainings.at(-1)?.[0]?.worker;
   return {
     epochs,
+    worker: trainer ? bench.scripts?.[trainer]?.replace(/^.*\//, '') ?? null : null,
+    isolated: bench.isolated ?? null,
     backend: result?.backend ?? events.find((e) => e.kind === 'backend')?.name ?? null,
     trainSize: result?.trainSize ?? null,
     source: result?.source ?? (hookEpochs.length ? 'worker messages (hook)' : null),

@@ -91,6 +91,8 @@ function notes(row) {
   const first = row.ok[0];
   if (first) {
     if (first.run.backend) parts.push(first.run.backend);
+    // The app's worker: worker_loader.js (one thread) or worker_mt_loader.js?threads=N.
+    if (first.run.worker) parts.push(`${first.run.worker}${first.run.isolated ? ', isolated' : ''}`);
     const dispatches = row.ok.map((x) => x.run.dispatches?.dispatches).filter((v) => v != null);
     if (dispatches.length) parts.push(`${median(dispatches).toFixed(0)} GPU dispatches/step`);
     const d = first.d;

@@ -85,11 +85,18 @@ export function profileDir(name) {
 }
 
 /** Headless Chromium on `profile` (reused between runs of a column, so its caches are warm). */
-export async function launch(profile) {
+/**
+ * A browser on `profile`. `serviceWorkers: 'block'` keeps the app's isolation service worker
+ * (web/isolation_sw.js) out: with it, the page served without COOP/COEP isolates itself on
+ * its second load and trains on the threaded worker, so a single-thread column would time
+ * the threaded one.
+ */
+export async function launch(profile, { serviceWorkers = 'allow' } = {}) {
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath(),
     headless: true,
     args: CHROMIUM_ARGS,
+    serviceWorkers,
   });
   const page = context.pages()[0] ?? await context.newPage();
   return { context, page };

@@ -21,14 +21,18 @@ pub fn cross_entropy(logits: Tensor<2>, labels: Tensor<1, Int>) -> Tensor<1> {
 /// the batch, shape `[1]`. Keras (TensorFlow) computes it from the logits when the output
 /// comes from a sigmoid (`sigmoid_cross_entropy_with_logits`), which never takes the log of 0.
 ///
-/// Computed as `z·(1 - y) - log σ(z)` (the same function: `log(1 - σ(z)) = log σ(z) - z`):
-/// burn's `log_sigmoid` is one stable kernel with a one-kernel backward, so a training step
-/// runs 3 element-wise kernels on the 784-pixel batch instead of TensorFlow's form
-/// `max(z, 0) - z·y + log(1 + e^-|z|)` (7 kernels, each with a backward).
+/// On the CPU backend it is one kernel with its own backward ([`super::fused_bce`]). Elsewhere
+/// (WebGPU) it is computed as `z·(1 - y) - log σ(z)` (the same function: `log(1 - σ(z)) =
+/// log σ(z) - z`): burn's `log_sigmoid` is one stable kernel with a one-kernel backward, so a
+/// training step runs 3 element-wise kernels on the 784-pixel batch instead of TensorFlow's
+/// form `max(z, 0) - z·y + log(1 + e^-|z|)` (7 kernels, each with a backward).
 ///
 /// # Shapes
 /// - logits, targets: `[batch, pixels]`
 pub fn binary_cross_entropy_with_logits(logits: Tensor<2>, targets: Tensor<2>) -> Tensor<1> {
+    if super::fused_bce::applies(&logits) {
+        return super::fused_bce::mean(logits, targets);
+    }
     // `1 - y` is a constant of the batch: outside the autodiff graph.
     let one_minus_targets = targets.neg().add_scalar(1.0);
     (logits.clone() * one_minus_targets - log_sigmoid(logits)).mean()

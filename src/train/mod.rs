@@ -9,6 +9,7 @@
 
 pub mod batches;
 pub mod denoise;
+mod fused_bce;
 pub mod loss;
 pub mod parallel;
 

@@ -66,6 +66,13 @@ pub fn seed_applies() -> bool {
 #[derive(Clone, Copy)]
 pub struct ViewportWidth(pub RwSignal<f64>);
 
+/// Runs `f` in a task of its own after the browser's next frame (`requestAnimationFrame`,
+/// then a zero timeout), so that work which needs no answer at once neither lengthens the
+/// task that asked for it nor delays the frame. In a hidden tab it waits until it is shown.
+pub fn after_next_frame(f: impl FnOnce() + 'static) {
+    request_animation_frame(move || set_timeout(f, std::time::Duration::ZERO));
+}
+
 fn window_width() -> f64 {
     web_sys::window().and_then(|w| w.inner_width().ok()).and_then(|v| v.as_f64()).unwrap_or(1280.0)
 }
@@ -144,6 +151,12 @@ pub fn App() -> impl IntoView {
     if consent.is_none() {
         load();
     }
+    // The shown tab's panel mounts after the first frame, in a task of its own: mounting the
+    // whole page at once (with the wasm functions V8 compiles on their first call) was one
+    // main-thread task of 100–180 ms on every load (bench/, 2026-12-02); the header, the lab
+    // bar and the panel apart stay under 50 ms each.
+    let panel_mounted = RwSignal::new(false);
+    after_next_frame(move || panel_mounted.set(true));
 
     view! {
         <header class="page-header">
@@ -170,7 +183,9 @@ pub fn App() -> impl IntoView {
             <TabList />
         </div>
         <main>
-            <TabPanel data_url=data_url files=files />
+            <Show when=move || panel_mounted.get()>
+                <TabPanel data_url=data_url.clone() files=files />
+            </Show>
         </main>
         <footer class="page-footer">
             "mnist-lab · Rust, Leptos, burn and plotters compiled to WebAssembly. "

@@ -9,7 +9,7 @@ use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 
-use super::{fit_canvas, palette, report, series_text};
+use super::{draw_after_frame, palette, report, series_text};
 use crate::experiment::EpochMetrics;
 use crate::experiment::seed::Curves;
 use crate::ui::export::SavePng;
@@ -61,8 +61,7 @@ pub fn AccuracyChart(
             accuracy: true,
         });
         label.set(describe(&spec));
-        fit_canvas(&element, WIDTH, HEIGHT);
-        report(draw(element, &spec));
+        draw_after_frame(element, WIDTH, HEIGHT, move |element| report(draw(element, &spec)));
     });
     view! {
         <div class="chart-box">
@@ -105,8 +104,7 @@ pub fn LossChart(
             accuracy: false,
         });
         label.set(describe(&spec));
-        fit_canvas(&element, WIDTH, HEIGHT);
-        report(draw(element, &spec));
+        draw_after_frame(element, WIDTH, HEIGHT, move |element| report(draw(element, &spec)));
     });
     view! {
         <div class="chart-box">

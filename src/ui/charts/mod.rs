@@ -18,12 +18,8 @@ pub use curves::{AccuracyChart, LossChart};
 
 /// Sizes `canvas` for the CSS width it is shown at (at most `width`, keeping the aspect
 /// ratio), so its text is drawn at its CSS size: a chart drawn 640 px wide and shown 340 px
-/// wide on a phone would shrink 13 px labels to 7 px. Tracks the page's width, so the
-/// caller's effect redraws on resize.
+/// wide on a phone would shrink 13 px labels to 7 px.
 pub fn fit_canvas(canvas: &HtmlCanvasElement, width: u32, height: u32) {
-    if let Some(viewport) = use_context::<crate::ui::ViewportWidth>() {
-        viewport.0.track();
-    }
     let shown = canvas.client_width();
     let w = if shown > 0 { (shown as u32).clamp(200, width) } else { width };
     let h = (f64::from(height) * f64::from(w) / f64::from(width)).round().max(f64::from(height) * 0.6) as u32;
@@ -33,6 +29,25 @@ pub fn fit_canvas(canvas: &HtmlCanvasElement, width: u32, height: u32) {
     if canvas.height() != h {
         canvas.set_height(h);
     }
+}
+
+/// Sizes `canvas` ([`fit_canvas`]) and runs `draw` on it in a task of its own, after the next
+/// frame. Called from a chart's effect, which keeps tracking what the chart shows and the
+/// page's width (so it redraws on resize).
+///
+/// Why not draw in the effect: plotters measures every label by adding a `<span>` to the
+/// page and reading its size, a forced layout each, and reading the canvas's width forces one
+/// too. Inside the effect that all ran in the task that changed the chart's data — on a load,
+/// the page's first mount: P2's two charts were 54 ms of that 123 ms task (a Chromium trace,
+/// 2026-12-03). After the frame the page is laid out already and each chart is its own task.
+pub fn draw_after_frame(canvas: HtmlCanvasElement, width: u32, height: u32, draw: impl FnOnce(HtmlCanvasElement) + 'static) {
+    if let Some(viewport) = use_context::<crate::ui::ViewportWidth>() {
+        viewport.0.track();
+    }
+    crate::ui::after_next_frame(move || {
+        fit_canvas(&canvas, width, height);
+        draw(canvas);
+    });
 }
 
 /// A chart's numbers as text (its `aria-label`): `name: v1, v2, …` with 4 decimals.

@@ -9,7 +9,7 @@ use web_sys::HtmlCanvasElement;
 
 use crate::experiment::p4::{self, P4Result, crossing_level};
 use crate::experiment::seed;
-use crate::ui::charts::fit_canvas;
+use crate::ui::charts::draw_after_frame;
 use crate::ui::charts::palette::{BLUE, ORANGE};
 use crate::ui::components::format;
 use crate::ui::components::wide::Wide;
@@ -132,10 +132,12 @@ pub fn DenoiseChart(
     Effect::new(move || {
         let Some(element) = canvas.get() else { return };
         let rows = result.with(|r| r.as_ref().map(|r| r.denoising.clone()).unwrap_or_default());
-        fit_canvas(&element, 560, 380);
-        if let Err(e) = draw_denoise_chart(element, &rows, seed_applies()) {
-            web_sys::console::error_1(&format!("cannot draw the 4C chart: {e}").into());
-        }
+        let with_seed = seed_applies();
+        draw_after_frame(element, 560, 380, move |element| {
+            if let Err(e) = draw_denoise_chart(element, &rows, with_seed) {
+                web_sys::console::error_1(&format!("cannot draw the 4C chart: {e}").into());
+            }
+        });
     });
     view! { <div class="chart-box"><canvas node_ref=canvas class="chart" width="560" height="380" data-testid="denoise-chart" role="img"
         aria-label=move || result.with(|r| match r {

@@ -12,7 +12,7 @@ use web_sys::HtmlCanvasElement;
 
 use super::Sweep;
 use super::plan::factor_label;
-use crate::ui::charts::{fit_canvas, palette, report, series_text};
+use crate::ui::charts::{draw_after_frame, palette, report, series_text};
 use crate::ui::export::SavePng;
 use crate::ui::seed_applies;
 use crate::experiment::EpochMetrics;
@@ -59,8 +59,8 @@ pub fn NetworkCurve(
     });
     Effect::new(move || {
         let Some(element) = canvas.get() else { return };
-        fit_canvas(&element, MINI_WIDTH, MINI_HEIGHT);
-        history.with(|h| report(draw_curve(element, h, epochs)));
+        let history = history.get();
+        draw_after_frame(element, MINI_WIDTH, MINI_HEIGHT, move |element| report(draw_curve(element, &history, epochs)));
     });
     view! {
         <canvas node_ref=canvas class="mini-chart" width=MINI_WIDTH.to_string() height=MINI_HEIGHT.to_string()
@@ -193,8 +193,7 @@ pub fn StatsChart(
                 dashed: true,
             });
         }
-        fit_canvas(&element, WIDTH, HEIGHT);
-        report(draw_factor_chart(element, kind.title(), &factors, &series, with_seed));
+        draw_after_frame(element, WIDTH, HEIGHT, move |element| report(draw_factor_chart(element, kind.title(), &factors, &series, with_seed)));
     });
     view! {
         <div class="chart-box">
@@ -229,8 +228,8 @@ pub fn CompareChart(
                 })
                 .collect::<Vec<_>>()
         });
-        fit_canvas(&element, WIDTH, HEIGHT);
-        report(draw_factor_chart(element, "Mean vs final vs max validation accuracy", &factors, &series, seed_applies()));
+        let with_seed = seed_applies();
+        draw_after_frame(element, WIDTH, HEIGHT, move |element| report(draw_factor_chart(element, "Mean vs final vs max validation accuracy", &factors, &series, with_seed)));
     });
     view! {
         <div class="chart-box">

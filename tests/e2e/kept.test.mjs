@@ -175,7 +175,9 @@ test('a full disk: the run stays on the page with a clear message', { timeout: 3
 test('damaged entries are left out; old localStorage P2D networks move in', { timeout: 300_000 }, async () => {
   await page.goto(`${url}/?${RUN}&autostart=1`);
   assert.equal(await finished(page, 280_000), 'done');
-  // The finished run's JSON (its download) as the first page kept a P2D network.
+  // The finished run's JSON (its download) as the first page kept a P2D network. The link is
+  // made in a task after the run's end has been shown.
+  await page.getByTestId('download-results').waitFor();
   const result = await page.evaluate(async () => (await fetch(document.querySelector('[data-testid="download-results"]').href)).json());
   const network = { ...result, config: { ...result.config, experiment: 'p2d', l2: 1e-4, seed: 424242 }, analysis: null };
   const oldKey = 'mnist-lab/p2d/v1/epochs=2&batch_size=128&lr=0.1&seed=1&train_size=2000&l2=1e-4&network_seed=424242';

@@ -92,22 +92,32 @@ pub fn Results(
 }
 
 /// An object URL of the result's JSON, replaced (and the old one revoked) per result.
+///
+/// Made after the next frame, in a task of its own: pretty-printing a P4 result and copying
+/// it into a `Blob` took 20 ms of the task that showed the run's end (a trace, 2026-12-03).
 pub(crate) fn download_url<T: serde::Serialize + Send + Sync + 'static>(result: Signal<Option<T>>) -> RwSignal<Option<String>> {
     let url = RwSignal::new(None::<String>);
-    Effect::new(move |previous: Option<Option<String>>| {
-        if let Some(Some(old)) = previous {
-            // Revoking only frees the blob; a failure leaks it until the page closes.
-            let _ = web_sys::Url::revoke_object_url(&old);
-        }
-        let next = result.with(|r| r.as_ref().and_then(|r| match json_object_url(r) {
-            Ok(href) => Some(href),
-            Err(e) => {
-                web_sys::console::error_1(&format!("cannot prepare the download: {e}").into());
-                None
+    Effect::new(move || {
+        // Track the result; read it when the task runs (the newest one by then).
+        result.track();
+        crate::ui::after_next_frame(move || {
+            let Some(next) = result.try_with_untracked(|r| {
+                r.as_ref().and_then(|r| match json_object_url(r) {
+                    Ok(href) => Some(href),
+                    Err(e) => {
+                        web_sys::console::error_1(&format!("cannot prepare the download: {e}").into());
+                        None
+                    }
+                })
+            }) else {
+                return; // the view that asked is gone
+            };
+            if let Some(Some(old)) = url.try_get_untracked() {
+                // Revoking only frees the blob; a failure leaks it until the page closes.
+                let _ = web_sys::Url::revoke_object_url(&old);
             }
-        }));
-        url.set(next.clone());
-        next
+            url.try_set(next);
+        });
     });
     url
 }

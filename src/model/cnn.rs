@@ -87,6 +87,10 @@ impl Cnn {
 }
 
 impl Classifier for Cnn {
+    fn summary(&self) -> crate::model::summary::ModelSummary {
+        crate::model::summary::cnn_summary()
+    }
+
     /// # Shapes
     /// - input: `[batch, 784]` pixels in [0, 1]
     /// - output: `[batch, 10]` logits

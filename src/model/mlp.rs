@@ -43,6 +43,10 @@ impl Mlp {
 pub use super::summary::{P2_HIDDEN, P2D_HIDDEN};
 
 impl Classifier for Mlp {
+    fn summary(&self) -> ModelSummary {
+        Mlp::summary(self)
+    }
+
     /// # Shapes
     /// - input: `[batch, 784]` pixels in [0, 1]
     /// - output: `[batch, 10]` logits

@@ -31,6 +31,26 @@ impl ModelSummary {
     /// Bytes one training example needs for its activations: the input and every layer's
     /// output (twice for a layer with an activation: before and after it) are kept for the
     /// backward pass, and each gets a gradient of its size; f32 throughout.
+    /// Multiply-adds of one example's forward pass: a Dense layer's kernel once, a Conv2D's
+    /// kernel once per output position; other layers count nothing. A training step costs
+    /// about three times this per example (forward, and the backward's two products).
+    pub fn forward_macs_per_example(&self) -> usize {
+        self.layers
+            .iter()
+            .map(|l| {
+                let outputs = l.output_floats();
+                let channels = l.output_shape.split(|c: char| !c.is_ascii_digit()).filter_map(|n| n.parse::<usize>().ok()).last().unwrap_or(1).max(1);
+                match l.kind.as_str() {
+                    // params = (fan_in + 1) · units
+                    "Dense" => l.params.saturating_sub(outputs),
+                    // params = (kh · kw · c_in + 1) · filters, applied at every output position
+                    "Conv2D" => l.params.saturating_sub(channels) * (outputs / channels),
+                    _ => 0,
+                }
+            })
+            .sum()
+    }
+
     pub fn training_bytes_per_example(&self) -> usize {
         let floats: usize = self.layers.iter().map(|l| l.output_floats() * if l.activation.is_some() { 2 } else { 1 }).sum();
         (PIXELS + floats) * 2 * std::mem::size_of::<f32>()
@@ -125,6 +145,15 @@ pub fn autoencoder_summary() -> ModelSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forward_multiply_adds_per_example() {
+        assert_eq!(mlp_summary(&P2_HIDDEN).forward_macs_per_example(), 784 * 64 + 64 * 64 + 64 * 10);
+        assert_eq!(mlp_summary(&P2D_HIDDEN).forward_macs_per_example(), 784 * 500 + 500 * 300 + 300 * 10);
+        let conv = 26 * 26 * 32 * 9 + 11 * 11 * 64 * 9 * 32;
+        assert_eq!(cnn_summary().forward_macs_per_example(), conv + 1600 * 200 + 200 * 128 + 128 * 10);
+        assert_eq!(autoencoder_summary().forward_macs_per_example(), 2 * (784 * 128 + 128 * 96));
+    }
 
     #[test]
     fn autoencoder_summary_total() {

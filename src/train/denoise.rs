@@ -115,7 +115,9 @@ pub async fn fit_autoencoder<O: TrainObserver>(
         shuffles.next_epoch();
         history.push(metrics.clone());
     }
-    let shards = super::parallel::shard_count(device, options.batch_size, options.threads);
+    let shards = super::parallel::shard_count(device, options.batch_size, options.threads, model.summary().forward_macs_per_example());
+    // Only the CPU backend computes on subnormals at a crawl (a GPU flushes them itself).
+    let flush_state = super::parallel::is_cpu(device);
     for epoch in history.len() + 1..=options.epochs {
         let started = Instant::now();
         let mut loss_sum = Tensor::<1>::zeros([1], &plain);
@@ -132,6 +134,9 @@ pub async fn fit_autoencoder<O: TrainObserver>(
             seen += indices.len();
             model = optimizer.step(options.lr, model, gradients.grads());
             let step = step + 1;
+            if flush_state && step % super::subnormal::FLUSH_EVERY == 0 {
+                super::subnormal::flush(optimizer).map_err(|e| TrainError::Backend(format!("cannot flush Adam's subnormal moments: {e}")))?;
+            }
             if clock.due(step, steps) {
                 let loss = read_scalar(loss_sum.clone()).await? / seen as f64;
                 super::check_finite(loss, "training loss", epoch, step)?;

@@ -12,6 +12,7 @@ pub mod denoise;
 mod fused_bce;
 pub mod loss;
 pub mod parallel;
+mod subnormal;
 
 use std::future::Future;
 use std::time::Duration;
@@ -30,6 +31,9 @@ pub use parallel::StepNoise;
 
 /// A model that maps flat images `[batch, 784]` to class logits `[batch, 10]`.
 pub trait Classifier: Module {
+    /// The model's layers as Keras prints them (what a step costs: [`parallel::shard_count`]).
+    fn summary(&self) -> crate::model::summary::ModelSummary;
+
     /// The logits as evaluation computes them: stochastic layers (dropout) pass through.
     fn logits(&self, input: Tensor<2>) -> Tensor<2>;
 
@@ -387,7 +391,7 @@ where
         history.push(metrics.clone());
     }
 
-    let shards = parallel::shard_count(device, options.batch_size, options.threads);
+    let shards = parallel::shard_count(device, options.batch_size, options.threads, model.summary().forward_macs_per_example());
     for epoch in history.len() + 1..=options.epochs {
         let epoch_stream = epoch_seed(options.noise_seed, epoch);
         let started = Instant::now();

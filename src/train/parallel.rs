@@ -19,6 +19,13 @@ use burn::tensor::Device;
 /// Smallest shard worth a thread: below this the hand-off costs more than the pass.
 pub const MIN_SHARD: usize = 16;
 
+/// Fewest forward multiply-adds a shard must carry to be worth a thread. A split step pays
+/// a fixed price (the hand-off, the second graph, summing the gradients; in wasm also the
+/// allocator's one lock) that a small model's shard does not earn back. Measured in the
+/// threaded page on 2 threads (bench/run, 2026-12-03): P2's 64-example shards (3.5 M) made
+/// its epoch 1.12× slower than one shard; P4's (14 M) and P2D's (35 M) 1.6× faster.
+pub const MIN_SHARD_MACS: usize = 8_000_000;
+
 /// The threads a step's shards run on, the calling thread included, once [`start_pool`]
 /// has said; 0 until then.
 #[cfg(feature = "cpu-threads")]
@@ -59,13 +66,20 @@ pub fn available_threads() -> usize {
 /// The threads a pass on `device` can use of `threads`: only the CPU backend splits its
 /// work (a GPU runs a whole batch as one chain of dispatches).
 pub fn threads_on(device: &Device, threads: usize) -> usize {
-    if device.clone().inner() == Device::flex() { threads.max(1) } else { 1 }
+    if is_cpu(device) { threads.max(1) } else { 1 }
+}
+
+/// Whether `device` (an autodiff device or not) is the CPU backend's.
+pub fn is_cpu(device: &Device) -> bool {
+    device.clone().inner() == Device::flex()
 }
 
 /// How many shards a step of `batch` examples on `device` splits into, for at most `threads`
-/// threads: no shard is smaller than [`MIN_SHARD`].
-pub fn shard_count(device: &Device, batch: usize, threads: usize) -> usize {
-    threads_on(device, threads).min(batch / MIN_SHARD).max(1)
+/// threads, for a model of `macs_per_example` forward multiply-adds: no shard is smaller than
+/// [`MIN_SHARD`] examples or [`MIN_SHARD_MACS`].
+pub fn shard_count(device: &Device, batch: usize, threads: usize, macs_per_example: usize) -> usize {
+    let min_shard = MIN_SHARD.max(MIN_SHARD_MACS.div_ceil(macs_per_example.max(1)));
+    threads_on(device, threads).min(batch / min_shard).max(1)
 }
 
 /// `items` split into `shards` contiguous runs whose lengths differ by at most one, each with
@@ -164,12 +178,21 @@ mod tests {
 
     #[test]
     fn only_the_cpu_backend_splits_and_no_shard_is_tiny() {
+        use crate::model::summary::{P2_HIDDEN, P2D_HIDDEN, autoencoder_summary, cnn_summary, mlp_summary};
         let cpu = Device::flex();
-        assert_eq!(shard_count(&cpu, 128, 2), 2);
-        assert_eq!(shard_count(&cpu.clone().autodiff(), 128, 8), 8);
-        assert_eq!(shard_count(&cpu, 128, 16), 8, "128 / MIN_SHARD");
-        assert_eq!(shard_count(&cpu, 20, 4), 1);
-        assert_eq!(shard_count(&cpu, 128, 1), 1);
+        let cnn = cnn_summary().forward_macs_per_example();
+        assert_eq!(shard_count(&cpu, 128, 2, cnn), 2);
+        assert_eq!(shard_count(&cpu.clone().autodiff(), 128, 8, cnn), 8);
+        assert_eq!(shard_count(&cpu, 128, 16, cnn), 8, "128 / MIN_SHARD");
+        assert_eq!(shard_count(&cpu, 20, 4, cnn), 1);
+        assert_eq!(shard_count(&cpu, 128, 1, cnn), 1);
+        // The models' own sizes: P2's step is too small to split; P2D's and P4's split.
+        let p2 = mlp_summary(&P2_HIDDEN).forward_macs_per_example();
+        assert_eq!(shard_count(&cpu, 128, 2, p2), 1);
+        assert_eq!(shard_count(&cpu, 128, 8, mlp_summary(&P2D_HIDDEN).forward_macs_per_example()), 8);
+        let p4 = autoencoder_summary().forward_macs_per_example();
+        assert_eq!((shard_count(&cpu, 128, 2, p4), shard_count(&cpu, 128, 8, p4)), (2, 3), "shards of at least 36 examples");
+        assert_eq!(shard_count(&cpu, 128, 2, 0), 1, "a model of no work never splits");
     }
 
     #[test]

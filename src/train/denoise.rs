@@ -117,7 +117,10 @@ pub async fn fit_autoencoder<O: TrainObserver>(
     }
     let shards = super::parallel::shard_count(device, options.batch_size, options.threads, model.summary().forward_macs_per_example());
     // Only the CPU backend computes on subnormals at a crawl (a GPU flushes them itself).
-    let flush_state = super::parallel::is_cpu(device);
+    // burn reloads an optimizer's state on its default device: in the WebGPU worker that is
+    // the GPU's, which a CPU run has not started (burn panics there), so that worker's CPU
+    // runs (pages that are not cross-origin isolated) keep their subnormals.
+    let flush_state = super::parallel::is_cpu(device) && super::parallel::is_cpu(&Device::default());
     for epoch in history.len() + 1..=options.epochs {
         let started = Instant::now();
         let mut loss_sum = Tensor::<1>::zeros([1], &plain);

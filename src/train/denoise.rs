@@ -117,10 +117,7 @@ pub async fn fit_autoencoder<O: TrainObserver>(
     }
     let shards = super::parallel::shard_count(device, options.batch_size, options.threads, model.summary().forward_macs_per_example());
     // Only the CPU backend computes on subnormals at a crawl (a GPU flushes them itself).
-    // burn reloads an optimizer's state on its default device: in the WebGPU worker that is
-    // the GPU's, which a CPU run has not started (burn panics there), so that worker's CPU
-    // runs (pages that are not cross-origin isolated) keep their subnormals.
-    let flush_state = super::parallel::is_cpu(device) && super::parallel::is_cpu(&Device::default());
+    let flush_state = super::parallel::is_cpu(device);
     for epoch in history.len() + 1..=options.epochs {
         let started = Instant::now();
         let mut loss_sum = Tensor::<1>::zeros([1], &plain);
@@ -138,7 +135,7 @@ pub async fn fit_autoencoder<O: TrainObserver>(
             model = optimizer.step(options.lr, model, gradients.grads());
             let step = step + 1;
             if flush_state && step % super::subnormal::FLUSH_EVERY == 0 {
-                super::subnormal::flush(optimizer).map_err(|e| TrainError::Backend(format!("cannot flush Adam's subnormal moments: {e}")))?;
+                super::subnormal::flush(optimizer, &plain).map_err(|e| TrainError::Backend(format!("cannot flush Adam's subnormal moments: {e}")))?;
             }
             if clock.due(step, steps) {
                 let loss = read_scalar(loss_sum.clone()).await? / seen as f64;

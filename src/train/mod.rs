@@ -7,6 +7,7 @@
 //! last step), in one transaction, so the GPU is not stalled by a readback at every step
 //! while the page's progress still moves several times a second.
 
+pub mod adam;
 pub mod batches;
 pub mod denoise;
 mod fused_bce;

@@ -19,15 +19,16 @@
 
 use burn::optim::ModuleOptimizer;
 use burn::optim::OptimizerRecord;
-use burn::tensor::{Bytes, DType};
+use burn::tensor::{Bytes, DType, Device};
 
 /// Steps between flushes. A moment takes hundreds of steps to decay into the subnormal
 /// range, so flushing every 100 steps leaves few subnormal steps at a host round trip of
 /// the state per 100 steps (a few milliseconds for P4's 1.8 MB).
 pub const FLUSH_EVERY: usize = 100;
 
-/// Sets every subnormal f32 of `optimizer`'s state to zero; returns how many there were.
-pub fn flush(optimizer: &mut ModuleOptimizer) -> Result<usize, String> {
+/// Sets every subnormal f32 of `optimizer`'s state to zero, the state reloaded on `device`;
+/// returns how many there were. `optimizer` comes from [`super::adam::keras_adam`].
+pub fn flush(optimizer: &mut ModuleOptimizer, device: &Device) -> Result<usize, String> {
     let bytes = optimizer.to_record().into_bytes().map_err(|e| e.to_string())?;
     let reader = burn_pack::Reader::from_bytes(bytes).map_err(|e| e.to_string())?;
     let scalars = reader.scalars().clone();
@@ -56,7 +57,7 @@ pub fn flush(optimizer: &mut ModuleOptimizer) -> Result<usize, String> {
     }
     let record = OptimizerRecord::from_bytes(rebuild(tensors, &scalars, &metadata)?).map_err(|e| e.to_string())?;
     // A clone shares the state's tensors (reference-counted); the loaded record replaces them.
-    *optimizer = optimizer.clone().load_record(record);
+    *optimizer = super::adam::load_state(optimizer.clone(), record, device);
     Ok(flushed)
 }
 
@@ -78,8 +79,8 @@ fn rebuild(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use burn::optim::{AdamConfig, GradientsParams};
-    use burn::tensor::{Device, Tensor};
+    use burn::optim::GradientsParams;
+    use burn::tensor::Tensor;
     use rand::SeedableRng;
 
     /// The subnormal f32s in `optimizer`'s state.
@@ -101,7 +102,7 @@ mod tests {
         let x = Tensor::<2>::ones([1, 4], &device);
         let loss = (layer.forward(x) * scale).sum();
         let grads = GradientsParams::from_grads(loss.backward(), &layer);
-        let mut optimizer: ModuleOptimizer = AdamConfig::new().with_epsilon(1e-7).init();
+        let mut optimizer = crate::train::adam::keras_adam();
         let layer = optimizer.step(1e-3, layer, grads);
         (optimizer, layer)
     }
@@ -111,14 +112,14 @@ mod tests {
         // Gradients of 1e-39 (subnormal): the first moment 0.1 g is subnormal for all 10 weights.
         let (mut optimizer, _) = adam_step(1e-39);
         assert_eq!(subnormals(&optimizer), 10);
-        assert_eq!(flush(&mut optimizer), Ok(10));
+        assert_eq!(flush(&mut optimizer, &Device::flex()), Ok(10));
         assert_eq!(subnormals(&optimizer), 0);
-        assert_eq!(flush(&mut optimizer), Ok(0));
+        assert_eq!(flush(&mut optimizer, &Device::flex()), Ok(0));
 
         // Normal moments: nothing flushed, the state byte for byte as it was, and it still steps.
         let (mut optimizer, layer) = adam_step(1.0);
         let before = optimizer.to_record().into_bytes().expect("writes").to_vec();
-        assert_eq!(flush(&mut optimizer), Ok(0));
+        assert_eq!(flush(&mut optimizer, &Device::flex()), Ok(0));
         assert_eq!(optimizer.to_record().into_bytes().expect("writes").to_vec(), before);
         let device = Device::flex().autodiff();
         let loss = layer.forward(Tensor::<2>::ones([1, 4], &device)).sum();
@@ -132,7 +133,7 @@ mod tests {
     fn a_flushed_state_steps_like_the_original() {
         let (original, layer) = adam_step(1e-39);
         let mut flushed = original.clone();
-        assert_eq!(flush(&mut flushed), Ok(10));
+        assert_eq!(flush(&mut flushed, &Device::flex()), Ok(10));
         let device = Device::flex().autodiff();
         let step = |mut optimizer: ModuleOptimizer, layer: burn::nn::Linear| {
             let loss = layer.forward(Tensor::<2>::ones([1, 4], &device)).sum();

@@ -58,3 +58,63 @@ test('on a host that cannot send the headers, the service worker isolates the pa
   assert.equal(run.threads, '(2 threads)');
   assert.ok(run.accuracy > 0.8, `accuracy ${run.accuracy}`);
 });
+
+/** The checkpoints the page keeps in IndexedDB (real storage). */
+function checkpointCount(page) {
+  return page.evaluate(`(async () => {
+    const db = await new Promise((resolve, reject) => {
+      const open = indexedDB.open('mnist-lab');
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    try {
+      if (!db.objectStoreNames.contains('checkpoints')) return 0;
+      return await new Promise((resolve) => {
+        const request = db.transaction('checkpoints').objectStore('checkpoints').count();
+        request.onsuccess = () => resolve(request.result);
+      });
+    } finally { db.close(); }
+  })()`);
+}
+
+test('a reload during P4 in a page without the headers resumes on the single-thread worker, to the uninterrupted run\'s figures', { timeout: 600_000 }, async () => {
+  // The single-thread worker is also the WebGPU one: burn's default device there is the GPU's,
+  // which a CPU run never starts. Adam's state in P4's checkpoint must load on the CPU all the same.
+  const server = await serve(distDir(), { isolated: false });
+  const { context, page } = await launch(undefined, { serviceWorkers: 'block' });
+  opened.push(async () => { await context.close(); server.close(); });
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') { errors.push(m.text()); console.log(`[page] ${m.text()}`); } });
+  // A kept CNN first (P3, short): a P4 run that trains its own CNN first keeps no checkpoint.
+  await page.goto(`${server.url}/?experiment=p3&epochs=1&train_size=500&test_size=300&seed=7&backend=cpu&autostart=1`);
+  assert.equal(await finished(page, 280_000), 'done');
+  // 100 steps an epoch: Adam's subnormal moments are flushed (a reload of its state) in each.
+  const P4 = 'experiment=p4&epochs=12&train_size=6400&test_size=300&seed=7&backend=cpu';
+  await page.goto(`${server.url}/?${P4}&autostart=1`);
+  await page.waitForFunction(() => /Epoch 1\/12/.test(document.querySelector('[data-testid="epoch-log"]')?.textContent ?? ''), null, { timeout: 280_000, polling: 50 });
+  for (let i = 0; i < 100 && (await checkpointCount(page)) === 0; i++) await page.waitForTimeout(50);
+  assert.ok((await checkpointCount(page)) >= 1, 'a checkpoint after epoch 1');
+
+  await page.goto(`${server.url}/?${P4}`);
+  assert.ok(!(await page.evaluate(() => crossOriginIsolated)));
+  await page.waitForSelector('[data-testid="resume-offer"]', { timeout: 60_000 });
+  assert.match(await page.getByTestId('resume-offer').textContent(), /finished epoch \d+ of 12/);
+  await page.getByTestId('resume-checkpoint').click();
+  assert.equal(await finished(page, 280_000), 'done');
+  assert.equal(await page.getByTestId('cpu-threads').first().textContent(), '(1 thread: the page is not cross-origin isolated)');
+  const p4Figures = async () => ({
+    // Keras' log lines without their timings: every epoch's loss and val_loss.
+    losses: (await page.getByTestId('epoch-log').textContent()).match(/(Epoch \d+\/12|loss: \d\.\d{4})/g),
+    valLoss: await page.getByTestId('val-loss').textContent(),
+  });
+  const resumed = await p4Figures();
+  assert.deepEqual(resumed.losses.filter((s) => s.startsWith('Epoch')), Array.from({ length: 12 }, (_, i) => `Epoch ${i + 1}/12`));
+  assert.equal(resumed.losses.length, 36, resumed.losses.join(' '));
+  assert.equal(await checkpointCount(page), 0, 'a finished run drops its checkpoint');
+
+  // The same run, uninterrupted: Adam's moments went on from where they were.
+  await page.getByTestId('train-button').click();
+  assert.equal(await finished(page, 280_000), 'done');
+  assert.deepEqual(await p4Figures(), resumed);
+  assert.deepEqual(errors.filter((e) => /panic|RuntimeError/.test(e)), []);
+});

@@ -2,7 +2,6 @@
 //! leaves behind for the page's later requests.
 
 use burn::module::Module;
-use burn::optim::AdamConfig;
 use crate::experiment::OptimizerConfig;
 use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Int, Tensor, TensorData, Transaction};
@@ -204,13 +203,12 @@ pub async fn run_p4_from<O: TrainObserver>(
     let OptimizerConfig::Adam(adam) = config.optimizer else {
         return Err(TrainError::Config("P4's autoencoder trains with Adam, not SGD".into()));
     };
-    // Keras' Adam defaults (burn's epsilon default is 1e-5).
-    let mut optimizer = AdamConfig::new().with_beta_1(0.9).with_beta_2(0.999).with_epsilon(1e-7).init();
+    let mut optimizer = crate::train::adam::keras_adam();
     let (model, done) = resumed(model, config, resume)?;
     if let Some(state) = resume.and_then(|c| c.optimizer.clone()) {
         let record = OptimizerRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(state))
             .map_err(|e| TrainError::Config(format!("the checkpoint's optimizer state does not load: {e}")))?;
-        optimizer = optimizer.load_record(record);
+        optimizer = crate::train::adam::load_state(optimizer, record, device);
     } else if resume.is_some() {
         return Err(TrainError::Config("the checkpoint has no optimizer state (Adam's moments): P4 cannot go on from it".into()));
     }

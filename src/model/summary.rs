@@ -28,9 +28,6 @@ impl ModelSummary {
         self.layers.iter().map(|l| l.params).sum()
     }
 
-    /// Bytes one training example needs for its activations: the input and every layer's
-    /// output (twice for a layer with an activation: before and after it) are kept for the
-    /// backward pass, and each gets a gradient of its size; f32 throughout.
     /// Multiply-adds of one example's forward pass: a Dense layer's kernel once, a Conv2D's
     /// kernel once per output position; other layers count nothing. A training step costs
     /// about three times this per example (forward, and the backward's two products).
@@ -38,8 +35,9 @@ impl ModelSummary {
         self.layers
             .iter()
             .map(|l| {
-                let outputs = l.output_floats();
-                let channels = l.output_shape.split(|c: char| !c.is_ascii_digit()).filter_map(|n| n.parse::<usize>().ok()).last().unwrap_or(1).max(1);
+                let dims = l.output_dims();
+                let outputs: usize = dims.iter().product();
+                let channels = dims.last().copied().unwrap_or(1).max(1);
                 match l.kind.as_str() {
                     // params = (fan_in + 1) · units
                     "Dense" => l.params.saturating_sub(outputs),
@@ -51,6 +49,9 @@ impl ModelSummary {
             .sum()
     }
 
+    /// Bytes one training example needs for its activations: the input and every layer's
+    /// output (twice for a layer with an activation: before and after it) are kept for the
+    /// backward pass, and each gets a gradient of its size; f32 throughout.
     pub fn training_bytes_per_example(&self) -> usize {
         let floats: usize = self.layers.iter().map(|l| l.output_floats() * if l.activation.is_some() { 2 } else { 1 }).sum();
         (PIXELS + floats) * 2 * std::mem::size_of::<f32>()
@@ -60,7 +61,12 @@ impl ModelSummary {
 impl LayerSummary {
     /// Values per example of the layer's output: the product of `output_shape`'s sizes.
     pub fn output_floats(&self) -> usize {
-        self.output_shape.split(|c: char| !c.is_ascii_digit()).filter_map(|n| n.parse::<usize>().ok()).product()
+        self.output_dims().iter().product()
+    }
+
+    /// The sizes in `output_shape` (Keras' `(None, 26, 26, 32)` gives `[26, 26, 32]`).
+    fn output_dims(&self) -> Vec<usize> {
+        self.output_shape.split(|c: char| !c.is_ascii_digit()).filter_map(|n| n.parse::<usize>().ok()).collect()
     }
 }
 

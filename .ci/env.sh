@@ -20,7 +20,7 @@ CARGO_FUZZ_VERSION=0.13.1
 # (build-std), which only a nightly does; the same pinned one.
 THREADS_TOOLCHAIN="$FUZZ_TOOLCHAIN"
 
-step() { printf '\n== %s ==\n' "$*"; }
+step() { printf '\n== %s == (%s)\n' "$*" "$(date -u +%T)"; }
 
 has_version() { command -v "$1" >/dev/null 2>&1 && "$1" --version 2>/dev/null | grep -qF "$2"; }
 

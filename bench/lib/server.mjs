@@ -99,5 +99,13 @@ export async function launch(profile, { serviceWorkers = 'allow' } = {}) {
     serviceWorkers,
   });
   const page = context.pages()[0] ?? await context.newPage();
+  // A browser just launched is still starting its own processes (GPU, network, storage) on
+  // these 2 cores; a page loaded at once shares the CPU with them, which a visitor's running
+  // browser does not. Measured on the app's load (5 loads per row, 2026-12-04): main-thread
+  // tasks over 50 ms per load 1.0-1.8 navigating at once, 0-0.2 after this wait.
+  await page.waitForTimeout(BROWSER_SETTLE_MS);
   return { context, page };
 }
+
+/** How long a freshly launched browser is left alone before a column's page loads. */
+export const BROWSER_SETTLE_MS = 2000;

@@ -2,6 +2,7 @@
 
 pub mod controls;
 pub mod format;
+pub mod later;
 pub mod model_table;
 pub mod params;
 pub mod progress;

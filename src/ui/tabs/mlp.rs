@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use crate::ui::charts::{AccuracyChart, LossChart};
 use crate::ui::components::controls::RunControls;
+use crate::ui::components::later::AfterNextFrame;
 use crate::ui::components::model_table::ModelSummaryTable;
 use crate::ui::components::progress::{EpochLog, RunProgress};
 use crate::ui::kept_view::{KeptNote, ResumeOffer};
@@ -37,34 +38,36 @@ pub fn P2Panel(
         <ResumeOffer id=crate::experiment::ExperimentId::P2 />
         <RunProgress run=run />
         <EpochLog run=run />
-        <div class="two-col">
-            <div>
-                <h3>"2A · the model"</h3>
-                <ModelSummaryTable summary=mlp_summary(&[64, 64]) />
-                <p class="muted">
-                    "Flatten → Dense(64, ReLU) → Dense(64, ReLU) → Dense(10, softmax); SGD, "
-                    "categorical cross-entropy, the seed's defaults in the controls below."
-                </p>
+        <AfterNextFrame>
+            <div class="two-col">
+                <div>
+                    <h3>"2A · the model"</h3>
+                    <ModelSummaryTable summary=mlp_summary(&[64, 64]) />
+                    <p class="muted">
+                        "Flatten → Dense(64, ReLU) → Dense(64, ReLU) → Dense(10, softmax); SGD, "
+                        "categorical cross-entropy, the seed's defaults in the controls below."
+                    </p>
+                </div>
+                <Answer2A />
             </div>
-            <Answer2A />
-        </div>
-        <div class="two-col">
-            <div>
-                <h3>"2C · accuracy per epoch"</h3>
-                <AccuracyChart history=run.history epochs=chart_epochs seed=&seed::P2_CURVES name="p2-accuracy" />
+            <div class="two-col">
+                <div>
+                    <h3>"2C · accuracy per epoch"</h3>
+                    <AccuracyChart history=run.history epochs=chart_epochs seed=&seed::P2_CURVES name="p2-accuracy" />
+                </div>
+                <Answer2C />
             </div>
-            <Answer2C />
-        </div>
-        <div class="two-col">
-            <div>
-                <h3>"2B · loss per epoch"</h3>
-                <LossChart history=run.history epochs=chart_epochs seed=&seed::P2_CURVES name="p2-loss" />
+            <div class="two-col">
+                <div>
+                    <h3>"2B · loss per epoch"</h3>
+                    <LossChart history=run.history epochs=chart_epochs seed=&seed::P2_CURVES name="p2-loss" />
+                </div>
+                <Answer2B />
             </div>
-            <Answer2B />
-        </div>
-        <h3>"Results on the 10,000 test images"</h3>
-        <Results result=run.result seed=&seed::P2_RUN />
-        <KeptNote run=run />
+            <h3>"Results on the 10,000 test images"</h3>
+            <Results result=run.result seed=&seed::P2_RUN />
+            <KeptNote run=run />
+        </AfterNextFrame>
     }
 }
 

@@ -21,6 +21,7 @@ use mistakes::MistakeGrid;
 use stored_cnn::{StoredCnn, StoredCnnCard};
 use crate::ui::charts::{AccuracyChart, LossChart};
 use crate::ui::components::controls::RunControls;
+use crate::ui::components::later::AfterNextFrame;
 use crate::ui::components::model_table::ModelSummaryTable;
 use crate::ui::components::progress::{EpochLog, RunProgress};
 use crate::ui::components::results::Results;
@@ -123,38 +124,40 @@ pub fn P3Panel(
             "then Flatten, Dense(200) and Dense(128) with ReLU, Dropout(0.5) and a 10-way softmax; SGD lr 0.1, "
             "batch 128, 40 epochs, validated on the 10,000 test images after every epoch."
         </p>
-        <div class="two-col">
-            <div>
-                <h3>"3A · the model"</h3>
-                <ModelSummaryTable summary=cnn_summary() />
-                <pre class="inline small">"Conv2D(32, (3, 3), relu, input (28, 28, 1))\nMaxPooling2D((2, 2))\nConv2D(64, (3, 3), relu)\nMaxPooling2D((2, 2))\nFlatten()\nDense(200, relu)\nDense(128, relu)\nDropout(0.5)\nDense(10, softmax)"</pre>
-            </div>
-            <Answer3A result=result />
-        </div>
-        <div class="chart-grid">
-            <AccuracyChart history=run.history epochs=chart_epochs seed=&seed::P3_CURVES name="p3-accuracy" />
-            <LossChart history=run.history epochs=chart_epochs seed=&seed::P3_CURVES name="p3-loss" />
-        </div>
-        <p class="muted small">"Dashed: the seed notebook's 40 epochs (its Keras log)."</p>
-        <h3>"Results on the 10,000 test images"</h3>
-        <Results result=result seed=&seed::P3_RUN />
-        <KeptNote run=run />
-        <h3>"The trained CNN, kept for P4"</h3>
-        {move || p3.held.get().map(|(this_run, kept)| view! {
-            <div class="note" role="alert" data-testid="cnn-held">
-                <p>"This run's CNN (" {this_run} ") was not kept: a CNN is already kept in this browser (" {kept} ")."</p>
-                <div class="buttons">
-                    <button class="primary" data-testid="cnn-keep-new" on:click=move |_| p3.keep_held()>"Keep this run's CNN instead"</button>
-                    <button data-testid="cnn-keep-old" on:click=move |_| p3.held.set(None)>"Keep the old one"</button>
+        <AfterNextFrame>
+            <div class="two-col">
+                <div>
+                    <h3>"3A · the model"</h3>
+                    <ModelSummaryTable summary=cnn_summary() />
+                    <pre class="inline small">"Conv2D(32, (3, 3), relu, input (28, 28, 1))\nMaxPooling2D((2, 2))\nConv2D(64, (3, 3), relu)\nMaxPooling2D((2, 2))\nFlatten()\nDense(200, relu)\nDense(128, relu)\nDropout(0.5)\nDense(10, softmax)"</pre>
                 </div>
+                <Answer3A result=result />
             </div>
-        })}
-        <StoredCnnCard stored=p3.stored busy=Signal::derive(move || run.is_running()) />
-        <h3>"What the trained CNN does"</h3>
-        <TestSetAnalysis result=result />
-        <h3>"3B · convolutional vs fully-connected layers"</h3>
-        <ModelComparison timings=timings />
-        <Answer3B timings=timings p3_result=result p2_result=p2_result />
+            <div class="chart-grid">
+                <AccuracyChart history=run.history epochs=chart_epochs seed=&seed::P3_CURVES name="p3-accuracy" />
+                <LossChart history=run.history epochs=chart_epochs seed=&seed::P3_CURVES name="p3-loss" />
+            </div>
+            <p class="muted small">"Dashed: the seed notebook's 40 epochs (its Keras log)."</p>
+            <h3>"Results on the 10,000 test images"</h3>
+            <Results result=result seed=&seed::P3_RUN />
+            <KeptNote run=run />
+            <h3>"The trained CNN, kept for P4"</h3>
+            {move || p3.held.get().map(|(this_run, kept)| view! {
+                <div class="note" role="alert" data-testid="cnn-held">
+                    <p>"This run's CNN (" {this_run} ") was not kept: a CNN is already kept in this browser (" {kept} ")."</p>
+                    <div class="buttons">
+                        <button class="primary" data-testid="cnn-keep-new" on:click=move |_| p3.keep_held()>"Keep this run's CNN instead"</button>
+                        <button data-testid="cnn-keep-old" on:click=move |_| p3.held.set(None)>"Keep the old one"</button>
+                    </div>
+                </div>
+            })}
+            <StoredCnnCard stored=p3.stored busy=Signal::derive(move || run.is_running()) />
+            <h3>"What the trained CNN does"</h3>
+            <TestSetAnalysis result=result />
+            <h3>"3B · convolutional vs fully-connected layers"</h3>
+            <ModelComparison timings=timings />
+            <Answer3B timings=timings p3_result=result p2_result=p2_result />
+        </AfterNextFrame>
     }
 }
 

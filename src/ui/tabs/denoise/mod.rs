@@ -17,6 +17,7 @@ use leptos::prelude::*;
 use answers::{Answer4A, Answer4B, Answer4C, Answer4D};
 use crate::ui::charts::LossChart;
 use crate::ui::components::controls::RunControls;
+use crate::ui::components::later::AfterNextFrame;
 use crate::ui::components::model_table::ModelSummaryTable;
 use denoising::{DenoiseChart, DenoiseTable};
 use figures::{AutoencoderDiagram, NoiseGridView, P4Results};
@@ -304,33 +305,35 @@ pub fn P4Panel(
             "A dense autoencoder 784 → 128 → 96 → 128 → 784 learns to map digits noised at 0.4 back to the clean ones "
             "(Adam, binary cross-entropy, batch 64, 32 epochs, validated on the noised test digits)."
         </p>
-        <div class="two-col">
-            <div>
-                <h3>"4A · the model"</h3>
-                <AutoencoderDiagram />
-                <ModelSummaryTable summary=autoencoder_summary() />
+        <AfterNextFrame>
+            <div class="two-col">
+                <div>
+                    <h3>"4A · the model"</h3>
+                    <AutoencoderDiagram />
+                    <ModelSummaryTable summary=autoencoder_summary() />
+                </div>
+                <Answer4A />
             </div>
-            <Answer4A />
-        </div>
-        <h3>"The CNN kept for 4C and 4D"</h3>
-        <StoredCnnCard stored=p4.stored busy=Signal::derive(move || run.is_running()) />
-        <div class="chart-grid">
-            <LossChart history=ae_history epochs=chart_epochs seed=&crate::experiment::seed::P4_CURVES y_desc="Loss (binary cross-entropy)" name="p4-loss" />
-            <P4Results result=result />
-        </div>
-        <KeptNote run=run on_clear=Callback::new(move |_| p4.out.clear()) />
-        <p class="muted small">"Dashed: the seed notebook's 32 epochs (its printed log skips epochs 16 and 17)."</p>
-        <h3>"4B · noised and denoised digits"</h3>
-        <NoiseGridView p4=p4 />
-        <Answer4B />
-        <h3>"4C · the CNN on noised and on denoised test digits"</h3>
-        <div class="two-col">
-            <DenoiseTable result=result />
-            <DenoiseChart result=result />
-        </div>
-        <Answer4C />
-        <h3>"4D · new digits from the latent space"</h3>
-        <GeneratedDigits p4=p4 />
-        <Answer4D />
+            <h3>"The CNN kept for 4C and 4D"</h3>
+            <StoredCnnCard stored=p4.stored busy=Signal::derive(move || run.is_running()) />
+            <div class="chart-grid">
+                <LossChart history=ae_history epochs=chart_epochs seed=&crate::experiment::seed::P4_CURVES y_desc="Loss (binary cross-entropy)" name="p4-loss" />
+                <P4Results result=result />
+            </div>
+            <KeptNote run=run on_clear=Callback::new(move |_| p4.out.clear()) />
+            <p class="muted small">"Dashed: the seed notebook's 32 epochs (its printed log skips epochs 16 and 17)."</p>
+            <h3>"4B · noised and denoised digits"</h3>
+            <NoiseGridView p4=p4 />
+            <Answer4B />
+            <h3>"4C · the CNN on noised and on denoised test digits"</h3>
+            <div class="two-col">
+                <DenoiseTable result=result />
+                <DenoiseChart result=result />
+            </div>
+            <Answer4C />
+            <h3>"4D · new digits from the latent space"</h3>
+            <GeneratedDigits p4=p4 />
+            <Answer4D />
+        </AfterNextFrame>
     }
 }

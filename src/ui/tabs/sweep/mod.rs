@@ -28,6 +28,7 @@ use controls::{SweepControls, SweepProgress};
 use results::{BestNetwork, NetworkGrid, NetworkLog, SweepTable};
 use crate::experiment::seed::P2D_BEST_ACCURACY;
 use crate::model::summary::mlp_summary;
+use crate::ui::components::later::AfterNextFrame;
 use crate::ui::components::model_table::ModelSummaryTable;
 
 /// The P2D tab's content.
@@ -59,45 +60,47 @@ pub fn P2dPanel(
             "factors from 0.000001 to 0.001 and three replicate networks each — 15 networks — and compares the best "
             "with LeCun's table: 500+300 hidden units with weight decay, 1.53 % test error (0.9847)."
         </p>
-        <div class="two-col">
-            <div>
-                <h3>"The model"</h3>
-                <ModelSummaryTable summary=mlp_summary(&[500, 300]) />
-                <p class="muted">
-                    "Flatten → Dense(500, ReLU, l2) → Dense(300, ReLU, l2) → Dense(10, softmax); SGD lr 0.1, "
-                    "batch 128, 40 epochs per network: the seed's defaults in the controls below. The L2 penalty "
-                    "factor · Σw² of both hidden kernels is added to the loss, as Keras does."
-                </p>
+        <AfterNextFrame>
+            <div class="two-col">
+                <div>
+                    <h3>"The model"</h3>
+                    <ModelSummaryTable summary=mlp_summary(&[500, 300]) />
+                    <p class="muted">
+                        "Flatten → Dense(500, ReLU, l2) → Dense(300, ReLU, l2) → Dense(10, softmax); SGD lr 0.1, "
+                        "batch 128, 40 epochs per network: the seed's defaults in the controls below. The L2 penalty "
+                        "factor · Σw² of both hidden kernels is added to the loss, as Keras does."
+                    </p>
+                </div>
+                <SeedSweep />
             </div>
-            <SeedSweep />
-        </div>
-        <h3>"The networks"</h3>
-        <p class="muted small">
-            "Training (blue) and validation (orange) accuracy per epoch of every network, one row per factor; "
-            "click one to see its training log below."
-        </p>
-        <NetworkGrid sweep=sweep />
-        <NetworkLog sweep=sweep />
-        <div class="two-col">
-            <div>
-                <h3>"2D · the seed's table"</h3>
-                <SweepTable sweep=sweep />
-                <BestNetwork sweep=sweep />
-                <SeedNotes2D />
+            <h3>"The networks"</h3>
+            <p class="muted small">
+                "Training (blue) and validation (orange) accuracy per epoch of every network, one row per factor; "
+                "click one to see its training log below."
+            </p>
+            <NetworkGrid sweep=sweep />
+            <NetworkLog sweep=sweep />
+            <div class="two-col">
+                <div>
+                    <h3>"2D · the seed's table"</h3>
+                    <SweepTable sweep=sweep />
+                    <BestNetwork sweep=sweep />
+                    <SeedNotes2D />
+                </div>
+                <Answer2D figures=figures />
             </div>
-            <Answer2D figures=figures />
-        </div>
-        <h3>"2D · the seed's four plots"</h3>
-        <div class="chart-grid">
-            <StatsChart kind=StatKind::Final stats=stats spec=spec />
-            <StatsChart kind=StatKind::Mean stats=stats spec=spec />
-            <StatsChart kind=StatKind::Max stats=stats spec=spec />
-            <CompareChart stats=stats spec=spec />
-        </div>
-        <p class="muted small">
-            "Error bars: ± the standard deviation over the replicates (np.std). Dashed: LeCun's table (red) and the "
-            "seed notebook's best network (grey)."
-        </p>
+            <h3>"2D · the seed's four plots"</h3>
+            <div class="chart-grid">
+                <StatsChart kind=StatKind::Final stats=stats spec=spec />
+                <StatsChart kind=StatKind::Mean stats=stats spec=spec />
+                <StatsChart kind=StatKind::Max stats=stats spec=spec />
+                <CompareChart stats=stats spec=spec />
+            </div>
+            <p class="muted small">
+                "Error bars: ± the standard deviation over the replicates (np.std). Dashed: LeCun's table (red) and the "
+                "seed notebook's best network (grey)."
+            </p>
+        </AfterNextFrame>
     }
 }
 

@@ -36,6 +36,7 @@ pub mod worker_client;
 
 use leptos::prelude::*;
 
+use components::later::AfterNextFrame;
 use components::params::ParamErrors;
 use lab::{Lab, Tab};
 use report::ReportBar;
@@ -151,13 +152,6 @@ pub fn App() -> impl IntoView {
     if consent.is_none() {
         load();
     }
-    // The shown tab's panel mounts after the first frame, in a task of its own: mounting the
-    // whole page at once (with the wasm functions V8 compiles on their first call) was one
-    // main-thread task of 100–180 ms on every load (bench/, 2026-12-02); the header, the lab
-    // bar and the panel apart stay under 50 ms each.
-    let panel_mounted = RwSignal::new(false);
-    after_next_frame(move || panel_mounted.set(true));
-
     view! {
         <header class="page-header">
             <h1>{TITLE}</h1>
@@ -183,9 +177,13 @@ pub fn App() -> impl IntoView {
             <TabList />
         </div>
         <main>
-            <Show when=move || panel_mounted.get()>
+            // The shown tab's panel mounts after the first frame, in a task of its own:
+            // mounting the whole page at once (with the wasm functions V8 compiles on their
+            // first call) was one main-thread task of 100–180 ms on every load (bench/,
+            // 2026-12-02); the header, the lab bar and the panel apart stay under 50 ms each.
+            <AfterNextFrame>
                 <TabPanel data_url=data_url.clone() files=files />
-            </Show>
+            </AfterNextFrame>
         </main>
         <footer class="page-footer">
             "mnist-lab · Rust, Leptos, burn and plotters compiled to WebAssembly. "

@@ -35,27 +35,37 @@ document.head.append(policy);
 // COEP: web/isolation_sw.js adds them. The first visit registers it and reloads once (the
 // flag stops a loop where the worker cannot help); without it the page runs on one thread.
 const ISOLATION_KEY = 'mnist-lab.isolation-reload';
+// Why the page is or is not isolated, on <html data-isolation> for tests and for anyone
+// reading the page's DOM: 'headers' (the host sent COOP/COEP, or the service worker did),
+// 'unsupported' (no service workers or no secure context), 'blocked' (register() resolved to
+// no registration), 'reloaded' (the service worker is in place and the one reload was spent
+// already), 'reloading', 'timeout' (register() or ready took over 3 s) or 'refused'
+// (register() threw).
 async function isolate() {
-  if (self.crossOriginIsolated || !('serviceWorker' in navigator) || !window.isSecureContext) return false;
+  if (self.crossOriginIsolated) return 'headers';
+  if (!('serviceWorker' in navigator) || !window.isSecureContext) return 'unsupported';
   // A browser that blocks service workers may never settle these: the page starts anyway.
-  const within = (promise) => Promise.race([promise, new Promise((_, fail) => setTimeout(() => fail(new Error('timeout')), 3000))]);
+  const TIMEOUT = 'timeout';
+  const within = (promise) => Promise.race([promise, new Promise((_, fail) => setTimeout(() => fail(new Error(TIMEOUT)), 3000))]);
   try {
     const registration = await within(navigator.serviceWorker.register('./isolation_sw.js'));
     // A real register() resolves to a registration; a stand-in that blocks service workers
     // (Playwright's `serviceWorkers: 'block'`, some extensions) resolves to nothing, and
     // `ready` would then never settle: start now instead of after the timeout.
-    if (!registration) return false;
-    if (sessionStorage.getItem(ISOLATION_KEY)) return false;
+    if (!registration) return 'blocked';
+    if (sessionStorage.getItem(ISOLATION_KEY)) return 'reloaded';
     await within(navigator.serviceWorker.ready);
     sessionStorage.setItem(ISOLATION_KEY, '1');
     location.reload();
-    return true;
-  } catch {
-    return false;
+    return 'reloading';
+  } catch (error) {
+    return error?.message === TIMEOUT ? 'timeout' : 'refused';
   }
 }
 
-if (await isolate()) {
+const isolation = await isolate();
+document.documentElement.dataset.isolation = isolation;
+if (isolation === 'reloading') {
   // Reloading: the page starts again, isolated.
   await new Promise(() => {});
 }

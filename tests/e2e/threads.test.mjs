@@ -23,6 +23,8 @@ async function trainOn(isolated, extra = '', { serviceWorkers = 'allow' } = {}) 
   assert.equal(status, 'done');
   return {
     isolated: await page.evaluate(() => crossOriginIsolated),
+    // web/app_loader.js' account of it.
+    isolation: await page.evaluate(() => document.documentElement.dataset.isolation),
     threads: await page.getByTestId('cpu-threads').first().textContent(),
     accuracy: Number(await page.getByTestId('test-accuracy').first().textContent()),
     loss: Number(await page.getByTestId('test-loss').first().textContent()),
@@ -33,6 +35,7 @@ async function trainOn(isolated, extra = '', { serviceWorkers = 'allow' } = {}) 
 test('an isolated page trains on the threaded CPU worker; a page without the headers on one thread, to the same figures', { timeout: 600_000 }, async () => {
   const threaded = await trainOn(true, '&threads=2');
   assert.ok(threaded.isolated, 'the page is cross-origin isolated');
+  assert.equal(threaded.isolation, 'headers');
   assert.equal(threaded.threads, '(2 threads)');
   assert.ok(threaded.workers.some((u) => u.includes('worker_mt_loader.js?threads=2')), `the threaded worker ran: ${threaded.workers}`);
   // The worker's own thread trains a shard of every step, and a pool of one more thread the
@@ -42,6 +45,9 @@ test('an isolated page trains on the threaded CPU worker; a page without the hea
   // A host without the headers, in a browser that runs no service worker.
   const single = await trainOn(false, '', { serviceWorkers: 'block' });
   assert.ok(!single.isolated);
+  // The blocker's register() resolves to no registration: the page starts at once, not after
+  // the loader's 3 s wait for a service worker that never comes ('timeout').
+  assert.equal(single.isolation, 'blocked');
   assert.equal(single.threads, '(1 thread: the page is not cross-origin isolated)');
   assert.ok(!single.workers.some((u) => u.includes('worker_mt')), `no threaded worker: ${single.workers}`);
 
@@ -55,6 +61,7 @@ test('an isolated page trains on the threaded CPU worker; a page without the hea
 test('on a host that cannot send the headers, the service worker isolates the page (one reload) and the run has its threads', { timeout: 300_000 }, async () => {
   const run = await trainOn(false, '&threads=2');
   assert.ok(run.isolated, 'isolated through web/isolation_sw.js');
+  assert.equal(run.isolation, 'headers');
   assert.equal(run.threads, '(2 threads)');
   assert.ok(run.accuracy > 0.8, `accuracy ${run.accuracy}`);
 });

@@ -182,6 +182,10 @@ impl Kept {
         let Some(store) = self.store.get_value() else { return };
         let this = *self;
         spawn_local(async move {
+            // Encoded in a task of its own: a run's end message arrives in one task that also
+            // renders its figures, and the encoding (serde_json of the whole record, P4's
+            // pixel grids included) added 14 ms to it (a trace of a P4 run, 2026-12-04).
+            gloo_timers::future::TimeoutFuture::new(0).await;
             let key = record.key();
             match store.put(&record).await {
                 Ok(_) => {

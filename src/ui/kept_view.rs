@@ -20,18 +20,27 @@ use crate::experiment::ExperimentId;
 /// ends re-renders the list: 13 ms of a 67 ms task at the end of a P4 run (a trace, 2026-12-03).
 fn when(ms: f64) -> String {
     use wasm_bindgen::JsValue;
-    thread_local! {
-        static FORMAT: js_sys::Function = {
-            let options = js_sys::Object::new();
-            for field in ["year", "month", "day", "hour", "minute", "second"] {
-                // Setting a property on a fresh plain object cannot fail.
-                let _ = js_sys::Reflect::set(&options, &field.into(), &"numeric".into());
-            }
-            js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &options).format()
-        };
-    }
     let date = js_sys::Date::new(&JsValue::from_f64(ms));
-    FORMAT.with(|format| format.call1(&JsValue::UNDEFINED, &date)).ok().and_then(|s| s.as_string()).unwrap_or_else(|| String::from(date.to_iso_string()))
+    DATE_FORMAT.with(|format| format.call1(&JsValue::UNDEFINED, &date)).ok().and_then(|s| s.as_string()).unwrap_or_else(|| String::from(date.to_iso_string()))
+}
+
+thread_local! {
+    /// [`when`]'s formatter: the visitor's locale, date and time to the second.
+    static DATE_FORMAT: js_sys::Function = {
+        let options = js_sys::Object::new();
+        for field in ["year", "month", "day", "hour", "minute", "second"] {
+            // Setting a property on a fresh plain object cannot fail.
+            let _ = js_sys::Reflect::set(&options, &field.into(), &"numeric".into());
+        }
+        js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &options).format()
+    };
+}
+
+/// Makes [`when`]'s formatter now. Its first `Intl.DateTimeFormat` loads the locale's data,
+/// 15–20 ms; left to its first use, that was inside the task that ends a run and shows it as
+/// kept (a trace of a P4 run, 2026-12-04). The page calls this once it has mounted.
+pub fn prepare_date_format() {
+    DATE_FORMAT.with(|_| ());
 }
 
 /// Whether the run shown in a tab is kept in this browser, since when, and a way to forget it.

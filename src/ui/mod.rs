@@ -94,6 +94,8 @@ pub fn App() -> impl IntoView {
     if let Some(preset) = initial.report {
         lab.report.preset.set(preset);
     }
+    // In a task of its own once the page and its panel are up (two frames on).
+    after_next_frame(|| after_next_frame(kept_view::prepare_date_format));
     let width = ViewportWidth(RwSignal::new(window_width()));
     provide_context(width);
     let resize = window_event_listener(leptos::ev::resize, move |_| width.0.set(window_width()));

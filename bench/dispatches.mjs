@@ -1,9 +1,10 @@
 // GPU dispatches and milliseconds per training step of the app's page on WebGPU (headless
 // Chromium: SwiftShader). One page run per model, one epoch; the counters are
 // bench/lib/dispatches.mjs's (dispatchWorkgroups{,Indirect} and queue submits inside the
-// workers, snapshotted at each progress report). Per step figures are differences between
-// two reports, so they include the report's own readback (the loss and accuracy tally), as
-// every step of the app pays it.
+// workers, snapshotted at each progress report). Milliseconds per step are the span between
+// two reports over its steps; a report is posted when its read (the loss and accuracy tally)
+// has landed, so they count the device's work, not only its submission, as the app's steps
+// pay it. Dispatches per step are the median over one-step gaps between reports.
 //
 //   node bench/dispatches.mjs [--models p2,p3] [--train-size 1280] [--test-size 500]
 //        [--warmup-steps 2] [--backend webgpu] [--json out.json]

@@ -4,7 +4,8 @@
 // `GPUComputePassEncoder.prototype.dispatchWorkgroups{,Indirect}` and `GPUQueue.submit`, and
 // wraps `postMessage` so that every progress report the training worker posts
 // (`{Progress: {epoch, step, elapsed_seconds, …}}`; one per step while steps take longer
-// than `REPORT_EVERY`, src/experiment/run.rs) snapshots the counters.
+// than `REPORT_EVERY`, src/experiment/run.rs) snapshots the counters. A report goes out when
+// its read has landed, with the next step already encoded (src/train/report.rs).
 
 /** Runs in a worker (serialised by Playwright: self-contained). */
 export function instrument() {
@@ -68,10 +69,16 @@ export function perStep(log, { epoch = 1, from = 2 } = {}) {
   const end = snaps.at(-1);
   if (!start || !end || end.step <= start.step) return null;
   const n = end.step - start.step;
+  // A report is posted when its read lands, and the loop has encoded the next step by then
+  // (src/train/report.rs): a snapshot's counts run one step ahead of its step, and the last
+  // one's do not (no step follows). So dispatches and submits per step are the median over
+  // one-step gaps between reports; the milliseconds are the span's mean.
+  const between = snaps.filter((s) => s.step > start.step).map((s, i, all) => [i === 0 ? start : all[i - 1], s]).filter(([a, b]) => b.step - a.step === 1);
+  const median = (values) => { const v = [...values].sort((a, b) => a - b); return v.length ? v[v.length >> 1] : null; };
   return {
     steps: n, firstStep: start.step + 1, lastStep: end.step,
-    dispatches: (end.dispatches - start.dispatches) / n,
-    submits: (end.submits - start.submits) / n,
+    dispatches: median(between.map(([a, b]) => b.dispatches - a.dispatches)) ?? (end.dispatches - start.dispatches) / n,
+    submits: median(between.map(([a, b]) => b.submits - a.submits)) ?? (end.submits - start.submits) / n,
     ms: ((end.elapsed - start.elapsed) * 1000) / n,
   };
 }

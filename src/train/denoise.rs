@@ -9,7 +9,8 @@ use web_time::Instant;
 
 use super::batches::Batch;
 use super::loss::binary_cross_entropy_with_logits;
-use super::{StepProgress, TrainError, TrainObserver, TrainOptions};
+use super::report::{At, ProgressReads, Sums};
+use super::{TrainError, TrainObserver, TrainOptions};
 use crate::data::{MnistSplit, PIXELS};
 use crate::experiment::EpochMetrics;
 use crate::model::autoencoder::Autoencoder;
@@ -45,6 +46,11 @@ impl NoisyPairs<'_> {
 async fn read_scalar(sum: Tensor<1>) -> Result<f64, TrainError> {
     let data = Transaction::default().register(sum).execute_async().await?;
     Ok(data[0].iter::<f64>().next().unwrap_or(f64::NAN))
+}
+
+/// The training loss summed over the examples seen, as a progress report reads it.
+async fn read_loss_sum(sum: Tensor<1>) -> Result<Sums, TrainError> {
+    Ok((read_scalar(sum).await?, None))
 }
 
 /// Mean binary cross-entropy of the reconstructions of `pairs.noisy` against `pairs.clean`
@@ -121,6 +127,7 @@ pub async fn fit_autoencoder<O: TrainObserver>(
     for epoch in history.len() + 1..=options.epochs {
         let started = Instant::now();
         let mut loss_sum = Tensor::<1>::zeros([1], &plain);
+        let mut reads = ProgressReads::default();
         let mut seen = 0usize;
         for (step, indices) in shuffles.next_epoch().into_iter().enumerate() {
             if observer.should_stop() {
@@ -138,14 +145,14 @@ pub async fn fit_autoencoder<O: TrainObserver>(
                 super::subnormal::flush(optimizer, &plain).map_err(|e| TrainError::Backend(format!("cannot flush Adam's subnormal moments: {e}")))?;
             }
             if clock.due(step, steps) {
-                let loss = read_scalar(loss_sum.clone()).await? / seen as f64;
-                super::check_finite(loss, "training loss", epoch, step)?;
-                observer.progress(&StepProgress { epoch, step, steps, loss, accuracy: None, elapsed_seconds: started.elapsed().as_secs_f64() });
+                reads.start(read_loss_sum(loss_sum.clone()), At { epoch, step, steps, seen, started }, observer).await?;
             }
+            reads.poll(observer)?;
             observer.pause().await;
         }
-        let loss = read_scalar(loss_sum).await? / seen as f64;
-        super::check_finite(loss, "training loss", epoch, steps)?;
+        let at = At { epoch, step: steps, steps, seen, started };
+        let (loss_sum, _) = reads.last(|| read_loss_sum(loss_sum), at, observer).await?;
+        let loss = loss_sum / seen.max(1) as f64;
         let val_loss = reconstruction_loss(&model.valid(), validation, options.eval_batch_size, &plain).await?;
         super::check_finite(val_loss, "validation loss", epoch, steps)?;
         let metrics = EpochMetrics { epoch, loss, accuracy: f64::NAN, val_loss, val_accuracy: f64::NAN, seconds: started.elapsed().as_secs_f64() };

@@ -5,7 +5,8 @@
 //! runner drives it with a trivial executor. Metrics are accumulated on the device and read
 //! back every [`TrainOptions::report_every`] of wall time (and at each epoch's first and
 //! last step), in one transaction, so the GPU is not stalled by a readback at every step
-//! while the page's progress still moves several times a second.
+//! while the page's progress still moves several times a second; the loop goes on while a
+//! read is in flight ([`report`]).
 
 pub mod adam;
 pub mod batches;
@@ -13,6 +14,7 @@ pub mod denoise;
 mod fused_bce;
 pub mod loss;
 pub mod parallel;
+mod report;
 mod subnormal;
 
 use std::future::Future;
@@ -238,16 +240,16 @@ impl DeviceTally {
         self.correct = self.correct.clone() + predicted.equal(labels).int().sum();
     }
 
-    /// Reads both sums in one transaction.
-    async fn read(&self) -> Result<(f64, f64), TrainError> {
-        let data = Transaction::default()
-            .register(self.loss_sum.clone())
-            .register(self.correct.clone())
-            .execute_async()
-            .await?;
-        let loss = data[0].iter::<f64>().next().unwrap_or(f64::NAN);
-        let correct = data[1].iter::<i64>().next().unwrap_or(0);
-        Ok((loss, correct as f64))
+    /// Reads both sums in one transaction (the sums as they are now: the tally's later
+    /// batches do not change what this reads).
+    fn read(&self) -> impl Future<Output = Result<report::Sums, TrainError>> + 'static {
+        let (loss_sum, correct) = (self.loss_sum.clone(), self.correct.clone());
+        async move {
+            let data = Transaction::default().register(loss_sum).register(correct).execute_async().await?;
+            let loss = data[0].iter::<f64>().next().unwrap_or(f64::NAN);
+            let correct = data[1].iter::<i64>().next().unwrap_or(0);
+            Ok((loss, Some(correct as f64)))
+        }
     }
 }
 
@@ -301,7 +303,7 @@ async fn validate_observed<M: Classifier, O: TrainObserver>(
     }
     let (loss_sum, correct) = tally.read().await?;
     let n = split.len().max(1) as f64;
-    Ok(Evaluation { loss: loss_sum / n, accuracy: correct / n })
+    Ok(Evaluation { loss: loss_sum / n, accuracy: correct.unwrap_or(0.0) / n })
 }
 
 /// The model's predicted class for every example of `split`, read back once.
@@ -397,6 +399,7 @@ where
         let epoch_stream = epoch_seed(options.noise_seed, epoch);
         let started = Instant::now();
         let mut tally = DeviceTally::new(&plain);
+        let mut reads = report::ProgressReads::default();
         let mut seen = 0usize;
         for (step, indices) in shuffles.next_epoch().into_iter().enumerate() {
             if observer.should_stop() {
@@ -414,21 +417,14 @@ where
 
             let step = step + 1;
             if clock.due(step, steps) {
-                let (loss_sum, correct) = tally.read().await?;
-                check_finite(loss_sum, "training loss", epoch, step)?;
-                observer.progress(&StepProgress {
-                    epoch,
-                    step,
-                    steps,
-                    loss: loss_sum / seen as f64,
-                    accuracy: Some(correct / seen as f64),
-                    elapsed_seconds: started.elapsed().as_secs_f64(),
-                });
+                reads.start(tally.read(), report::At { epoch, step, steps, seen, started }, observer).await?;
             }
+            reads.poll(observer)?;
             observer.pause().await;
         }
-        let (loss_sum, correct) = tally.read().await?;
-        check_finite(loss_sum, "training loss", epoch, steps)?;
+        let at = report::At { epoch, step: steps, steps, seen, started };
+        let (loss_sum, correct) = reads.last(|| tally.read(), at, observer).await?;
+        let correct = correct.unwrap_or(0.0);
         let val = validate_observed(&model.valid(), validation, options.eval_batch_size, options.l2, options.threads, &plain, observer, epoch, &mut clock).await?;
         check_finite(val.loss, "validation loss", epoch, steps)?;
         let metrics = EpochMetrics {

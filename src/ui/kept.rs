@@ -187,6 +187,11 @@ impl Kept {
             // pixel grids included) added 14 ms to it (a trace of a P4 run, 2026-12-04).
             gloo_timers::future::TimeoutFuture::new(0).await;
             let key = record.key();
+            // Forgotten meanwhile ("Forget this run", "Forget everything"): writing it now
+            // would bring it back on the next visit (the store's clear may already be done).
+            if this.records.with_untracked(|r| !r.contains_key(&key)) {
+                return;
+            }
             match store.put(&record).await {
                 Ok(_) => {
                     this.unsaved.update(|u| u.retain(|k| *k != key));

@@ -65,6 +65,20 @@ function withDb(fn) {
   })()`);
 }
 
+/** "Forget everything", then waits until the store holds no run: a navigation at once could
+ * abort the clear's transaction, and the next test would find the runs still kept. */
+async function forgetAll() {
+  await page.getByTestId('kept-forget-all').click();
+  await page.waitForSelector('[data-testid="kept-empty"]');
+  const count = () => withDb((db) => new Promise((resolve, reject) => {
+    const request = db.transaction('runs').objectStore('runs').count();
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  }));
+  for (let i = 0; i < 100 && (await count()) > 0; i++) await page.waitForTimeout(50);
+  assert.equal(await count(), 0, 'the store holds no run after "Forget everything"');
+}
+
 test('a reload after P2 shows the same history and figures, with no worker started', { timeout: 300_000 }, async () => {
   await page.goto(`${url}/?${RUN}&autostart=1`);
   assert.equal(await finished(page, 280_000), 'done');
@@ -201,8 +215,7 @@ test('damaged entries are left out; old localStorage P2D networks move in', { ti
   assert.equal(await finished(page, 280_000), 'done');
   // Forget every kept run.
   await page.getByTestId('tab-p1').click();
-  await page.getByTestId('kept-forget-all').click();
-  await page.waitForSelector('[data-testid="kept-empty"]');
+  await forgetAll();
 });
 
 test('a bundle of every kept run, imported into an empty browser, fills every tab without training', { timeout: 600_000 }, async () => {
@@ -227,8 +240,7 @@ test('a bundle of every kept run, imported into an empty browser, fills every ta
   assert.equal(Object.keys(bundle.models ?? {}).length, 3, "the P2 MLP, the P2D network and P4's autoencoder travel with their runs");
 
   // An empty browser: forget everything, reload, import.
-  await page.getByTestId('kept-forget-all').click();
-  await page.waitForSelector('[data-testid="kept-empty"]');
+  await forgetAll();
   await countWorkers();
   await page.goto(`${url}/?experiment=p2`);
   await dataReady();

@@ -212,3 +212,31 @@ pub enum WorkerOutput {
     Cancelled { completed: usize },
     Error(String),
 }
+
+/// The `BroadcastChannel` on which a thread of the threaded worker's CPU pool tells the page
+/// that it crashed (`worker::pool_guard`). The pool's threads are Web Workers that the
+/// training worker started, so they have no port to the page; a channel needs none.
+pub const POOL_CRASH_CHANNEL: &str = "mnist-lab-pool-crash";
+
+/// Pool thread -> page, on [`POOL_CRASH_CHANNEL`]: the thread of pool `pool` (the id the page
+/// gave the worker in its URL, `&pool=`) crashed, and why. Written by hand in
+/// `worker::pool_guard`'s JS (it runs after the thread's wasm has trapped): keep the two alike.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PoolThreadCrash {
+    pub pool: u32,
+    pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `worker::pool_guard`'s JS writes `{ pool, message }` by hand; the page reads it as this.
+    #[test]
+    fn a_pool_crash_as_the_pool_threads_js_writes_it() {
+        let crash: PoolThreadCrash = serde_json::from_str(r#"{"pool": 4294967294, "message": "panicked at src/x.rs:1:1"}"#).expect("decodes");
+        assert_eq!(crash, PoolThreadCrash { pool: u32::MAX - 1, message: "panicked at src/x.rs:1:1".into() });
+        // Another page's message on the same channel is not one.
+        assert!(serde_json::from_str::<PoolThreadCrash>(r#"{"kind": "other"}"#).is_err());
+    }
+}

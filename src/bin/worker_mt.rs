@@ -21,6 +21,23 @@ pub fn init_threads(threads: usize) -> js_sys::Promise {
     wasm_bindgen_rayon::init_thread_pool(threads - 1)
 }
 
+/// Makes each thread of the pool tell the page (as pool `pool`, the page's `&pool=`) if it
+/// crashes (after [`init_threads`]; see `worker::pool_guard`).
+#[wasm_bindgen]
+pub fn guard_pool(pool: u32) {
+    if mnist_lab::train::parallel::available_threads() > 1 {
+        mnist_lab::worker::pool_guard::guard(pool);
+    }
+}
+
+/// Crashes one thread of the pool, as a panic in a kernel or an allocation that fails would.
+/// It exists for the end-to-end test of `worker::pool_guard`, which calls it from the
+/// worker's own scope: nothing the page receives (links, files, messages) reaches it.
+#[wasm_bindgen]
+pub fn crash_one_pool_thread() {
+    rayon::spawn(|| panic!("one of the pool's threads was crashed on purpose (crash_one_pool_thread)"));
+}
+
 /// Runs the worker's message loop (after [`init_threads`]).
 #[wasm_bindgen]
 pub fn start_worker() {

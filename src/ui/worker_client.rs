@@ -4,7 +4,9 @@
 //! spawned on first use and reused across runs; the page holds several (P2's, and one per
 //! parallel worker of the P2D sweep), each with its own event handler. Its `onmessage`/`onerror` closures live with the handle, so none leaks per run. A
 //! `Start` asked for before the worker said [`WorkerOutput::Ready`] is kept and posted on
-//! `Ready`. A crashed worker is terminated and replaced on the next `start`.
+//! `Ready`. A crashed worker is terminated and replaced on the next `start`. The threaded
+//! worker's pool threads cannot reach its `onerror`: a crashed one is heard on
+//! [`POOL_CRASH_CHANNEL`] ([`PoolWatch`]) and ends its worker the same way.
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
@@ -13,7 +15,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{ErrorEvent, Event, MessageEvent, Worker};
 
-use crate::protocol::{PROTOCOL_VERSION, Reply, Request, WorkerInput, WorkerOutput};
+use crate::protocol::{POOL_CRASH_CHANNEL, PROTOCOL_VERSION, PoolThreadCrash, Reply, Request, WorkerInput, WorkerOutput};
 use crate::web::messages;
 use super::threads::{THREADS_BROKEN, cpu_threads};
 
@@ -98,6 +100,8 @@ struct Live {
     _on_error: Closure<dyn FnMut(Event)>,
     /// Fails the worker if it never says `Ready`; dropped (cancelled) with it.
     _ready_timeout: Option<gloo_timers::callback::Timeout>,
+    /// The threaded worker's: hears a crashed thread of its pool.
+    _pool_watch: Option<PoolWatch>,
 }
 
 impl Drop for Live {
@@ -106,6 +110,26 @@ impl Drop for Live {
         self.worker.set_onerror(None);
         self.worker.terminate();
     }
+}
+
+/// The page's end of [`POOL_CRASH_CHANNEL`] for one threaded worker. Its pool's threads are
+/// Web Workers the training worker started: a crashed one can reach the page only there
+/// (`worker::pool_guard`), and the training worker, which waits for it, never says anything.
+struct PoolWatch {
+    channel: web_sys::BroadcastChannel,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+}
+
+impl Drop for PoolWatch {
+    fn drop(&mut self) {
+        self.channel.set_onmessage(None);
+        self.channel.close();
+    }
+}
+
+/// A new pool's id, from 1 (0 is no pool): random, since every tab of the page hears the channel.
+fn new_pool_id() -> u32 {
+    (js_sys::Math::random() * f64::from(u32::MAX - 1)) as u32 + 1
 }
 
 /// Marks the live worker of `generation` crashed (replaced on the next start) and
@@ -199,26 +223,39 @@ impl WorkerClient {
             return Ok(());
         }
         let kind = kind.unwrap_or(WorkerKind::Single);
-        let worker = match kind {
-            WorkerKind::Single => Worker::new(WORKER_SCRIPT),
-            WorkerKind::Threaded(threads) => {
-                let options = web_sys::WorkerOptions::new();
-                options.set_type(web_sys::WorkerType::Module);
-                Worker::new_with_options(&format!("{THREADED_WORKER_SCRIPT}?threads={threads}"), &options)
-            }
-        }
-        .map_err(|e| format!("cannot start the training worker: {}", js_text(&e)))?;
         let generation = {
             let mut inner = self.inner.borrow_mut();
             inner.generation += 1;
             inner.generation
         };
+        let (worker, pool_watch) = match kind {
+            WorkerKind::Single => (Worker::new(WORKER_SCRIPT), None),
+            WorkerKind::Threaded(threads) => {
+                let options = web_sys::WorkerOptions::new();
+                options.set_type(web_sys::WorkerType::Module);
+                let pool = new_pool_id();
+                // Listening before the worker exists: its pool may crash as it starts.
+                let watch = self.pool_watch(generation, pool).map_err(|e| format!("cannot watch the training worker's threads: {}", js_text(&e)))?;
+                (Worker::new_with_options(&format!("{THREADED_WORKER_SCRIPT}?threads={threads}&pool={pool}"), &options), Some(watch))
+            }
+        };
+        let worker = worker.map_err(|e| format!("cannot start the training worker: {}", js_text(&e)))?;
         let on_message = self.message_closure(generation);
         let on_error = self.error_closure(generation);
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         let timeout = self.ready_timeout(generation);
-        let live = Live { worker, kind, generation, state: LiveState::Starting, queued: None, _on_message: on_message, _on_error: on_error, _ready_timeout: Some(timeout) };
+        let live = Live {
+            worker,
+            kind,
+            generation,
+            state: LiveState::Starting,
+            queued: None,
+            _on_message: on_message,
+            _on_error: on_error,
+            _ready_timeout: Some(timeout),
+            _pool_watch: pool_watch,
+        };
         let old = self.inner.borrow_mut().live.replace(live);
         // The old worker's closures may be on the JS stack right now (a handler that
         // restarts from inside a callback); free them after the current task.
@@ -352,6 +389,28 @@ impl WorkerClient {
                 handler(WorkerEvent::Output(output));
             }
         })
+    }
+
+    /// Ends the worker of `generation` as crashed when a thread of its pool (`pool`) says it
+    /// crashed.
+    fn pool_watch(&self, generation: u64, pool: u32) -> Result<PoolWatch, wasm_bindgen::JsValue> {
+        let channel = web_sys::BroadcastChannel::new(POOL_CRASH_CHANNEL)?;
+        let weak: Weak<RefCell<Inner>> = Rc::downgrade(&self.inner);
+        let handler = self.handler.clone();
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let Some(inner) = weak.upgrade() else { return };
+            // Another tab's pool, or a message this page does not know: not this worker's.
+            let Ok(crash) = messages::from_js::<PoolThreadCrash>(event.data()) else { return };
+            let ours = inner.borrow().live.as_ref().is_some_and(|l| l.generation == generation && l.state != LiveState::Crashed);
+            if crash.pool != pool || !ours {
+                return;
+            }
+            web_sys::console::error_1(&format!("a thread of the training worker's CPU pool crashed: {}", crash.message).into());
+            retire(&inner, generation);
+            handler(WorkerEvent::Crashed(format!("one of its CPU threads stopped ({}), so its run cannot go on", crash.message)));
+        });
+        channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        Ok(PoolWatch { channel, _on_message: on_message })
     }
 
     /// Fails the worker with a clear message if it has not said `Ready` in time.

@@ -5,6 +5,8 @@
 pub mod backend;
 mod cnn_store;
 mod playground;
+#[cfg(feature = "worker-threads")]
+pub mod pool_guard;
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -77,6 +79,11 @@ struct Worker {
 pub fn start() {
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
+        // A thread of the CPU pool cannot post to the page: it tells it on the pool's channel.
+        #[cfg(feature = "worker-threads")]
+        if pool_guard::panicked_on_pool_thread(&info.to_string()) {
+            return;
+        }
         // The wasm instance traps right after this; tell the page why first.
         post(&WorkerOutput::Error(format!("the training worker crashed: {info}")));
     }));

@@ -125,3 +125,37 @@ test('a reload during P4 in a page without the headers resumes on the single-thr
   assert.deepEqual(await p4Figures(), resumed);
   assert.deepEqual(errors.filter((e) => /panic|RuntimeError/.test(e)), []);
 });
+
+test('a crashed thread of the CPU pool ends the run with a clear message, and its checkpoint resumes on a fresh pool', { timeout: 600_000 }, async () => {
+  // The pool's threads are Web Workers that the training worker started: a crashed one
+  // can tell only the training worker, which is blocked waiting for it. Without
+  // worker::pool_guard this run hangs with nothing said.
+  const server = await serve(distDir(), { isolated: true });
+  const { context, page } = await launch();
+  opened.push(async () => { await context.close(); server.close(); });
+  page.on('console', (m) => { if (m.type() === 'error') console.log(`[page] ${m.text()}`); });
+  const P2 = 'experiment=p2&epochs=10&train_size=6000&test_size=1000&seed=21&backend=cpu&threads=2';
+  await page.goto(`${server.url}/?${P2}&autostart=1`);
+  await page.waitForFunction(() => /Epoch 1\/10/.test(document.querySelector('[data-testid="epoch-log"]')?.textContent ?? ''), null, { timeout: 240_000, polling: 50 });
+  for (let i = 0; i < 100 && (await checkpointCount(page)) === 0; i++) await page.waitForTimeout(50);
+  assert.ok((await checkpointCount(page)) >= 1, 'a checkpoint after epoch 1');
+
+  // From the training worker's own scope (its module is the loader's: same URL, same instance).
+  const worker = page.workers().filter((w) => /worker_mt_loader\.js/.test(w.url())).at(-1);
+  assert.ok(worker, `the threaded worker: ${page.workers().map((w) => w.url())}`);
+  await worker.evaluate(() => import(new URL('./mt/worker_mt.js', location.href)).then((m) => m.crash_one_pool_thread()));
+  await page.waitForFunction(() => /^error: /.test(document.querySelector('[data-testid="run-status"]')?.textContent ?? ''), null, { timeout: 30_000, polling: 100 });
+  const status = await page.getByTestId('run-status').textContent();
+  assert.match(status, /^error: worker crashed: one of its CPU threads stopped \(panicked at [\s\S]*crashed on purpose/);
+  assert.ok(!/unreachable/.test(status), `the panic's own text, not the trap's: ${status}`);
+
+  await page.getByTestId('resume-offer').waitFor({ timeout: 30_000 });
+  assert.match(await page.getByTestId('resume-offer').textContent(), /finished epoch \d+ of 10/);
+  await page.getByTestId('resume-checkpoint').click();
+  assert.equal(await finished(page, 280_000), 'done');
+  assert.equal(await page.getByTestId('cpu-threads').first().textContent(), '(2 threads)');
+  const epochs = (await page.getByTestId('epoch-log').textContent()).match(/Epoch \d+\/10/g);
+  assert.equal(epochs.at(-1), 'Epoch 10/10');
+  assert.ok(Number(await page.getByTestId('test-accuracy').first().textContent()) > 0.85);
+  assert.equal(await checkpointCount(page), 0, 'a finished run drops its checkpoint');
+});

@@ -1,9 +1,13 @@
-//! Native runner: the same experiment code as the page, on burn's CPU backend.
+//! Native runner: the same experiment code as the page, on burn's CPU backend (or, built with
+//! `--features native-wgpu`, on burn's wgpu runtime: `--backend wgpu`).
 //!
 //! `cargo run --release -- run p2 --epochs 10 --seed 1 --json out.json`
 //! `cargo run --release -- run p2d --factors 1e-6,1e-4 --replicates 2 --epochs 1 --train-size 6000`
 //! `cargo run --release -- run p3 --save-model cnn.safetensors`
 //! `cargo run --release -- run p4 --cnn cnn.safetensors --json p4.json`
+//! `cargo run --release --features native-wgpu,fusion -- --backend wgpu run p2` (the page's
+//! WebGPU backend, natively: wgpu on the machine's Vulkan/Metal/DX12 GPU; without `fusion`,
+//! one dispatch per operation)
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,7 +21,7 @@ use mnist_lab::experiment::run::{export_cnn, import_cnn, run_p3};
 use mnist_lab::experiment::{EpochMetrics, ExperimentId, PageQuery, RunConfig, RunResult, run};
 use mnist_lab::train::{StepProgress, TrainObserver};
 
-const BACKEND: &str = "cpu (flex, native)";
+const CPU_NAME: &str = "cpu (flex, native)";
 
 #[derive(Parser)]
 #[command(about = "mnist-lab: the MNIST assignment's experiments, natively")]
@@ -26,6 +30,10 @@ struct Cli {
     /// environment's RAYON_NUM_THREADS where set).
     #[arg(long, global = true)]
     threads: Option<usize>,
+    /// Where to train: `cpu` (burn-flex) or `wgpu` (burn's wgpu runtime on the machine's GPU,
+    /// in a build with `--features native-wgpu`).
+    #[arg(long, global = true, default_value = "cpu")]
+    backend: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -74,6 +82,37 @@ enum Command {
     },
 }
 
+/// The device the runner trains on, and its name in results.
+struct Backend {
+    device: Device,
+    name: String,
+}
+
+impl Backend {
+    fn open(name: &str) -> Result<Self, String> {
+        match name {
+            "cpu" => Ok(Self { device: Device::flex(), name: CPU_NAME.into() }),
+            "wgpu" => Self::wgpu(),
+            other => Err(format!("unknown backend '{other}': cpu or wgpu")),
+        }
+    }
+
+    /// burn's wgpu runtime on the default adapter (a GPU where there is one), with the
+    /// graphics API wgpu picks; `fusion` as built.
+    #[cfg(feature = "native-wgpu")]
+    fn wgpu() -> Result<Self, String> {
+        let (device, setup) = Device::wgpu_options().init_with_setup().map_err(|e| format!("no usable wgpu adapter: {e}"))?;
+        let info = setup.adapter.get_info();
+        let fusion = if cfg!(feature = "fusion") { "fusion" } else { "no fusion" };
+        Ok(Self { device, name: format!("wgpu ({}, {:?}, {fusion}, native)", info.name, info.backend) })
+    }
+
+    #[cfg(not(feature = "native-wgpu"))]
+    fn wgpu() -> Result<Self, String> {
+        Err("this runner was built without wgpu: cargo run --release --features native-wgpu,fusion -- --backend wgpu ...".into())
+    }
+}
+
 /// Prints Keras' epoch lines as the loop reports them.
 struct Printer {
     epochs: usize,
@@ -119,26 +158,26 @@ fn main() -> ExitCode {
     }
 }
 
-fn train(config: &RunConfig, mnist: &Mnist) -> Result<RunResult, String> {
+fn train(config: &RunConfig, mnist: &Mnist, backend: &Backend) -> Result<RunResult, String> {
     let mut printer = Printer::new(config);
-    let result = pollster::block_on(run::run(config, mnist, &Device::flex(), BACKEND, &mut printer)).map_err(|e| e.to_string())?;
+    let result = pollster::block_on(run::run(config, mnist, &backend.device, &backend.name, &mut printer)).map_err(|e| e.to_string())?;
     println!("Test loss: {}, Test accuracy {}", result.test_loss, result.test_accuracy);
     println!("({:.1} s on {})", result.seconds, result.backend);
     Ok(result)
 }
 
-fn train_cnn(config: &RunConfig, mnist: &Mnist) -> Result<(RunResult, mnist_lab::model::cnn::Cnn), String> {
+fn train_cnn(config: &RunConfig, mnist: &Mnist, backend: &Backend) -> Result<(RunResult, mnist_lab::model::cnn::Cnn), String> {
     let mut printer = Printer::new(config);
-    let (result, cnn) = pollster::block_on(run_p3(config, mnist, &Device::flex(), BACKEND, &mut printer)).map_err(|e| e.to_string())?;
+    let (result, cnn) = pollster::block_on(run_p3(config, mnist, &backend.device, &backend.name, &mut printer)).map_err(|e| e.to_string())?;
     println!("Test loss: {}, Test accuracy {}", result.test_loss, result.test_accuracy);
     println!("({:.1} s on {})", result.seconds, result.backend);
     Ok((result, cnn))
 }
 
 /// P4 through the same entry point the page's worker uses.
-fn p4(config: &RunConfig, mnist: &Mnist, cnn: CnnInput) -> Result<P4Result, String> {
+fn p4(config: &RunConfig, mnist: &Mnist, cnn: CnnInput, backend: &Backend) -> Result<P4Result, String> {
     let mut printer = Printer::new(config);
-    let (result, _, _) = pollster::block_on(run_p4_pipeline(config, mnist, cnn, &Device::flex(), BACKEND, &mut printer, None)).map_err(|e| e.to_string())?;
+    let (result, _, _) = pollster::block_on(run_p4_pipeline(config, mnist, cnn, &backend.device, &backend.name, &mut printer, None)).map_err(|e| e.to_string())?;
     println!("val_loss {:.4} (seed 0.1199); {:.1} s of training on {}", result.val_loss, result.seconds, result.backend);
     if let Some(source) = &result.cnn {
         println!("4C with {source}\nnoise   noisy    denoised");
@@ -189,15 +228,16 @@ fn query_of(command: &Command) -> Result<PageQuery, String> {
 
 fn execute(cli: Cli) -> Result<(), String> {
     let query = query_of(&cli.command)?;
+    let backend = Backend::open(&cli.backend)?;
     let Command::Run { save_model, cnn, data, json, .. } = cli.command;
     let (config, spec, cnn_epochs) = (query.config, query.sweep, query.cnn_epochs);
     let id = config.experiment;
     let mnist = Mnist::load_dir(&data, true).map_err(|e| e.to_string())?;
 
     match id {
-        ExperimentId::P2 => write_json(json, &train(&config, &mnist)?),
+        ExperimentId::P2 => write_json(json, &train(&config, &mnist, &backend)?),
         ExperimentId::P3 => {
-            let (result, cnn) = train_cnn(&config, &mnist)?;
+            let (result, cnn) = train_cnn(&config, &mnist, &backend)?;
             if let Some(path) = save_model {
                 let bytes = pollster::block_on(export_cnn(&cnn, &result)).map_err(|e| e.to_string())?;
                 std::fs::write(&path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
@@ -209,12 +249,12 @@ fn execute(cli: Cli) -> Result<(), String> {
             let cnn = match cnn {
                 Some(path) => {
                     let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-                    let (cnn, source) = import_cnn(&bytes, &Device::flex()).map_err(|e| format!("{}: {e}", path.display()))?;
+                    let (cnn, source) = import_cnn(&bytes, &backend.device).map_err(|e| format!("{}: {e}", path.display()))?;
                     CnnInput::Given(cnn, source)
                 }
                 None => CnnInput::Train(cnn_stage_config(&config, cnn_epochs)),
             };
-            let result = p4(&config, &mnist, cnn)?;
+            let result = p4(&config, &mnist, cnn, &backend)?;
             write_json(json, &result)
         }
         ExperimentId::P2d => {
@@ -222,7 +262,7 @@ fn execute(cli: Cli) -> Result<(), String> {
             let mut finished = Vec::with_capacity(networks.len());
             for (i, network) in networks.iter().enumerate() {
                 println!("Model with regularization factor: {:e}, network {} of {} (seed {})", network.model.l2(), i + 1, networks.len(), network.schedule.seed);
-                finished.push(train(network, &mnist)?);
+                finished.push(train(network, &mnist, &backend)?);
             }
             let report = SweepReport::new(spec, finished);
             println!("\nfactor      final    mean     std      max");
@@ -265,5 +305,16 @@ mod tests {
         assert!(refused.starts_with("'batch_size=8192' is out of range"), "{refused}");
         assert!(parsed(&["p2", "--cnn-epochs", "3"]).unwrap_err().contains("belongs to experiment=p4"));
         assert!(parsed(&["p9"]).unwrap_err().contains("p2, p2d, p3, p4"));
+    }
+
+    #[test]
+    fn backend_names_a_device_or_says_why_not() {
+        let cpu = Backend::open("cpu").expect("the CPU backend is always there");
+        assert_eq!(cpu.name, CPU_NAME);
+        assert_eq!(Backend::open("tpu").err().as_deref(), Some("unknown backend 'tpu': cpu or wgpu"));
+        #[cfg(not(feature = "native-wgpu"))]
+        assert!(Backend::open("wgpu").err().is_some_and(|e| e.contains("--features native-wgpu")));
+        let cli = Cli::try_parse_from(["mnist-lab", "--backend", "wgpu", "run", "p2"]).expect("parses");
+        assert_eq!(cli.backend, "wgpu");
     }
 }

@@ -16,8 +16,11 @@ export async function runTfjs(profile, baseUrl, { model, backend, epochs, trainS
       return { status: unsupported ? 'unsupported' : 'error', message: result.error };
     }
     const threadNote = result.wasm ? `, ${result.wasm.threads} thread${result.wasm.threads === 1 ? '' : 's'}` : '';
+    // WebGPU only (null elsewhere): the last epoch's, as the page's column reports its own.
+    const dispatches = result.history.at(-1)?.dispatchesPerStep ?? null;
     return {
       status: 'ok',
+      dispatches: dispatches === null ? null : { dispatches },
       epochs: result.history.map((m) => ({ epoch: m.epoch, seconds: m.seconds, trainSeconds: m.trainSeconds })),
       backend: `tfjs ${result.backend}${threadNote}`,
       trainSize,

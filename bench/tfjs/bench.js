@@ -2,12 +2,21 @@
 // with `model.fit` on the main thread of this page, timed per epoch.
 //
 // Driven by bench/bench.mjs: `await window.benchRun({model, backend, epochs, trainSize, seed, threads})`
-// resolves to {backend, history: [{epoch, seconds, trainSeconds, loss, val_loss}], params}
+// resolves to {backend, history: [{epoch, seconds, trainSeconds, dispatchesPerStep, loss, val_loss}], params}
 // or {error}. MNIST comes from the same four .gz files the app uses, decompressed here with
 // DecompressionStream, so no preprocessing library is involved.
 const tf = window.tf;
 
 const log = (line) => { document.getElementById('log').textContent += `${line}\n`; };
+
+// GPU dispatches TF.js' WebGPU backend encodes, counted as bench/lib/dispatches.mjs counts
+// the app's (dispatchWorkgroups{,Indirect}), so the two columns' dispatches per step compare.
+const gpu = { dispatches: 0 };
+const pass = self.GPUComputePassEncoder?.prototype;
+for (const name of ['dispatchWorkgroups', 'dispatchWorkgroupsIndirect']) {
+  const original = pass?.[name];
+  if (original) pass[name] = function (...a) { gpu.dispatches++; return original.apply(this, a); };
+}
 
 async function gunzip(url) {
   const response = await fetch(url);
@@ -147,12 +156,16 @@ class EpochTimer extends tf.Callback {
   async onEpochBegin() {
     this.started = performance.now();
     this.beforeLast = null;
+    this.dispatchesAtStart = gpu.dispatches;
+    this.dispatchesBeforeLast = null;
   }
 
   async onBatchEnd(batch, logs) {
     if (batch === this.steps - 2) {
       await settle(logs?.loss);
       this.beforeLast = performance.now();
+      // Every op of these steps is encoded once its loss has settled.
+      this.dispatchesBeforeLast = gpu.dispatches;
     }
   }
 
@@ -162,7 +175,10 @@ class EpochTimer extends tf.Callback {
     const trainSeconds = this.beforeLast === null ? null
       : ((this.beforeLast - this.started) / 1000) * this.steps / (this.steps - 1);
     const read = async (v) => (v instanceof tf.Tensor ? (await v.data())[0] : v ?? null);
-    this.history.push({ epoch: epoch + 1, seconds, trainSeconds, loss: await read(logs?.loss), val_loss: await read(logs?.val_loss) });
+    // Training steps only (the last step and validation left out, as trainSeconds does).
+    const dispatchesPerStep = this.dispatchesBeforeLast === null || this.dispatchesBeforeLast === this.dispatchesAtStart ? null
+      : (this.dispatchesBeforeLast - this.dispatchesAtStart) / (this.steps - 1);
+    this.history.push({ epoch: epoch + 1, seconds, trainSeconds, dispatchesPerStep, loss: await read(logs?.loss), val_loss: await read(logs?.val_loss) });
     log(`epoch ${epoch + 1}: ${seconds.toFixed(2)} s`);
   }
 }

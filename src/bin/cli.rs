@@ -12,7 +12,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use mnist_lab::burn::tensor::Device;
 use mnist_lab::data::Mnist;
 use mnist_lab::experiment::p2d::SweepReport;
@@ -30,10 +30,9 @@ struct Cli {
     /// environment's RAYON_NUM_THREADS where set).
     #[arg(long, global = true)]
     threads: Option<usize>,
-    /// Where to train: `cpu` (burn-flex) or `wgpu` (burn's wgpu runtime on the machine's GPU,
-    /// in a build with `--features native-wgpu`).
-    #[arg(long, global = true, default_value = "cpu")]
-    backend: String,
+    /// Where to train.
+    #[arg(long, global = true, value_enum, default_value_t = BackendKind::Cpu)]
+    backend: BackendKind,
     #[command(subcommand)]
     command: Command,
 }
@@ -82,6 +81,14 @@ enum Command {
     },
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum BackendKind {
+    /// burn's CPU backend (burn-flex).
+    Cpu,
+    /// burn's wgpu runtime on the machine's GPU (a build with `--features native-wgpu`).
+    Wgpu,
+}
+
 /// The device the runner trains on, and its name in results.
 struct Backend {
     device: Device,
@@ -89,11 +96,10 @@ struct Backend {
 }
 
 impl Backend {
-    fn open(name: &str) -> Result<Self, String> {
-        match name {
-            "cpu" => Ok(Self { device: Device::flex(), name: CPU_NAME.into() }),
-            "wgpu" => Self::wgpu(),
-            other => Err(format!("unknown backend '{other}': cpu or wgpu")),
+    fn open(kind: BackendKind) -> Result<Self, String> {
+        match kind {
+            BackendKind::Cpu => Ok(Self { device: Device::flex(), name: CPU_NAME.into() }),
+            BackendKind::Wgpu => Self::wgpu(),
         }
     }
 
@@ -228,7 +234,7 @@ fn query_of(command: &Command) -> Result<PageQuery, String> {
 
 fn execute(cli: Cli) -> Result<(), String> {
     let query = query_of(&cli.command)?;
-    let backend = Backend::open(&cli.backend)?;
+    let backend = Backend::open(cli.backend)?;
     let Command::Run { save_model, cnn, data, json, .. } = cli.command;
     let (config, spec, cnn_epochs) = (query.config, query.sweep, query.cnn_epochs);
     let id = config.experiment;
@@ -309,12 +315,14 @@ mod tests {
 
     #[test]
     fn backend_names_a_device_or_says_why_not() {
-        let cpu = Backend::open("cpu").expect("the CPU backend is always there");
+        let cpu = Backend::open(BackendKind::Cpu).expect("the CPU backend is always there");
         assert_eq!(cpu.name, CPU_NAME);
-        assert_eq!(Backend::open("tpu").err().as_deref(), Some("unknown backend 'tpu': cpu or wgpu"));
         #[cfg(not(feature = "native-wgpu"))]
-        assert!(Backend::open("wgpu").err().is_some_and(|e| e.contains("--features native-wgpu")));
+        assert!(Backend::open(BackendKind::Wgpu).err().is_some_and(|e| e.contains("--features native-wgpu")));
         let cli = Cli::try_parse_from(["mnist-lab", "--backend", "wgpu", "run", "p2"]).expect("parses");
-        assert_eq!(cli.backend, "wgpu");
+        assert_eq!(cli.backend, BackendKind::Wgpu);
+        assert_eq!(Cli::try_parse_from(["mnist-lab", "run", "p2"]).expect("parses").backend, BackendKind::Cpu);
+        let refused = Cli::try_parse_from(["mnist-lab", "--backend", "tpu", "run", "p2"]).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(refused.contains("possible values: cpu, wgpu"), "{refused}");
     }
 }

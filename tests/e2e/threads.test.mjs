@@ -152,6 +152,8 @@ test('a crashed thread of the CPU pool ends the run with a clear message, and it
   await page.getByTestId('resume-offer').waitFor({ timeout: 30_000 });
   assert.match(await page.getByTestId('resume-offer').textContent(), /finished epoch \d+ of 10/);
   await page.getByTestId('resume-checkpoint').click();
+  // The crash's status stays until the resumed run has started: wait for it to go first.
+  await page.waitForFunction((crashed) => document.querySelector('[data-testid="run-status"]')?.textContent !== crashed, status, { timeout: 60_000, polling: 50 });
   assert.equal(await finished(page, 280_000), 'done');
   assert.equal(await page.getByTestId('cpu-threads').first().textContent(), '(2 threads)');
   const epochs = (await page.getByTestId('epoch-log').textContent()).match(/Epoch \d+\/10/g);

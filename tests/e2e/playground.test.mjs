@@ -59,30 +59,25 @@ function padInput() {
 }
 
 /**
- * Each reader's `{name, top, ms, probs, sum}` once the readings have settled: the same (every
- * reply carries its own timings) for a whole second. The page keeps one reading in flight and
- * shows each reply as it lands, so while the last strokes' reading is on its way the one
- * before stays up; on WebGPU here a reading takes ~170 ms, longer than two polls (CI once
- * compared such an earlier reading with the CPU backend's final one).
+ * Each reader's `{name, top, ms, probs, sum}` once the page says the readings are of the
+ * drawing on the pad (`data-current`). The page keeps one reading in flight and shows each
+ * reply as it lands, so while the last strokes' reading is on its way the one before stays up,
+ * marked as not current (on WebGPU here a reading takes ~170 ms; CI once compared such an
+ * earlier reading with the CPU backend's final one when this waited for two equal polls).
  */
 async function readings(count) {
-  let last = '';
-  let same = 0;
-  for (let tries = 0; tries < 100; tries++) {
-    await page.waitForTimeout(150);
-    const now = await page.evaluate(() => [...document.querySelectorAll('[data-testid^="reader-"]')].map((el, i) => ({
-      name: el.querySelector('h3')?.firstChild?.textContent ?? '',
-      top: el.dataset.top,
-      ms: Number(el.dataset.ms),
-      // Each class's probability, as the bar carries it (the f32's shortest decimal).
-      probs: Array.from({ length: 10 }, (_, c) => Number(el.querySelector(`[data-testid="prob-${i}-${c}"]`)?.dataset.p ?? NaN)),
-    })).map((r) => ({ ...r, sum: r.probs.reduce((s, p) => s + p, 0) })));
-    const text = JSON.stringify(now);
-    same = text === last ? same + 1 : 0;
-    if (now.length === count && now.every((r) => r.top !== '') && same >= 7) return now;
-    last = text;
-  }
-  throw new Error(`readings did not settle: ${last}`);
+  await page.waitForFunction((n) => {
+    const readers = document.querySelector('[data-testid="playground-readers"]');
+    const cards = [...document.querySelectorAll('[data-testid^="reader-"]')];
+    return readers?.dataset.current === 'true' && cards.length === n && cards.every((el) => el.dataset.top !== '');
+  }, count, { timeout: 15_000 });
+  return page.evaluate(() => [...document.querySelectorAll('[data-testid^="reader-"]')].map((el, i) => ({
+    name: el.querySelector('h3')?.firstChild?.textContent ?? '',
+    top: el.dataset.top,
+    ms: Number(el.dataset.ms),
+    // Each class's probability, as the bar carries it (the f32's shortest decimal).
+    probs: Array.from({ length: 10 }, (_, c) => Number(el.querySelector(`[data-testid="prob-${i}-${c}"]`)?.dataset.p ?? NaN)),
+  })).map((r) => ({ ...r, sum: r.probs.reduce((s, p) => s + p, 0) })));
 }
 
 test('drawn test digits are read by the kept CNN and MLP; saved models upload again', { timeout: 600_000 }, async () => {
@@ -168,7 +163,15 @@ test('drawn test digits are read by the kept CNN and MLP; saved models upload ag
   const gpu = { mlp: [], cnn: [], latencies: [], differences: [] };
   for (let i = 0; i < 5; i++) {
     await drawDigit(digit(i));
+    // Just after the last stroke its reading (~170 ms on WebGPU here) is still on its way:
+    // the bars up are an earlier one's, and the page says so.
+    const marked = await page.evaluate(() => {
+      const el = document.querySelector('[data-testid="playground-readers"]');
+      return { current: el.dataset.current, busy: el.getAttribute('aria-busy'), stale: el.classList.contains('stale') };
+    });
+    assert.deepEqual(marked, { current: 'false', busy: 'true', stale: true }, `digit ${i}: the readings are marked as not yet the latest strokes'`);
     const read = await readings(2);
+    assert.equal(await page.getByTestId('playground-readers').getAttribute('aria-busy'), 'false');
     for (const r of read) assert.ok(Math.abs(r.sum - 1) < 1e-3, `${r.name}'s probabilities sum to ${r.sum} on WebGPU`);
     // The same probabilities as on the CPU backend (f32 sums in another order: 2e-7 apart
     // here), and so the same class unless the CPU's two likeliest are a near tie.

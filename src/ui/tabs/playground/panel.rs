@@ -101,7 +101,10 @@ pub fn PlaygroundPanel() -> impl IntoView {
                 <DrawingPad test_digits=test_digits on_digit=Callback::new(move |digit| play.set_digit(digit)) />
                 <InputPreview digit=play.digit.into() />
             </div>
-            <div class="playground-read" data-testid="playground-readers">
+            // While the latest strokes' reading is on its way the bars are the previous
+            // strokes': dimmed if that lasts (the style's delay), so a fast reading never flickers.
+            <div class="playground-read" class:stale=move || !play.current.get() data-testid="playground-readers"
+                data-current=move || play.current.get().to_string() aria-busy=move || (!play.current.get()).to_string()>
                 {move || play.loading.get().then(|| view! { <p class="hint" role="status">"Loading the trained networks…"</p> })}
                 <ReadingBars readers=play.readers.into() readings=play.readings.into() />
                 <ReaderBackend />

@@ -9,25 +9,21 @@ use wasm_bindgen::prelude::wasm_bindgen;
 
 fn main() {}
 
-/// Trains on `threads` threads: this worker's own and a pool of `threads - 1` (a promise
-/// that settles when they are ready). With one thread there is no pool to start.
+/// Trains on a pool of `threads` threads (a promise that settles when they are ready); this
+/// worker's own thread runs its event loop and waits while the pool runs a step
+/// (`train::parallel`).
 #[wasm_bindgen]
 pub fn init_threads(threads: usize) -> js_sys::Promise {
     let threads = threads.max(1);
     mnist_lab::train::parallel::set_threads(threads);
-    if threads == 1 {
-        return js_sys::Promise::resolve(&wasm_bindgen::JsValue::UNDEFINED);
-    }
-    wasm_bindgen_rayon::init_thread_pool(threads - 1)
+    wasm_bindgen_rayon::init_thread_pool(threads)
 }
 
 /// Makes each thread of the pool tell the page (as pool `pool`, the page's `&pool=`) if it
 /// crashes (after [`init_threads`]; see `worker::pool_guard`).
 #[wasm_bindgen]
 pub fn guard_pool(pool: u32) {
-    if mnist_lab::train::parallel::available_threads() > 1 {
-        mnist_lab::worker::pool_guard::guard(pool);
-    }
+    mnist_lab::worker::pool_guard::guard(pool);
 }
 
 /// Crashes one thread of the pool, as a panic in a kernel or an allocation that fails would.

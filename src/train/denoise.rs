@@ -133,13 +133,17 @@ pub async fn fit_autoencoder<O: TrainObserver>(
             if observer.should_stop() {
                 return Err(TrainError::Cancelled { completed: epoch - 1 });
             }
-            let mut gradients = GradientsAccumulator::<Autoencoder>::new();
-            for (mean, count, grads) in step_shards(&model, train, &indices, shards, device) {
-                loss_sum = loss_sum + mean * count as f32;
-                gradients.accumulate(&model, grads);
-            }
+            let train_step = || {
+                let mut gradients = GradientsAccumulator::<Autoencoder>::new();
+                for (mean, count, grads) in step_shards(&model, train, &indices, shards, device) {
+                    loss_sum = loss_sum.clone() + mean * count as f32;
+                    gradients.accumulate(&model, grads);
+                }
+                optimizer.step(options.lr, model, gradients.grads())
+            };
+            // As the classifiers' loop: a split step runs on the pool whole.
+            model = if shards > 1 { super::parallel::on_pool(train_step) } else { train_step() };
             seen += indices.len();
-            model = optimizer.step(options.lr, model, gradients.grads());
             let step = step + 1;
             if flush_state && step % super::subnormal::FLUSH_EVERY == 0 {
                 super::subnormal::flush(optimizer, &plain).map_err(|e| TrainError::Backend(format!("cannot flush Adam's subnormal moments: {e}")))?;

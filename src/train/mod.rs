@@ -406,14 +406,17 @@ where
                 return Err(TrainError::Cancelled { completed: epoch - 1 });
             }
             let noise = StepNoise::for_step(epoch_stream, step + 1);
-            let parts = step_shards(&model, train, &indices, shards, noise, options.l2, device);
-            let mut gradients = GradientsAccumulator::<M>::new();
-            for part in parts {
-                tally.add(part.logits, part.tally_loss, part.labels, part.count);
-                gradients.accumulate(&model, part.grads);
-            }
+            let train_step = || {
+                let mut gradients = GradientsAccumulator::<M>::new();
+                for part in step_shards(&model, train, &indices, shards, noise, options.l2, device) {
+                    tally.add(part.logits, part.tally_loss, part.labels, part.count);
+                    gradients.accumulate(&model, part.grads);
+                }
+                optimizer.step(options.lr, model, gradients.grads())
+            };
+            // A split step runs on the pool whole; one that is not stays here (no hand-off).
+            model = if shards > 1 { parallel::on_pool(train_step) } else { train_step() };
             seen += indices.len();
-            model = optimizer.step(options.lr, model, gradients.grads());
 
             let step = step + 1;
             if clock.due(step, steps) {

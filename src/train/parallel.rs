@@ -2,6 +2,13 @@
 //! shard's forward and backward pass runs on its own thread of the CPU backend's pool, and
 //! the shards' gradients are summed (in shard order) before the one optimizer step.
 //!
+//! The whole split step runs on the pool ([`on_pool`]); the thread that drives the loop
+//! waits. In the page that thread is the training worker's own, which also runs its event
+//! loop, and there the same shard ran slower and unevenly: P2D on 2 threads, 4 epochs, the
+//! worker's shard took 3.7–7.3 s per epoch (slower from epoch to epoch, up to 1.9× the pool
+//! thread's) while the pool thread's took 3.4–4.8 s; with both shards on pool threads they
+//! stayed within 10 % of each other (bench/README.md, "The worker's own thread").
+//!
 //! Why here and not in burn-flex: burn-flex parallelises inside each operation (rayon over
 //! the batch, im2col tiles, large GEMMs). At this project's sizes that pays little (P3 went
 //! from 86 to 79 ms/step natively on 2 cores) and in wasm every such operation is handed from
@@ -26,37 +33,35 @@ pub const MIN_SHARD: usize = 16;
 /// its epoch 1.12× slower than one shard; P4's (14 M) and P2D's (35 M) 1.6× faster.
 pub const MIN_SHARD_MACS: usize = 8_000_000;
 
-/// The threads a step's shards run on, the calling thread included, once [`start_pool`]
-/// has said; 0 until then.
+/// The threads a step's shards run on, once [`set_threads`] has said; 0 until then.
 #[cfg(feature = "cpu-threads")]
 static THREADS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
-/// Records that shards run on `threads` threads: the calling thread and a pool of
-/// `threads - 1` (rayon's global pool, which the caller builds: natively [`start_pool`],
-/// in the threaded worker wasm-bindgen-rayon's). The calling thread runs a shard itself
-/// rather than wait: on a machine with as many cores as threads, a pool of `threads`
-/// beside it would put one more busy thread on the cores than there are cores.
+/// Records that shards run on `threads` threads: rayon's global pool of `threads`, which
+/// the caller builds (natively [`start_pool`], in the threaded worker wasm-bindgen-rayon's).
+/// The thread that drives the loop waits while the pool runs a step, so the cores carry
+/// `threads` busy threads, not one more.
 #[cfg(feature = "cpu-threads")]
 pub fn set_threads(threads: usize) {
     THREADS.store(threads.max(1), std::sync::atomic::Ordering::Relaxed);
 }
 
-/// Natively: rayon's global pool with `threads - 1` threads, and [`set_threads`].
+/// Natively: rayon's global pool with `threads` threads, and [`set_threads`].
 #[cfg(all(feature = "cpu-threads", not(target_arch = "wasm32")))]
 pub fn start_pool(threads: usize) -> Result<(), String> {
     let threads = threads.max(1);
-    rayon::ThreadPoolBuilder::new().num_threads((threads - 1).max(1)).build_global().map_err(|e| e.to_string())?;
+    rayon::ThreadPoolBuilder::new().num_threads(threads).build_global().map_err(|e| e.to_string())?;
     set_threads(threads);
     Ok(())
 }
 
 /// The threads the CPU backend can run a step's shards on: what [`set_threads`] recorded,
-/// else the global pool's size plus the calling thread (tests); 1 in a build without a
-/// pool (the single-thread and the WebGPU worker).
+/// else the global pool's size (tests); 1 in a build without a pool (the single-thread and
+/// the WebGPU worker).
 pub fn available_threads() -> usize {
     #[cfg(feature = "cpu-threads")]
     return match THREADS.load(std::sync::atomic::Ordering::Relaxed) {
-        0 => rayon::current_num_threads() + 1,
+        0 => rayon::current_num_threads(),
         n => n,
     };
     #[cfg(not(feature = "cpu-threads"))]
@@ -98,10 +103,26 @@ pub fn split<T>(items: &[T], shards: usize) -> Vec<(usize, &[T])> {
         .collect()
 }
 
+/// `job` run on a thread of the pool while the calling thread waits, or right here where
+/// the build has no pool or the caller is one of its threads. For a split step (its shards,
+/// the gradients' sum, the optimizer's update) as one hand-off, not one per part.
+pub fn on_pool<T: Send>(job: impl FnOnce() -> T + Send) -> T {
+    #[cfg(feature = "cpu-threads")]
+    if rayon::current_thread_index().is_none() {
+        return rayon::scope(|_| job());
+    }
+    job()
+}
+
 /// `job` applied to every input, the results in the inputs' order. Where the build has a
-/// pool, the first input runs on the calling thread and the others on the pool, all at
-/// once (so the caller passes at most [`available_threads`] inputs); else one after another.
+/// pool, all at once on the pool's threads (so the caller passes at most
+/// [`available_threads`] inputs): the first on the calling thread if it is one of them,
+/// else everything moves there ([`on_pool`]); without a pool one after another.
 pub fn map<I: Send, T: Send>(inputs: Vec<I>, job: impl Fn(I) -> T + Sync + Send) -> Vec<T> {
+    #[cfg(feature = "cpu-threads")]
+    if inputs.len() > 1 && rayon::current_thread_index().is_none() {
+        return on_pool(move || map(inputs, job));
+    }
     #[cfg(feature = "cpu-threads")]
     if inputs.len() > 1 {
         let mut slots: Vec<Option<T>> = inputs.iter().map(|_| None).collect();
@@ -193,6 +214,20 @@ mod tests {
         let p4 = autoencoder_summary().forward_macs_per_example();
         assert_eq!((shard_count(&cpu, 128, 2, p4), shard_count(&cpu, 128, 8, p4)), (2, 3), "shards of at least 36 examples");
         assert_eq!(shard_count(&cpu, 128, 2, 0), 1, "a model of no work never splits");
+    }
+
+    /// A split step runs on the pool, its first shard on the thread that took the step
+    /// there, and a map from outside the pool moves there whole.
+    #[cfg(feature = "cpu-threads")]
+    #[test]
+    fn split_work_runs_on_the_pools_threads() {
+        assert_eq!(rayon::current_thread_index(), None, "the test's own thread is not the pool's");
+        let (stepper, shards) = on_pool(|| (rayon::current_thread_index(), map(vec![0, 1], |_| rayon::current_thread_index())));
+        assert!(stepper.is_some(), "on_pool runs its job on a pool thread");
+        assert_eq!(shards[0], stepper, "the first shard runs on the thread that runs the step");
+        let outside = map(vec![0, 1], |_| rayon::current_thread_index());
+        assert!(outside.iter().all(Option::is_some), "{outside:?}");
+        assert_eq!(on_pool(|| 7), 7);
     }
 
     #[test]

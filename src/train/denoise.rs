@@ -141,8 +141,7 @@ pub async fn fit_autoencoder<O: TrainObserver>(
                 }
                 optimizer.step(options.lr, model, gradients.grads())
             };
-            // As the classifiers' loop: a split step runs on the pool whole.
-            model = if shards > 1 { super::parallel::on_pool(train_step) } else { train_step() };
+            model = super::parallel::run_step(shards, train_step);
             seen += indices.len();
             let step = step + 1;
             if flush_state && step % super::subnormal::FLUSH_EVERY == 0 {

@@ -414,8 +414,7 @@ where
                 }
                 optimizer.step(options.lr, model, gradients.grads())
             };
-            // A split step runs on the pool whole; one that is not stays here (no hand-off).
-            model = if shards > 1 { parallel::on_pool(train_step) } else { train_step() };
+            model = parallel::run_step(shards, train_step);
             seen += indices.len();
 
             let step = step + 1;

@@ -114,6 +114,13 @@ pub fn on_pool<T: Send>(job: impl FnOnce() -> T + Send) -> T {
     job()
 }
 
+/// A training step of `shards` shards: on the pool ([`on_pool`]) when it is split, right
+/// here when it is not (a whole step's hand-off cost more than it won: P2 in the threaded
+/// page, bench/README.md "The worker's own thread").
+pub fn run_step<T: Send>(shards: usize, step: impl FnOnce() -> T + Send) -> T {
+    if shards > 1 { on_pool(step) } else { step() }
+}
+
 /// `job` applied to every input, the results in the inputs' order. Where the build has a
 /// pool, all at once on the pool's threads (so the caller passes at most
 /// [`available_threads`] inputs): the first on the calling thread if it is one of them,
